@@ -1,0 +1,401 @@
+//! Settings: `config.toml` with `ABBO_<SECTION>__<KEY>` environment overrides, validated at start.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Raw settings as read from the file and the environment; see `Config` for the checked form.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub storage: StorageSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub secrets: SecretSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub base_url: String,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub behind_proxy: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSettings {
+    pub data_dir: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub idle_timeout_minutes: i64,
+    pub absolute_timeout_hours: i64,
+    pub max_failures_per_account: i64,
+    pub max_failures_per_ip: i64,
+    pub lockout_minutes: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretSettings {
+    /// 64+ bytes, base64; generated into `data_dir/cookie.key` when empty.
+    pub cookie_key: String,
+    /// 32+ bytes, base64; generated into `data_dir/link.key` when empty.
+    pub link_key: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            server: ServerSettings {
+                bind: "127.0.0.1:8080".into(),
+                base_url: "http://127.0.0.1:8080".into(),
+                behind_proxy: false,
+            },
+            storage: StorageSettings {
+                data_dir: "data".into(),
+            },
+            database: DatabaseSettings {
+                url: "sqlite://data/abbo.db".into(),
+                max_connections: 10,
+            },
+            auth: AuthSettings {
+                idle_timeout_minutes: 60,
+                absolute_timeout_hours: 12,
+                max_failures_per_account: 5,
+                max_failures_per_ip: 20,
+                lockout_minutes: 15,
+            },
+            secrets: SecretSettings::default(),
+        }
+    }
+}
+
+/// A configuration problem, always naming the key at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error in {key}: {message}")]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(key: &str, message: impl Into<String>) -> Self {
+        ConfigError {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Which database the URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+/// Checked settings the application runs with.
+#[derive(Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub base_url: String,
+    pub behind_proxy: bool,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub database_kind: DatabaseKind,
+    pub max_connections: u32,
+    pub auth: AuthSettings,
+    pub secrets: Secrets,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("base_url", &self.base_url)
+            .field("data_dir", &self.data_dir)
+            .field("database_kind", &self.database_kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keys the app signs and encrypts with. Never logged.
+#[derive(Clone)]
+pub struct Secrets {
+    pub cookie_key: Vec<u8>,
+    pub link_key: Vec<u8>,
+}
+
+impl Settings {
+    /// Reads `path` (missing file = defaults) and `ABBO_*` environment variables.
+    pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(path))
+            .merge(Env::prefixed("ABBO_").split("__"))
+            .extract()
+            .map_err(|e| {
+                let key = e.path.join(".");
+                let key = if key.is_empty() {
+                    path.display().to_string()
+                } else {
+                    key
+                };
+                ConfigError::new(&key, e.kind.to_string())
+            })
+    }
+
+    /// Checks every value and loads (or creates) the secrets.
+    pub fn validate(self) -> Result<Config, ConfigError> {
+        let bind: SocketAddr = self.server.bind.parse().map_err(|_| {
+            ConfigError::new(
+                "server.bind",
+                format!(
+                    "'{}' is not an address like 127.0.0.1:8080",
+                    self.server.bind
+                ),
+            )
+        })?;
+        let base_url = self.server.base_url.trim_end_matches('/').to_string();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(ConfigError::new(
+                "server.base_url",
+                "must start with http:// or https://",
+            ));
+        }
+        let database_kind = if self.database.url.starts_with("sqlite:") {
+            DatabaseKind::Sqlite
+        } else if self.database.url.starts_with("postgres://")
+            || self.database.url.starts_with("postgresql://")
+        {
+            DatabaseKind::Postgres
+        } else {
+            let scheme = self.database.url.split(':').next().unwrap_or_default();
+            return Err(ConfigError::new(
+                "database.url",
+                format!("unknown scheme '{scheme}': use sqlite://… or postgres://…"),
+            ));
+        };
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::new(
+                "database.max_connections",
+                "must be at least 1",
+            ));
+        }
+        for (key, value) in [
+            ("auth.idle_timeout_minutes", self.auth.idle_timeout_minutes),
+            (
+                "auth.absolute_timeout_hours",
+                self.auth.absolute_timeout_hours,
+            ),
+            (
+                "auth.max_failures_per_account",
+                self.auth.max_failures_per_account,
+            ),
+            ("auth.max_failures_per_ip", self.auth.max_failures_per_ip),
+            ("auth.lockout_minutes", self.auth.lockout_minutes),
+        ] {
+            if value < 1 {
+                return Err(ConfigError::new(key, "must be at least 1"));
+            }
+        }
+        let data_dir = PathBuf::from(&self.storage.data_dir);
+        std::fs::create_dir_all(&data_dir).map_err(|e| {
+            ConfigError::new(
+                "storage.data_dir",
+                format!("cannot create {}: {e}", data_dir.display()),
+            )
+        })?;
+        let secrets = Secrets {
+            cookie_key: secret(
+                &self.secrets.cookie_key,
+                "secrets.cookie_key",
+                &data_dir.join("cookie.key"),
+                64,
+            )?,
+            link_key: secret(
+                &self.secrets.link_key,
+                "secrets.link_key",
+                &data_dir.join("link.key"),
+                32,
+            )?,
+        };
+        Ok(Config {
+            bind,
+            base_url,
+            behind_proxy: self.server.behind_proxy,
+            data_dir,
+            database_url: self.database.url,
+            database_kind,
+            max_connections: self.database.max_connections,
+            auth: self.auth,
+            secrets,
+        })
+    }
+}
+
+impl Config {
+    /// Cookies get the `Secure` flag when the app is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+/// A configured secret, or the one kept in `file`, created with mode 0600 on first start.
+fn secret(
+    configured: &str,
+    key: &str,
+    file: &Path,
+    min_len: usize,
+) -> Result<Vec<u8>, ConfigError> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    if !configured.is_empty() {
+        let bytes = b64
+            .decode(configured.trim())
+            .map_err(|_| ConfigError::new(key, "is not valid base64"))?;
+        if bytes.len() < min_len {
+            return Err(ConfigError::new(
+                key,
+                format!("must decode to at least {min_len} bytes"),
+            ));
+        }
+        return Ok(bytes);
+    }
+    let shown = file.display();
+    if file.exists() {
+        check_private(file, key)?;
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| ConfigError::new(key, format!("cannot read {shown}: {e}")))?;
+        let bytes = b64
+            .decode(text.trim())
+            .map_err(|_| ConfigError::new(key, format!("{shown} is not valid base64")))?;
+        if bytes.len() < min_len {
+            return Err(ConfigError::new(
+                key,
+                format!("{shown} holds fewer than {min_len} bytes"),
+            ));
+        }
+        return Ok(bytes);
+    }
+    let mut bytes = vec![0u8; min_len];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    write_private(file, b64.encode(&bytes).as_bytes())
+        .map_err(|e| ConfigError::new(key, format!("cannot write {shown}: {e}")))?;
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn check_private(file: &Path, key: &str) -> Result<(), ConfigError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(file)
+        .map_err(|e| ConfigError::new(key, format!("cannot read {}: {e}", file.display())))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(ConfigError::new(
+            key,
+            format!(
+                "{} is readable by other users (mode {:o}); run: chmod 600 {}",
+                file.display(),
+                mode & 0o777,
+                file.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_file: &Path, _key: &str) -> Result<(), ConfigError> {
+    Ok(())
+}
+
+fn write_private(file: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(file)?.write_all(contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings_in(dir: &Path) -> Settings {
+        let mut s = Settings::default();
+        s.storage.data_dir = dir.display().to_string();
+        s
+    }
+
+    #[test]
+    fn defaults_validate_and_generate_private_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = settings_in(dir.path()).validate().unwrap();
+        assert_eq!(config.bind.port(), 8080);
+        assert_eq!(config.database_kind, DatabaseKind::Sqlite);
+        assert_eq!(config.secrets.cookie_key.len(), 64);
+        // A second start reads the same secrets back.
+        let again = settings_in(dir.path()).validate().unwrap();
+        assert_eq!(config.secrets.cookie_key, again.secrets.cookie_key);
+        assert_eq!(config.secrets.link_key, again.secrets.link_key);
+    }
+
+    #[test]
+    fn unknown_database_scheme_names_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = settings_in(dir.path());
+        s.database.url = "mysql://localhost/abbo".into();
+        let err = s.validate().unwrap_err();
+        assert_eq!(err.key, "database.url");
+        assert!(err.to_string().contains("mysql"), "{err}");
+    }
+
+    #[test]
+    fn unparsable_bind_address_names_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = settings_in(dir.path());
+        s.server.bind = "localhost:eighty".into();
+        let err = s.validate().unwrap_err();
+        assert_eq!(err.key, "server.bind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn secret_file_readable_by_others_stops_the_start() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        settings_in(dir.path()).validate().unwrap();
+        let file = dir.path().join("cookie.key");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = settings_in(dir.path()).validate().unwrap_err();
+        assert_eq!(err.key, "secrets.cookie_key");
+        assert!(err.message.contains("chmod 600"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_in_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "[server]\nbnd = \"x\"\n").unwrap();
+        let err = Settings::load(&file).unwrap_err();
+        assert!(err.to_string().contains("bnd"), "{err}");
+    }
+}

@@ -1,0 +1,163 @@
+//! A merchant's look and language: brand colour and the languages customers can get.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A colour as `#rrggbb`, lower case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct BrandColour(String);
+
+/// Why a colour was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Enter a colour as a hex code, like #1f5f8b")]
+pub struct BrandColourError;
+
+impl BrandColour {
+    /// Accepts `#rrggbb`, `rrggbb` and the short `#rgb`.
+    pub fn parse(s: &str) -> Result<BrandColour, BrandColourError> {
+        let hex = s.trim();
+        let hex = hex.strip_prefix('#').unwrap_or(hex);
+        if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(BrandColourError);
+        }
+        let full = match hex.len() {
+            6 => hex.to_string(),
+            3 => hex.chars().flat_map(|c| [c, c]).collect(),
+            _ => return Err(BrandColourError),
+        };
+        Ok(BrandColour(format!("#{}", full.to_ascii_lowercase())))
+    }
+
+    /// The colour as `#rrggbb`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for BrandColour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for BrandColour {
+    type Error = BrandColourError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        BrandColour::parse(&s)
+    }
+}
+
+impl From<BrandColour> for String {
+    fn from(c: BrandColour) -> String {
+        c.0
+    }
+}
+
+/// A language customer-facing pages and messages are offered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    En,
+    Nl,
+    Fr,
+    De,
+}
+
+/// Why a language was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Choose English, Nederlands, Français or Deutsch")]
+pub struct LanguageError;
+
+impl Language {
+    /// Every supported language.
+    pub const ALL: &'static [Language] = &[Language::En, Language::Nl, Language::Fr, Language::De];
+
+    /// Accepts codes such as `nl`, `NL` and `nl-BE`.
+    pub fn parse(s: &str) -> Result<Language, LanguageError> {
+        let primary = s.trim().split(['-', '_']).next().unwrap_or_default();
+        match primary.to_ascii_lowercase().as_str() {
+            "en" => Ok(Language::En),
+            "nl" => Ok(Language::Nl),
+            "fr" => Ok(Language::Fr),
+            "de" => Ok(Language::De),
+            _ => Err(LanguageError),
+        }
+    }
+
+    /// The ISO 639-1 code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Nl => "nl",
+            Language::Fr => "fr",
+            Language::De => "de",
+        }
+    }
+
+    /// The language's name in itself.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Language::En => "English",
+            Language::Nl => "Nederlands",
+            Language::Fr => "Français",
+            Language::De => "Deutsch",
+        }
+    }
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_are_normalised() {
+        assert_eq!(BrandColour::parse("#1A2b3C").unwrap().as_str(), "#1a2b3c");
+        assert_eq!(BrandColour::parse("1a2b3c").unwrap().as_str(), "#1a2b3c");
+        assert_eq!(BrandColour::parse("#AbC").unwrap().as_str(), "#aabbcc");
+    }
+
+    #[test]
+    fn bad_colours_are_refused() {
+        for bad in [
+            "",
+            "#",
+            "blue",
+            "#12345",
+            "#1234567",
+            "#ggg",
+            "rgb(0,0,0)",
+            "#12 345",
+        ] {
+            assert_eq!(BrandColour::parse(bad), Err(BrandColourError), "{bad}");
+        }
+    }
+
+    #[test]
+    fn languages_parse_from_codes_and_tags() {
+        assert_eq!(Language::parse("nl"), Ok(Language::Nl));
+        assert_eq!(Language::parse("NL"), Ok(Language::Nl));
+        assert_eq!(Language::parse("nl-NL"), Ok(Language::Nl));
+        assert_eq!(Language::parse("fr_BE"), Ok(Language::Fr));
+        assert_eq!(Language::parse("de"), Ok(Language::De));
+        assert_eq!(Language::default(), Language::En);
+        for language in Language::ALL {
+            assert_eq!(Language::parse(language.code()), Ok(*language));
+        }
+    }
+
+    #[test]
+    fn unsupported_languages_are_refused() {
+        for bad in ["", "es", "english", "n"] {
+            assert_eq!(Language::parse(bad), Err(LanguageError), "{bad}");
+        }
+    }
+}

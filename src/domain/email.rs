@@ -1,0 +1,129 @@
+//! Email addresses, checked for the shape mail servers accept.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A syntactically valid email address; the domain is lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EmailAddress(String);
+
+/// Why an email address was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    #[error("Enter an email address")]
+    Empty,
+    #[error("Enter an email address like name@example.com")]
+    Invalid,
+    #[error("This email address is too long")]
+    TooLong,
+}
+
+impl EmailAddress {
+    /// Checks the address (one `@`, a dotted domain of letters, digits and hyphens, no spaces).
+    pub fn parse(s: &str) -> Result<EmailAddress, EmailError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(EmailError::Empty);
+        }
+        if s.len() > 254 {
+            return Err(EmailError::TooLong);
+        }
+        let (local, domain) = s.split_once('@').ok_or(EmailError::Invalid)?;
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local.chars().all(|c| {
+                c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || !c.is_ascii()
+            });
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = domain.len() <= 253
+            && labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            })
+            && labels
+                .last()
+                .is_some_and(|tld| tld.chars().all(char::is_alphabetic) && tld.len() >= 2);
+        if !local_ok || !domain_ok {
+            return Err(EmailError::Invalid);
+        }
+        Ok(EmailAddress(format!("{local}@{}", domain.to_lowercase())))
+    }
+
+    /// The address as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for EmailAddress {
+    type Error = EmailError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        EmailAddress::parse(&s)
+    }
+}
+
+impl From<EmailAddress> for String {
+    fn from(e: EmailAddress) -> String {
+        e.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_common_addresses_and_lowercases_the_domain() {
+        assert_eq!(
+            EmailAddress::parse(" Jan.de-Vries+abo@Example.COM ")
+                .unwrap()
+                .as_str(),
+            "Jan.de-Vries+abo@example.com"
+        );
+        assert!(EmailAddress::parse("a@b.nl").is_ok());
+        assert!(EmailAddress::parse("info@sub.domain.co.uk").is_ok());
+        assert!(EmailAddress::parse("josé@bücher.de").is_ok());
+    }
+
+    #[test]
+    fn rejects_malformed_addresses() {
+        assert_eq!(EmailAddress::parse(""), Err(EmailError::Empty));
+        for bad in [
+            "plainaddress",
+            "@example.com",
+            "jan@",
+            "jan@example",
+            "jan@@example.com",
+            "jan de vries@example.com",
+            "jan@exa mple.com",
+            "jan@-example.com",
+            "jan@example-.com",
+            "jan@example..com",
+            ".jan@example.com",
+            "jan..de@example.com",
+            "jan@example.c0m",
+            "jan@example.com<script>",
+        ] {
+            assert_eq!(EmailAddress::parse(bad), Err(EmailError::Invalid), "{bad}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert_eq!(EmailAddress::parse(&long), Err(EmailError::TooLong));
+        let long_local = format!("{}@example.com", "a".repeat(65));
+        assert_eq!(EmailAddress::parse(&long_local), Err(EmailError::Invalid));
+    }
+}

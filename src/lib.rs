@@ -1,0 +1,90 @@
+//! Abbo: a self-hosted back-office for subscriptions paid by SEPA direct debit.
+//!
+//! Everything testable lives behind this library; `main.rs` is only the command line.
+
+pub mod accounts;
+pub mod config;
+pub mod domain;
+pub mod merchants;
+pub mod store;
+pub mod telemetry;
+pub mod web;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web as aweb};
+use anyhow::Context;
+
+use config::Config;
+use store::Db;
+use web::AppState;
+
+/// A running HTTP server bound to its port.
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+}
+
+impl Application {
+    /// Connects to the database, runs migrations and binds `config.bind` (port 0 picks a free one).
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let db = Db::connect(
+            &config.database_url,
+            config.database_kind,
+            config.max_connections,
+        )
+        .await?;
+        db.migrate().await.context("running database migrations")?;
+        let listener = TcpListener::bind(config.bind)
+            .with_context(|| format!("binding server.bind {}", config.bind))?;
+        Self::with_listener(config, db, listener)
+    }
+
+    /// Serves on an already bound listener with an already migrated database.
+    pub fn with_listener(
+        config: Config,
+        db: Db,
+        listener: TcpListener,
+    ) -> anyhow::Result<Application> {
+        let port = listener.local_addr()?.port();
+        let config = Arc::new(config);
+        let state = aweb::Data::new(AppState {
+            db: db.clone(),
+            config: config.clone(),
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(aweb::FormConfig::default().limit(256 * 1024))
+                .configure(web::routes)
+                .wrap(from_fn(web::csrf_guard))
+                .wrap(web::session_middleware(&config))
+                .wrap(from_fn(web::request_context))
+                .wrap(tracing_actix_web::TracingLogger::default())
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server, db })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle on the database the app uses.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until the process is told to stop.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.db.close().await;
+        result
+    }
+}

@@ -1,0 +1,178 @@
+//! The `abbo` command: serve the app, run migrations, manage users.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use abbo::accounts::{self, NewPassword};
+use abbo::config::{Config, Settings};
+use abbo::domain::EmailAddress;
+use abbo::domain::role::Role;
+use abbo::store::{Db, merchants};
+use abbo::{Application, telemetry};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "abbo",
+    version,
+    about = "Subscriptions paid by SEPA direct debit"
+)]
+struct Cli {
+    /// The settings file; every key can also be set as ABBO_<SECTION>__<KEY>.
+    #[arg(long, short, default_value = "config.toml", env = "ABBO_CONFIG")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input (prompted on a terminal).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// owner, admin or viewer.
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// The merchant's id (mer_…); may be left out when there is one merchant.
+        #[arg(long)]
+        merchant: Option<String>,
+    },
+    /// Set a new password; read from standard input (prompted on a terminal).
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    let config = match Settings::load(&cli.config).and_then(Settings::validate) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("abbo: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("abbo: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // actix-web runs its workers on their own runtimes; `serve` needs the actix system.
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new().block_on(serve(config)),
+        Command::Migrate => runtime.block_on(migrate(config)),
+        Command::User(cmd) => runtime.block_on(user(config, cmd)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("abbo: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let base_url = config.base_url.clone();
+    let app = Application::build(config).await?;
+    tracing::info!(port = app.port(), "Abbo is running: open {base_url}");
+    app.run_until_stopped().await.context("serving")
+}
+
+async fn connect(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(
+        &config.database_url,
+        config.database_kind,
+        config.max_connections,
+    )
+    .await?;
+    db.migrate().await.context("running database migrations")?;
+    Ok(db)
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    connect(&config).await?;
+    println!("Migrations applied.");
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<NewPassword> {
+    let text = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("New password (12+ characters): ")?;
+        let second = rpassword::prompt_password("Repeat it: ")?;
+        if first != second {
+            bail!("the two passwords are not the same");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    };
+    NewPassword::parse(&text).map_err(|e| anyhow::anyhow!("password: {e}"))
+}
+
+async fn user(config: Config, cmd: UserCommand) -> anyhow::Result<()> {
+    let db = connect(&config).await?;
+    match cmd {
+        UserCommand::Create {
+            email,
+            role,
+            merchant,
+        } => {
+            let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let role = Role::parse(&role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+            let all = merchants::list(&db).await?;
+            let merchant = match merchant {
+                Some(id) => all
+                    .into_iter()
+                    .find(|m| m.id == id)
+                    .with_context(|| format!("--merchant: no merchant {id}"))?,
+                None if all.len() == 1 => all.into_iter().next().context("no merchant")?,
+                None if all.is_empty() => {
+                    bail!("no merchant yet: open the app and complete the setup first")
+                }
+                None => bail!(
+                    "--merchant is needed when there are several merchants: {}",
+                    all.iter()
+                        .map(|m| format!("{} ({})", m.id, m.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let password = read_password()?;
+            let user =
+                accounts::add_user_by_operator(&db, &merchant.id, &email, role, &password).await?;
+            println!(
+                "Created {} ({}) as {} of {}.",
+                user.email, user.id, role, merchant.name
+            );
+        }
+        UserCommand::ResetPassword { email } => {
+            let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let password = read_password()?;
+            let user = accounts::reset_password(&db, &email, &password).await?;
+            println!("New password set for {}.", user.email);
+        }
+    }
+    db.close().await;
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! The activity log: who changed what, when.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+
+use super::{Db, Tx};
+use crate::{on_db, on_tx};
+
+/// One logged change.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Activity {
+    pub id: i64,
+    pub actor_label: String,
+    pub subject_type: String,
+    pub subject_id: String,
+    pub action: String,
+    pub details: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A change to log, in the same transaction as the change itself.
+#[derive(Debug, Clone)]
+pub struct NewActivity<'a> {
+    pub merchant_id: &'a str,
+    /// The user who did it; `None` for the system or the command line.
+    pub actor_id: Option<&'a str>,
+    pub actor_label: &'a str,
+    pub subject_type: &'a str,
+    pub subject_id: &'a str,
+    pub action: &'a str,
+    pub details: String,
+}
+
+/// Appends an entry.
+pub async fn record(tx: &mut Tx, a: &NewActivity<'_>, at: DateTime<Utc>) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO activity (merchant_id, actor_id, actor_label, subject_type, subject_id, action, details, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(a.merchant_id)
+        .bind(a.actor_id)
+        .bind(a.actor_label)
+        .bind(a.subject_type)
+        .bind(a.subject_id)
+        .bind(a.action)
+        .bind(&a.details)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("recording activity")?;
+    Ok(())
+}
+
+/// The merchant's latest entries, newest first.
+pub async fn recent(db: &Db, merchant_id: &str, limit: i64) -> anyhow::Result<Vec<Activity>> {
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Activity>(
+            "SELECT id, actor_label, subject_type, subject_id, action, details, created_at \
+             FROM activity WHERE merchant_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(merchant_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    })
+    .context("loading recent activity")
+}
+
+/// Number of entries the merchant has.
+pub async fn count(db: &Db, merchant_id: &str) -> anyhow::Result<i64> {
+    let (n,): (i64,) = on_db!(db, pool => {
+        sqlx::query_as("SELECT COUNT(*) FROM activity WHERE merchant_id = $1")
+            .bind(merchant_id)
+            .fetch_one(pool)
+            .await
+    })
+    .context("counting activity")?;
+    Ok(n)
+}

@@ -1,0 +1,213 @@
+//! Merchants (tenants): their settings and logo.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+
+use super::{Db, Tx};
+use crate::{on_db, on_tx};
+
+/// A merchant as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Merchant {
+    pub id: String,
+    pub name: String,
+    pub legal_name: String,
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+    pub creditor_id: Option<String>,
+    pub creditor_iban: Option<String>,
+    pub creditor_bic: Option<String>,
+    pub default_language: String,
+    pub brand_colour: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The fields of the settings page, already checked.
+#[derive(Debug, Clone)]
+pub struct MerchantSettings {
+    pub name: String,
+    pub legal_name: String,
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+    pub creditor_id: Option<String>,
+    pub creditor_iban: Option<String>,
+    pub creditor_bic: Option<String>,
+    pub default_language: String,
+    pub brand_colour: String,
+}
+
+/// A stored logo image.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Logo {
+    pub content_type: String,
+    pub data: Vec<u8>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, name, legal_name, street, postal_code, city, country, creditor_id, \
+     creditor_iban, creditor_bic, default_language, brand_colour, created_at, updated_at";
+
+/// True when at least one merchant exists.
+#[tracing::instrument(skip(db))]
+pub async fn any_exists(db: &Db) -> anyhow::Result<bool> {
+    let row: Option<(String,)> = on_db!(db, pool => {
+        sqlx::query_as("SELECT id FROM merchants LIMIT 1").fetch_optional(pool).await
+    })
+    .context("looking for a merchant")?;
+    Ok(row.is_some())
+}
+
+/// Claims the one-time first-run setup; false when another request already did.
+pub async fn claim_first_run(tx: &mut Tx, at: DateTime<Utc>) -> anyhow::Result<bool> {
+    let result = on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO app_state (key, value, updated_at) VALUES ('setup_completed', 'yes', $1) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })
+    .context("claiming first-run setup")?;
+    Ok(result == 1)
+}
+
+/// Creates a merchant with default settings.
+#[tracing::instrument(skip(tx))]
+pub async fn insert(tx: &mut Tx, id: &str, name: &str, at: DateTime<Utc>) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO merchants (id, name, legal_name, created_at, updated_at) VALUES ($1, $2, $2, $3, $3)",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("inserting a merchant")?;
+    Ok(())
+}
+
+/// The merchant with this id.
+#[tracing::instrument(skip(db))]
+pub async fn get(db: &Db, merchant_id: &str) -> anyhow::Result<Option<Merchant>> {
+    let sql = format!("SELECT {COLUMNS} FROM merchants WHERE id = $1");
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Merchant>(&sql).bind(merchant_id).fetch_optional(pool).await
+    })
+    .context("loading a merchant")
+}
+
+/// All merchants, oldest first (for the command line).
+pub async fn list(db: &Db) -> anyhow::Result<Vec<Merchant>> {
+    let sql = format!("SELECT {COLUMNS} FROM merchants ORDER BY created_at, id");
+    on_db!(db, pool => sqlx::query_as::<_, Merchant>(&sql).fetch_all(pool).await)
+        .context("listing merchants")
+}
+
+/// Saves the settings page.
+#[tracing::instrument(skip(tx, s))]
+pub async fn update_settings(
+    tx: &mut Tx,
+    merchant_id: &str,
+    s: &MerchantSettings,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE merchants SET name = $2, legal_name = $3, street = $4, postal_code = $5, city = $6, \
+             country = $7, creditor_id = $8, creditor_iban = $9, creditor_bic = $10, \
+             default_language = $11, brand_colour = $12, updated_at = $13 WHERE id = $1",
+        )
+        .bind(merchant_id)
+        .bind(&s.name)
+        .bind(&s.legal_name)
+        .bind(&s.street)
+        .bind(&s.postal_code)
+        .bind(&s.city)
+        .bind(&s.country)
+        .bind(&s.creditor_id)
+        .bind(&s.creditor_iban)
+        .bind(&s.creditor_bic)
+        .bind(&s.default_language)
+        .bind(&s.brand_colour)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("saving merchant settings")?;
+    Ok(())
+}
+
+/// The merchant's logo, if one was uploaded.
+pub async fn logo(db: &Db, merchant_id: &str) -> anyhow::Result<Option<Logo>> {
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Logo>(
+            "SELECT content_type, data, updated_at FROM merchant_logos WHERE merchant_id = $1",
+        )
+        .bind(merchant_id)
+        .fetch_optional(pool)
+        .await
+    })
+    .context("loading a logo")
+}
+
+/// When the logo last changed (for cache-busting links), without loading the image.
+pub async fn logo_version(db: &Db, merchant_id: &str) -> anyhow::Result<Option<DateTime<Utc>>> {
+    let row: Option<(DateTime<Utc>,)> = on_db!(db, pool => {
+        sqlx::query_as("SELECT updated_at FROM merchant_logos WHERE merchant_id = $1")
+            .bind(merchant_id)
+            .fetch_optional(pool)
+            .await
+    })
+    .context("looking for a logo")?;
+    Ok(row.map(|(at,)| at))
+}
+
+/// Stores (or replaces) the logo.
+pub async fn set_logo(
+    tx: &mut Tx,
+    merchant_id: &str,
+    content_type: &str,
+    data: &[u8],
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO merchant_logos (merchant_id, content_type, data, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (merchant_id) DO UPDATE SET content_type = excluded.content_type, \
+             data = excluded.data, updated_at = excluded.updated_at",
+        )
+        .bind(merchant_id)
+        .bind(content_type)
+        .bind(data)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("saving a logo")?;
+    Ok(())
+}
+
+/// Removes the logo; false when there was none.
+pub async fn remove_logo(tx: &mut Tx, merchant_id: &str) -> anyhow::Result<bool> {
+    let n = on_tx!(tx, conn => {
+        sqlx::query("DELETE FROM merchant_logos WHERE merchant_id = $1")
+            .bind(merchant_id)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    })
+    .context("removing a logo")?;
+    Ok(n > 0)
+}

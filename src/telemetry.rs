@@ -1,0 +1,13 @@
+//! Structured logs through `tracing`; `RUST_LOG` chooses the level (default `info`).
+
+use tracing_subscriber::EnvFilter;
+
+/// Installs the log subscriber once; later calls do nothing (tests call it many times).
+pub fn init() {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}

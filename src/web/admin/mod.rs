@@ -1,0 +1,143 @@
+//! The merchant back-office under `/admin`.
+
+mod settings;
+mod users;
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::AppState;
+use super::error::{AppError, render};
+use super::session::{CurrentUser, Flash, csrf_token, take_flashes};
+use crate::domain::role::Role;
+use crate::store::activity::{self, Activity};
+use crate::store::merchants;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/admin")
+            .route("", web::get().to(dashboard))
+            .route("/", web::get().to(dashboard))
+            .configure(settings::routes)
+            .configure(users::routes),
+    );
+}
+
+/// A section in the navigation; only sections that exist are listed.
+pub struct NavItem {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub href: &'static str,
+}
+
+const NAV: &[NavItem] = &[
+    NavItem {
+        key: "dashboard",
+        label: "Dashboard",
+        href: "/admin",
+    },
+    NavItem {
+        key: "users",
+        label: "Users",
+        href: "/admin/users",
+    },
+    NavItem {
+        key: "settings",
+        label: "Settings",
+        href: "/admin/settings",
+    },
+];
+
+/// What the admin chrome needs on every page.
+pub struct Layout {
+    pub title: String,
+    pub active: &'static str,
+    pub nav: &'static [NavItem],
+    pub csrf: String,
+    pub user_email: String,
+    pub role: Role,
+    pub merchant_name: String,
+    pub flashes: Vec<Flash>,
+}
+
+impl Layout {
+    /// The chrome for `user`, taking the pending flash messages.
+    pub fn new(
+        session: &Session,
+        user: &CurrentUser,
+        title: &str,
+        active: &'static str,
+    ) -> Result<Layout, AppError> {
+        Ok(Layout {
+            title: title.to_string(),
+            active,
+            nav: NAV,
+            csrf: csrf_token(session)?,
+            user_email: user.user.email.clone(),
+            role: user.role,
+            merchant_name: user.merchant_name.clone(),
+            flashes: take_flashes(session),
+        })
+    }
+
+    /// Whether forms that change data are shown.
+    pub fn can_change(&self) -> bool {
+        self.role.can_change()
+    }
+
+    /// Whether user management is shown.
+    pub fn is_owner(&self) -> bool {
+        self.role == Role::Owner
+    }
+}
+
+/// Something the merchant still has to do before collecting.
+struct Todo {
+    text: &'static str,
+    href: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    todos: Vec<Todo>,
+    activity: Vec<Activity>,
+}
+
+async fn dashboard(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let merchant = merchants::get(&state.db, user.merchant_id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut todos = Vec::new();
+    if merchant.creditor_id.is_none() {
+        todos.push(Todo {
+            text: "Add your SEPA creditor identifier",
+            href: "/admin/settings#creditor_id",
+        });
+    }
+    if merchant.creditor_iban.is_none() {
+        todos.push(Todo {
+            text: "Add the IBAN the collections are paid into",
+            href: "/admin/settings#creditor_iban",
+        });
+    }
+    if merchant.street.is_empty() || merchant.city.is_empty() || merchant.country.is_empty() {
+        todos.push(Todo {
+            text: "Add your business address (it appears on every mandate)",
+            href: "/admin/settings#street",
+        });
+    }
+    let page = DashboardPage {
+        layout: Layout::new(&session, &user, "Dashboard", "dashboard")?,
+        todos,
+        activity: activity::recent(&state.db, user.merchant_id(), 20).await?,
+    };
+    render(StatusCode::OK, &page)
+}

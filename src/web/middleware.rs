@@ -1,0 +1,154 @@
+//! Request-wide middleware: request ids, security headers, error pages with the request id,
+//! and the CSRF guard for every form POST.
+
+use actix_session::SessionExt;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
+use futures_util::StreamExt;
+use subtle::ConstantTimeEq;
+use tracing_actix_web::RequestId;
+
+use super::error::{AppError, ErrorPage};
+use super::session::stored_csrf_token;
+
+/// Largest form body the CSRF guard reads (file uploads carry the token in the query instead).
+const MAX_FORM_BYTES: usize = 256 * 1024;
+
+/// Adds the request id and security headers to every response, and turns every 5xx response
+/// of an HTML page into a page that shows the request id.
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|id| id.to_string())
+        .unwrap_or_default();
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if res.status().is_server_error() && !is_json {
+        let page = ErrorPage {
+            title: "Something went wrong",
+            message: "We could not complete this request. Nothing was half-saved: try again in a moment. \
+                      If it keeps happening, give this reference to your administrator.",
+            request_id: Some(&request_id),
+        };
+        let status = res.status();
+        res = res.into_response(
+            HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .body(page.to_html()),
+        );
+    }
+    let headers = res.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert(header::HeaderName::from_static("x-request-id"), value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    // Pages that may be framed (the hosted sign-up page) set their own policy.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                 form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
+            ),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    Ok(res)
+}
+
+/// Paths whose POSTs are not browser forms of a session (none yet; the JSON API will be).
+fn exempt(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// Refuses state-changing requests that come from another site or lack the session's token.
+pub async fn csrf_guard(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.method().is_safe() || exempt(req.path()) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let refuse = |req: ServiceRequest, why: &str| {
+        tracing::warn!(path = req.path(), why, "refused a form post");
+        let response = AppError::Csrf.error_response();
+        Ok(req.into_response(response))
+    };
+    if header_str(&req, "sec-fetch-site") == Some("cross-site") {
+        return refuse(req, "cross-site fetch");
+    }
+    if let Some(origin) = header_str(&req, "origin") {
+        let host = req.connection_info().host().to_string();
+        let origin_host = origin.split_once("://").map(|(_, h)| h);
+        if origin_host != Some(host.as_str()) {
+            return refuse(req, "foreign origin");
+        }
+    }
+    let expected = stored_csrf_token(&req.get_session());
+    let mut submitted = query_token(req.query_string());
+    let is_form = header_str(&req, "content-type")
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if submitted.is_none() && is_form {
+        let mut body = web::BytesMut::new();
+        let mut payload = req.take_payload();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk?;
+            if body.len() + chunk.len() > MAX_FORM_BYTES {
+                return Ok(
+                    req.into_response(HttpResponse::PayloadTooLarge().body("form too large"))
+                );
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = body.freeze();
+        submitted = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .ok()
+            .and_then(|fields| {
+                fields
+                    .into_iter()
+                    .find(|(k, _)| k == "csrf_token")
+                    .map(|(_, v)| v)
+            });
+        req.set_payload(Payload::from(body));
+    }
+    let valid = match (expected, submitted) {
+        (Some(expected), Some(submitted)) => {
+            bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+        }
+        _ => false,
+    };
+    if !valid {
+        return refuse(req, "missing or wrong token");
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+fn header_str<'a>(req: &'a ServiceRequest, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+fn query_token(query: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v)
+}

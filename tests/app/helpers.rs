@@ -1,0 +1,297 @@
+//! The one place test helpers live: spawning the app, browser-like clients, form scraping.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use abbo::Application;
+use abbo::config::{Config, Settings};
+use abbo::store::Db;
+use reqwest::{Client, Response, StatusCode};
+
+pub const OWNER_EMAIL: &str = "owner@example.com";
+pub const OWNER_PASSWORD: &str = "correct horse battery";
+
+/// A running app with its own database, and a browser-like client (cookies, no redirects).
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub db: Db,
+    pub config: Config,
+    pub data_dir: tempfile::TempDir,
+    /// Dropped with the app: removes the PostgreSQL test database.
+    _postgres: Option<PostgresDatabase>,
+}
+
+/// A throw-away PostgreSQL database, dropped with the test.
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime: use a thread with its own runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&url).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Settings for a test app: random port, fresh data folder.
+pub fn test_settings(data_dir: &std::path::Path) -> Settings {
+    let mut settings = Settings::default();
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.storage.data_dir = data_dir.display().to_string();
+    settings.database.url = format!("sqlite://{}/abbo.db", data_dir.display());
+    settings
+}
+
+/// Whether this run uses PostgreSQL.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+async fn create_postgres_database(admin_url: &str) -> (String, PostgresDatabase) {
+    use sqlx::Connection;
+    let name = format!(
+        "abbo_test_{}",
+        abbo::domain::id::new_id(abbo::domain::id::IdPrefix::Event).replace("evt_", "")
+    );
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("TEST_DATABASE_URL must point at a PostgreSQL server that accepts connections");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("TEST_DATABASE_URL needs a database name");
+    let url = format!("{base}/{name}");
+    (
+        url,
+        PostgresDatabase {
+            admin_url: admin_url.to_string(),
+            name,
+        },
+    )
+}
+
+/// Starts the app with default settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app after `adjust` has changed the settings.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    static LOGS: AtomicBool = AtomicBool::new(false);
+    if std::env::var("TEST_LOG").is_ok() && !LOGS.swap(true, Ordering::SeqCst) {
+        abbo::telemetry::init();
+    }
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(data_dir.path());
+    let mut postgres = None;
+    if let Some(admin_url) = postgres_url() {
+        let (url, database) = create_postgres_database(&admin_url).await;
+        settings.database.url = url;
+        postgres = Some(database);
+    }
+    adjust(&mut settings);
+    let config = settings.validate().expect("test settings are valid");
+    let app = Application::build(config.clone())
+        .await
+        .expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: browser(),
+        db,
+        config,
+        data_dir,
+        _postgres: postgres,
+    }
+}
+
+/// A client that keeps cookies and shows redirects instead of following them.
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of the `csrf_token` field in a page.
+pub fn csrf_token(html: &str) -> String {
+    hidden_value(html, "csrf_token").expect("the page has a csrf_token field")
+}
+
+/// The value of a hidden input by name.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(&format!("input[name=\"{name}\"]")).unwrap();
+    document
+        .select(&selector)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .map(str::to_string)
+}
+
+/// The text of the element with this id, if present.
+pub fn text_of(html: &str, id: &str) -> Option<String> {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(&format!("#{id}")).unwrap();
+    document
+        .select(&selector)
+        .next()
+        .map(|e| e.text().collect::<String>().trim().to_string())
+}
+
+/// The `Location` header of a redirect.
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .expect("a Location header")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.get_as(&self.client, path).await
+    }
+
+    pub async fn get_as(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// GETs a page and returns its HTML, asserting 200.
+    pub async fn page(&self, path: &str) -> String {
+        self.page_as(&self.client, path).await
+    }
+
+    pub async fn page_as(&self, client: &Client, path: &str) -> String {
+        let response = self.get_as(client, path).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.text().await.unwrap()
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.post_form_as(&self.client, path, fields).await
+    }
+
+    pub async fn post_form_as(
+        &self,
+        client: &Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Submits a form the way a browser does: load `page`, take its CSRF token, post `fields`.
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        self.submit_as(&self.client, page, action, fields).await
+    }
+
+    pub async fn submit_as(
+        &self,
+        client: &Client,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let html = self.page_as(client, page).await;
+        let token = csrf_token(&html);
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form_as(client, action, &all).await
+    }
+
+    /// Completes first-run setup as the owner; the client is then signed in.
+    pub async fn setup(&self) {
+        let response = self
+            .submit(
+                "/setup",
+                "/setup",
+                &[
+                    ("merchant_name", "Fietsabonnement BV"),
+                    ("email", OWNER_EMAIL),
+                    ("password", OWNER_PASSWORD),
+                    ("password_confirm", OWNER_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "setup succeeds");
+    }
+
+    /// Signs `client` in; asserts that it worked.
+    pub async fn login_as(&self, client: &Client, email: &str, password: &str) {
+        let response = self.try_login(client, email, password).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in of {email} succeeds"
+        );
+    }
+
+    pub async fn try_login(&self, client: &Client, email: &str, password: &str) -> Response {
+        self.submit_as(
+            client,
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// Owner adds a user with `role`; returns a client signed in as that user.
+    pub async fn user_with_role(&self, email: &str, role: &str) -> Client {
+        let response = self
+            .submit(
+                "/admin/users",
+                "/admin/users",
+                &[
+                    ("email", email),
+                    ("role", role),
+                    ("password", "another long password"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "owner adds {email}"
+        );
+        let client = browser();
+        self.login_as(&client, email, "another long password").await;
+        client
+    }
+}
