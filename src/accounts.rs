@@ -213,6 +213,18 @@ fn require_owner(actor: &User) -> Result<(), UserError> {
     }
 }
 
+/// Refuses to demote or remove the merchant's only owner (`current` is the user's role now).
+async fn refuse_last_owner(
+    tx: &mut store::Tx,
+    merchant_id: &str,
+    current: &str,
+) -> Result<(), UserError> {
+    if current == Role::Owner.as_str() && users::count_owners(tx, merchant_id).await? <= 1 {
+        return Err(UserError::LastOwner);
+    }
+    Ok(())
+}
+
 /// An owner adds a user to their merchant.
 #[tracing::instrument(skip(db, password))]
 pub async fn add_user(
@@ -279,21 +291,10 @@ pub async fn change_role(
     if current == role.as_str() {
         return Ok(());
     }
-    if current == Role::Owner.as_str()
-        && users::count_owners(&mut tx, &actor.merchant_id).await? <= 1
-    {
-        return Err(UserError::LastOwner);
-    }
+    refuse_last_owner(&mut tx, &actor.merchant_id, &current).await?;
     users::set_role(&mut tx, &actor.merchant_id, user_id, role.as_str()).await?;
-    let entry = NewActivity {
-        merchant_id: &actor.merchant_id,
-        actor_id: Some(&actor.id),
-        actor_label: &actor.email,
-        subject_type: "user",
-        subject_id: user_id,
-        action: "user.role_changed",
-        details: format!("role changed from {current} to {role}"),
-    };
+    let details = format!("role changed from {current} to {role}");
+    let entry = NewActivity::by_user(actor, "user", user_id, "user.role_changed", details);
     activity::record(&mut tx, &entry, store::now()).await?;
     tx.commit().await?;
     Ok(())
@@ -310,21 +311,9 @@ pub async fn remove_user(db: &Db, actor: &User, user_id: &str) -> Result<(), Use
     let current = users::role_in_tx(&mut tx, &actor.merchant_id, user_id)
         .await?
         .ok_or(UserError::NotFound)?;
-    if current == Role::Owner.as_str()
-        && users::count_owners(&mut tx, &actor.merchant_id).await? <= 1
-    {
-        return Err(UserError::LastOwner);
-    }
+    refuse_last_owner(&mut tx, &actor.merchant_id, &current).await?;
     users::delete(&mut tx, &actor.merchant_id, user_id).await?;
-    let entry = NewActivity {
-        merchant_id: &actor.merchant_id,
-        actor_id: Some(&actor.id),
-        actor_label: &actor.email,
-        subject_type: "user",
-        subject_id: user_id,
-        action: "user.removed",
-        details: String::new(),
-    };
+    let entry = NewActivity::by_user(actor, "user", user_id, "user.removed", String::new());
     activity::record(&mut tx, &entry, store::now()).await?;
     tx.commit().await?;
     Ok(())

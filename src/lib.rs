@@ -32,13 +32,7 @@ pub struct Application {
 impl Application {
     /// Connects to the database, runs migrations and binds `config.bind` (port 0 picks a free one).
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let db = Db::connect(
-            &config.database_url,
-            config.database_kind,
-            config.max_connections,
-        )
-        .await?;
-        db.migrate().await.context("running database migrations")?;
+        let db = Db::open(&config).await?;
         let listener = TcpListener::bind(config.bind)
             .with_context(|| format!("binding server.bind {}", config.bind))?;
         Self::with_listener(config, db, listener)

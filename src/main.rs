@@ -97,19 +97,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     app.run_until_stopped().await.context("serving")
 }
 
-async fn connect(config: &Config) -> anyhow::Result<Db> {
-    let db = Db::connect(
-        &config.database_url,
-        config.database_kind,
-        config.max_connections,
-    )
-    .await?;
-    db.migrate().await.context("running database migrations")?;
-    Ok(db)
-}
-
 async fn migrate(config: Config) -> anyhow::Result<()> {
-    connect(&config).await?;
+    Db::open(&config).await?;
     println!("Migrations applied.");
     Ok(())
 }
@@ -131,7 +120,7 @@ fn read_password() -> anyhow::Result<NewPassword> {
 }
 
 async fn user(config: Config, cmd: UserCommand) -> anyhow::Result<()> {
-    let db = connect(&config).await?;
+    let db = Db::open(&config).await?;
     match cmd {
         UserCommand::Create {
             email,

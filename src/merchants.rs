@@ -39,15 +39,7 @@ pub fn logo_content_type(data: &[u8]) -> Result<&'static str, LogoError> {
 }
 
 fn entry<'a>(actor: &'a User, action: &'a str) -> NewActivity<'a> {
-    NewActivity {
-        merchant_id: &actor.merchant_id,
-        actor_id: Some(&actor.id),
-        actor_label: &actor.email,
-        subject_type: "merchant",
-        subject_id: &actor.merchant_id,
-        action,
-        details: String::new(),
-    }
+    NewActivity::by_user(actor, "merchant", &actor.merchant_id, action, String::new())
 }
 
 /// Saves the settings page and logs who did it.

@@ -1,7 +1,5 @@
 //! Bank identifier codes (BIC / SWIFT), e.g. `ABNANL2A`.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use super::compact_upper;
@@ -45,24 +43,7 @@ impl Bic {
     }
 }
 
-impl fmt::Display for Bic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for Bic {
-    type Error = BicError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Bic::parse(&s)
-    }
-}
-
-impl From<Bic> for String {
-    fn from(b: Bic) -> String {
-        b.0
-    }
-}
+super::string_newtype!(Bic, BicError);
 
 #[cfg(test)]
 mod tests {

@@ -36,24 +36,7 @@ impl BrandColour {
     }
 }
 
-impl fmt::Display for BrandColour {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for BrandColour {
-    type Error = BrandColourError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        BrandColour::parse(&s)
-    }
-}
-
-impl From<BrandColour> for String {
-    fn from(c: BrandColour) -> String {
-        c.0
-    }
-}
+super::string_newtype!(BrandColour, BrandColourError);
 
 /// A language customer-facing pages and messages are offered in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

@@ -1,7 +1,5 @@
 //! ISO 3166-1 alpha-2 country codes.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// An officially assigned two-letter country code, upper case.
@@ -46,24 +44,7 @@ impl CountryCode {
     }
 }
 
-impl fmt::Display for CountryCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for CountryCode {
-    type Error = CountryError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        CountryCode::parse(&s)
-    }
-}
-
-impl From<CountryCode> for String {
-    fn from(c: CountryCode) -> String {
-        c.0
-    }
-}
+super::string_newtype!(CountryCode, CountryError);
 
 #[cfg(test)]
 mod tests {

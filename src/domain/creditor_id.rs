@@ -1,7 +1,5 @@
 //! SEPA creditor identifiers, e.g. `NL79ZZZ999999990000`.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use super::{compact_upper, mod97};
@@ -71,24 +69,7 @@ impl CreditorId {
     }
 }
 
-impl fmt::Display for CreditorId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for CreditorId {
-    type Error = CreditorIdError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        CreditorId::parse(&s)
-    }
-}
-
-impl From<CreditorId> for String {
-    fn from(c: CreditorId) -> String {
-        c.0
-    }
-}
+super::string_newtype!(CreditorId, CreditorIdError);
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,5 @@
 //! Email addresses, checked for the shape mail servers accept.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// A syntactically valid email address; the domain is lower-cased.
@@ -64,24 +62,7 @@ impl EmailAddress {
     }
 }
 
-impl fmt::Display for EmailAddress {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for EmailAddress {
-    type Error = EmailError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        EmailAddress::parse(&s)
-    }
-}
-
-impl From<EmailAddress> for String {
-    fn from(e: EmailAddress) -> String {
-        e.0
-    }
-}
+super::string_newtype!(EmailAddress, EmailError);
 
 #[cfg(test)]
 mod tests {

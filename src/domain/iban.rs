@@ -1,7 +1,5 @@
 //! International bank account numbers, checked the way banks do before accepting a mandate.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use super::{compact_upper, mod97};
@@ -113,24 +111,7 @@ fn group_by_four(s: &str) -> String {
         .join(" ")
 }
 
-impl fmt::Display for Iban {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for Iban {
-    type Error = IbanError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Iban::parse(&s)
-    }
-}
-
-impl From<Iban> for String {
-    fn from(i: Iban) -> String {
-        i.0
-    }
-}
+super::string_newtype!(Iban, IbanError);
 
 #[cfg(test)]
 mod tests {

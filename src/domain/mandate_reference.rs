@@ -1,7 +1,5 @@
 //! Mandate references (the "mandate ID" on a SEPA direct debit).
 
-use std::fmt;
-
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -76,24 +74,7 @@ impl MandateReference {
     }
 }
 
-impl fmt::Display for MandateReference {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for MandateReference {
-    type Error = MandateReferenceError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        MandateReference::parse(&s)
-    }
-}
-
-impl From<MandateReference> for String {
-    fn from(m: MandateReference) -> String {
-        m.0
-    }
-}
+super::string_newtype!(MandateReference, MandateReferenceError);
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,32 @@
 //! Every value type has a `parse` that returns a typed error whose message can be shown next to
 //! a form field; once a value is one of these types, nobody checks it again.
 
+/// `Display` and string conversions (for serde) of a newtype over its canonical text,
+/// converting back through the type's `parse`.
+macro_rules! string_newtype {
+    ($type:ident, $error:ty) => {
+        impl std::fmt::Display for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl TryFrom<String> for $type {
+            type Error = $error;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                $type::parse(&s)
+            }
+        }
+
+        impl From<$type> for String {
+            fn from(value: $type) -> String {
+                value.0
+            }
+        }
+    };
+}
+use string_newtype;
+
 pub mod bic;
 pub mod branding;
 pub mod country;

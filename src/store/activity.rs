@@ -3,6 +3,7 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
+use super::users::User;
 use super::{Db, Tx};
 use crate::{on_db, on_tx};
 
@@ -29,6 +30,27 @@ pub struct NewActivity<'a> {
     pub subject_id: &'a str,
     pub action: &'a str,
     pub details: String,
+}
+
+impl<'a> NewActivity<'a> {
+    /// An entry for a change a signed-in user made.
+    pub fn by_user(
+        actor: &'a User,
+        subject_type: &'a str,
+        subject_id: &'a str,
+        action: &'a str,
+        details: String,
+    ) -> Self {
+        NewActivity {
+            merchant_id: &actor.merchant_id,
+            actor_id: Some(&actor.id),
+            actor_label: &actor.email,
+            subject_type,
+            subject_id,
+            action,
+            details,
+        }
+    }
 }
 
 /// Appends an entry.

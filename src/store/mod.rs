@@ -113,6 +113,18 @@ impl Db {
         }
     }
 
+    /// Connects to the configured database and brings its schema up to date.
+    pub async fn open(config: &crate::config::Config) -> anyhow::Result<Db> {
+        let db = Db::connect(
+            &config.database_url,
+            config.database_kind,
+            config.max_connections,
+        )
+        .await?;
+        db.migrate().await.context("running database migrations")?;
+        Ok(db)
+    }
+
     /// Applies the migrations of the live backend.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::AppError;
+use crate::config::AuthSettings;
 use crate::domain::role::Role;
 use crate::store::users::{self, User};
 
@@ -62,10 +63,7 @@ impl FromRequest for CurrentUser {
             let now = crate::store::now().timestamp();
             let login_at = session.get::<i64>(LOGIN_AT).unwrap_or(None).unwrap_or(0);
             let seen_at = session.get::<i64>(SEEN_AT).unwrap_or(None).unwrap_or(0);
-            let auth = &state.config.auth;
-            if now - seen_at > auth.idle_timeout_minutes * 60
-                || now - login_at > auth.absolute_timeout_hours * 3600
-            {
+            if expired(&state.config.auth, now, login_at, seen_at) {
                 sign_out(&session);
                 flash(
                     &session,
@@ -96,6 +94,13 @@ impl FromRequest for CurrentUser {
             })
         })
     }
+}
+
+/// Whether a session signed in at `login_at` and last used at `seen_at` (Unix seconds) has
+/// passed the idle or the absolute timeout.
+fn expired(auth: &AuthSettings, now: i64, login_at: i64, seen_at: i64) -> bool {
+    now - seen_at > auth.idle_timeout_minutes * 60
+        || now - login_at > auth.absolute_timeout_hours * 3600
 }
 
 /// Starts a fresh session for `user_id` (new cookie, new CSRF token: no session fixation).
@@ -195,4 +200,30 @@ pub fn client_ip(req: &HttpRequest, behind_proxy: bool) -> String {
     }
     req.peer_addr()
         .map_or_else(|| "unknown".to_string(), |a| a.ip().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expired;
+    use crate::config::Settings;
+
+    #[test]
+    fn sessions_expire_when_idle_or_too_old() {
+        let auth = Settings::default().auth; // 60 minutes idle, 12 hours absolute
+        let login = 1_000_000;
+        assert!(
+            !expired(&auth, login + 60 * 60, login, login),
+            "exactly the idle limit is still fine"
+        );
+        assert!(
+            expired(&auth, login + 60 * 60 + 1, login, login),
+            "idle for longer"
+        );
+        // Active all the time, but past the absolute limit.
+        let now = login + 12 * 3600 + 1;
+        assert!(expired(&auth, now, login, now - 60));
+        assert!(!expired(&auth, now - 2, login, now - 60));
+        // A session without timestamps (tampering is impossible, but be safe) is expired.
+        assert!(expired(&auth, login, 0, 0));
+    }
 }
