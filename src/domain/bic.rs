@@ -57,6 +57,9 @@ mod tests {
             "DEUTDEFF500"
         );
         assert!(Bic::parse("INGBNL2A").is_ok());
+        assert!(Bic::parse("DEUTDEFFXXX").is_ok());
+        assert!(Bic::parse("GEBABEBB36A").is_ok());
+        assert_eq!(Bic::parse(" rabo nl 2u ").unwrap().to_string(), "RABONL2U");
     }
 
     #[test]
@@ -70,6 +73,9 @@ mod tests {
             "ABNA122A",
             "ABNANL2A-01",
             "ABNANL2A0123",
+            "ABNANL2A01",
+            "ABNANL2Ä",
+            "ABNANL-A",
         ] {
             assert_eq!(Bic::parse(bad), Err(BicError::Invalid), "{bad}");
         }

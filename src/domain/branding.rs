@@ -106,6 +106,10 @@ mod tests {
         assert_eq!(BrandColour::parse("#1A2b3C").unwrap().as_str(), "#1a2b3c");
         assert_eq!(BrandColour::parse("1a2b3c").unwrap().as_str(), "#1a2b3c");
         assert_eq!(BrandColour::parse("#AbC").unwrap().as_str(), "#aabbcc");
+        assert_eq!(
+            BrandColour::parse(" #1a2B3c ").unwrap().to_string(),
+            "#1a2b3c"
+        );
     }
 
     #[test]
@@ -119,6 +123,9 @@ mod tests {
             "#ggg",
             "rgb(0,0,0)",
             "#12 345",
+            "##abc",
+            "#abcd",
+            "0x1a2b3c",
         ] {
             assert_eq!(BrandColour::parse(bad), Err(BrandColourError), "{bad}");
         }
@@ -131,6 +138,7 @@ mod tests {
         assert_eq!(Language::parse("nl-NL"), Ok(Language::Nl));
         assert_eq!(Language::parse("fr_BE"), Ok(Language::Fr));
         assert_eq!(Language::parse("de"), Ok(Language::De));
+        assert_eq!(Language::parse(" EN-gb "), Ok(Language::En));
         assert_eq!(Language::default(), Language::En);
         for language in Language::ALL {
             assert_eq!(Language::parse(language.code()), Ok(*language));
@@ -138,8 +146,23 @@ mod tests {
     }
 
     #[test]
+    fn languages_have_codes_and_native_names() {
+        let names: Vec<_> = Language::ALL.iter().map(|l| (l.code(), l.name())).collect();
+        assert_eq!(
+            names,
+            [
+                ("en", "English"),
+                ("nl", "Nederlands"),
+                ("fr", "Français"),
+                ("de", "Deutsch"),
+            ]
+        );
+        assert_eq!(Language::Nl.to_string(), "nl");
+    }
+
+    #[test]
     fn unsupported_languages_are_refused() {
-        for bad in ["", "es", "english", "n"] {
+        for bad in ["", "es", "english", "n", "-nl", "nld"] {
             assert_eq!(Language::parse(bad), Err(LanguageError), "{bad}");
         }
     }

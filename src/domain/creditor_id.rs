@@ -49,10 +49,11 @@ impl CreditorId {
         {
             return Err(CreditorIdError::InvalidCharacters);
         }
+        // Compare the digits themselves, not "remainder == 1": 00, 01 and 99 would pass that.
         let national = &s[7..];
-        let remainder = mod97(national.chars().chain(s[..4].chars()))
+        let remainder = mod97(national.chars().chain(s[..2].chars()).chain("00".chars()))
             .ok_or(CreditorIdError::InvalidCharacters)?;
-        if remainder != 1 {
+        if s[2..4] != format!("{:02}", 98 - remainder) {
             return Err(CreditorIdError::InvalidCheckDigits);
         }
         Ok(CreditorId(s))
@@ -77,48 +78,60 @@ mod tests {
 
     #[test]
     fn accepts_valid_identifiers() {
-        assert_eq!(
-            CreditorId::parse("DE98ZZZ09999999999").unwrap().as_str(),
-            "DE98ZZZ09999999999"
-        );
-        assert_eq!(
-            CreditorId::parse("nl79 zzz 999999990000").unwrap().as_str(),
-            "NL79ZZZ999999990000"
-        );
-        assert!(CreditorId::parse("IT66ZZZA1B2C3D4E5F6G7H8").is_ok());
-        assert!(CreditorId::parse("ES59ZZZX1234567L").is_ok());
-        assert_eq!(
-            CreditorId::parse("DE98ZZZ09999999999")
-                .unwrap()
-                .country_code(),
-            "DE"
-        );
+        for good in [
+            "DE98ZZZ09999999999",
+            "NL79ZZZ999999990000",
+            "NL69ZZZ123456780000",
+            "NL02ZZZ123456780042",
+            "NL97ZZZ123456780078",
+            "BE68ZZZ0123456789",
+            "FR72ZZZ123456",
+            "IT66ZZZA1B2C3D4E5F6G7H8",
+            "ES59ZZZX1234567L",
+        ] {
+            assert_eq!(CreditorId::parse(good).unwrap().as_str(), good);
+        }
+        let id = CreditorId::parse(" nl79 zzz 999999990000 ").unwrap();
+        assert_eq!(id.as_str(), "NL79ZZZ999999990000");
+        assert_eq!(id.to_string(), "NL79ZZZ999999990000");
+        assert_eq!(id.country_code(), "NL");
     }
 
     #[test]
     fn the_business_code_is_not_checked() {
         assert!(CreditorId::parse("DE98ABC09999999999").is_ok());
-        assert!(CreditorId::parse("NL79001999999990000").is_ok());
+        assert!(CreditorId::parse("DE9800109999999999").is_ok());
+        assert!(CreditorId::parse("NL69A1B123456780000").is_ok());
     }
 
     #[test]
     fn rejects_wrong_check_digits() {
-        assert_eq!(
-            CreditorId::parse("DE71ZZZ00000111111"),
-            Err(CreditorIdError::InvalidCheckDigits)
-        );
-        assert_eq!(
-            CreditorId::parse("DE97ZZZ09999999999"),
-            Err(CreditorIdError::InvalidCheckDigits)
-        );
+        for bad in [
+            "DE71ZZZ00000111111",
+            "DE97ZZZ09999999999",
+            "NL97ZZZ123456780000",
+            // Congruent to the right digits modulo 97, but not the digits themselves.
+            "NL99ZZZ123456780042",
+            "NL00ZZZ123456780078",
+            "DE01ZZZ09999999999",
+        ] {
+            assert_eq!(
+                CreditorId::parse(bad),
+                Err(CreditorIdError::InvalidCheckDigits),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
     fn rejects_malformed_identifiers() {
         assert_eq!(CreditorId::parse(" "), Err(CreditorIdError::Empty));
         assert_eq!(CreditorId::parse("DE98ZZZ"), Err(CreditorIdError::TooShort));
+        assert!(CreditorId::parse("DE09ZZZ1").is_ok(), "shortest");
+        let longest = "DE83ZZZAAAA123456789012345678901234";
+        assert!(CreditorId::parse(longest).is_ok(), "35 characters");
         assert_eq!(
-            CreditorId::parse(&format!("DE98ZZZ{}", "9".repeat(29))),
+            CreditorId::parse(&format!("{longest}0")),
             Err(CreditorIdError::TooLong)
         );
         assert_eq!(

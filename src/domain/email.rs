@@ -35,7 +35,9 @@ impl EmailAddress {
             && !local.ends_with('.')
             && !local.contains("..")
             && local.chars().all(|c| {
-                c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || !c.is_ascii()
+                c.is_ascii_alphanumeric()
+                    || "!#$%&'*+-/=?^_`{|}~.".contains(c)
+                    || (!c.is_ascii() && c.is_alphanumeric())
             });
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = domain.len() <= 253
@@ -47,9 +49,10 @@ impl EmailAddress {
                     && !l.ends_with('-')
                     && l.chars().all(|c| c.is_alphanumeric() || c == '-')
             })
+            // An all-digit last label is an IP address, not a domain; "xn--p1ai" is a fine TLD.
             && labels
                 .last()
-                .is_some_and(|tld| tld.chars().all(char::is_alphabetic) && tld.len() >= 2);
+                .is_some_and(|tld| tld.len() >= 2 && !tld.bytes().all(|b| b.is_ascii_digit()));
         if !local_ok || !domain_ok {
             return Err(EmailError::Invalid);
         }
@@ -79,6 +82,10 @@ mod tests {
         assert!(EmailAddress::parse("a@b.nl").is_ok());
         assert!(EmailAddress::parse("info@sub.domain.co.uk").is_ok());
         assert!(EmailAddress::parse("josé@bücher.de").is_ok());
+        assert!(EmailAddress::parse("info@example.xn--p1ai").is_ok());
+        assert!(EmailAddress::parse("o'brien@example.ie").is_ok());
+        let max_local = format!("{}@example.com", "a".repeat(64));
+        assert!(EmailAddress::parse(&max_local).is_ok());
     }
 
     #[test]
@@ -97,7 +104,13 @@ mod tests {
             "jan@example..com",
             ".jan@example.com",
             "jan..de@example.com",
-            "jan@example.c0m",
+            "jan@1.2.3.4",
+            "jan@example.c",
+            "jan\u{a0}de@example.com",
+            "jan\u{200b}@example.com",
+            "jan@exa\u{200b}mple.com",
+            "jan@example.com.",
+            "jan,piet@example.com",
             "jan@example.com<script>",
         ] {
             assert_eq!(EmailAddress::parse(bad), Err(EmailError::Invalid), "{bad}");

@@ -73,6 +73,33 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_has_its_own_prefix() {
+        let all = [
+            (IdPrefix::Merchant, "mer_"),
+            (IdPrefix::User, "usr_"),
+            (IdPrefix::ApiKey, "key_"),
+            (IdPrefix::Product, "prd_"),
+            (IdPrefix::Page, "pag_"),
+            (IdPrefix::Customer, "cst_"),
+            (IdPrefix::Mandate, "mdt_"),
+            (IdPrefix::Subscription, "sub_"),
+            (IdPrefix::Transaction, "trx_"),
+            (IdPrefix::Invoice, "inv_"),
+            (IdPrefix::Batch, "bat_"),
+            (IdPrefix::Event, "evt_"),
+            (IdPrefix::Message, "msg_"),
+        ];
+        for (kind, prefix) in all {
+            assert_eq!(kind.as_str(), prefix);
+            let id = new_id(kind);
+            assert_eq!(id.len(), 24, "{id}");
+            assert!(id.starts_with(prefix) && has_prefix(&id, kind), "{id}");
+        }
+        let distinct: HashSet<&str> = all.iter().map(|(_, p)| *p).collect();
+        assert_eq!(distinct.len(), all.len());
+    }
+
+    #[test]
     fn shape_check_rejects_other_kinds_and_junk() {
         let id = new_id(IdPrefix::Mandate);
         assert!(has_prefix(&id, IdPrefix::Mandate));
@@ -80,5 +107,10 @@ mod tests {
         assert!(!has_prefix("mdt_short", IdPrefix::Mandate));
         assert!(!has_prefix("mdt_ABCDEFGHIJKLMNOPQRST", IdPrefix::Mandate));
         assert!(!has_prefix("mdt_abcdefghij/lmnopqrst", IdPrefix::Mandate));
+        assert!(!has_prefix("mdt_abcdefghijklmnopqrstu", IdPrefix::Mandate));
+        assert!(!has_prefix("abcdefghijklmnopqrst", IdPrefix::Mandate));
+        assert!(!has_prefix("MDT_abcdefghijklmnopqrst", IdPrefix::Mandate));
+        assert!(!has_prefix("", IdPrefix::Mandate));
+        assert!(has_prefix("mdt_abcdefghijklmnopq123", IdPrefix::Mandate));
     }
 }

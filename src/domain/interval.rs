@@ -207,16 +207,27 @@ mod tests {
         let anchor = date(2025, 1, 31);
         for k in 0..=36 {
             let charge = monthly.charge_date(anchor, k).unwrap();
-            let month_end = date(charge.year(), charge.month(), 1)
-                .checked_add_months(Months::new(1))
-                .unwrap()
-                .pred_opt()
-                .unwrap();
-            assert_eq!(
-                charge, month_end,
-                "k={k}: every charge is on the month's last day"
-            );
+            let months_since = (charge.year() - 2025) * 12 + charge.month0() as i32;
+            assert_eq!(months_since, k as i32, "k={k}: one charge per month");
+            if NaiveDate::from_ymd_opt(charge.year(), charge.month(), 31).is_some() {
+                assert_eq!(charge.day(), 31, "k={k}: back on the 31st");
+            } else {
+                assert_eq!(
+                    charge.succ_opt().unwrap().day(),
+                    1,
+                    "k={k}: clamped to month end"
+                );
+            }
         }
+        let quarterly = Interval::parse("3 months").unwrap();
+        assert_eq!(
+            quarterly.charge_date(date(2024, 11, 30), 1),
+            Some(date(2025, 2, 28))
+        );
+        assert_eq!(
+            quarterly.charge_date(date(2024, 11, 30), 2),
+            Some(date(2025, 5, 30))
+        );
     }
 
     #[test]
@@ -236,5 +247,17 @@ mod tests {
             Some(date(2024, 3, 7))
         );
         assert_eq!(weekly.charge_date(date(2025, 1, 1), u32::MAX), None);
+    }
+
+    #[test]
+    fn serializes_as_the_display_string() {
+        let interval = Interval::new(2, IntervalUnit::Month).unwrap();
+        assert_eq!(String::from(interval), "2 months");
+        assert_eq!(Interval::try_from("2 months".to_string()), Ok(interval));
+        assert_eq!(
+            Interval::new(0, IntervalUnit::Day),
+            Err(IntervalError::OutOfRange)
+        );
+        assert!(Interval::new(999, IntervalUnit::Day).is_ok());
     }
 }

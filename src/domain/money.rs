@@ -5,7 +5,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// An amount in minor units (cents). Arithmetic is exact; `Decimal` only at the edges.
+/// An amount in minor units (cents): integer cents keep sums exact, `Decimal` is only for VAT.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
@@ -17,8 +17,10 @@ pub struct Money(i64);
 pub enum MoneyError {
     #[error("Enter an amount")]
     Empty,
-    #[error("Enter an amount like 12.95, without thousands separators")]
+    #[error("Enter an amount in digits, like 12.95")]
     Invalid,
+    #[error("Leave out thousands separators, like 1234.56")]
+    ThousandsSeparators,
     #[error("Enter an amount with at most 2 decimals, like 12.95")]
     TooManyDecimals,
     #[error("The amount cannot be negative")]
@@ -28,6 +30,9 @@ pub enum MoneyError {
 }
 
 impl Money {
+    /// Zero euros.
+    pub const ZERO: Money = Money(0);
+
     /// The amount of `minor` cents.
     pub const fn from_minor(minor: i64) -> Money {
         Money(minor)
@@ -47,30 +52,37 @@ impl Money {
         Ok(money)
     }
 
-    /// Parses an amount that may be negative (refunds, corrections).
+    /// Parses an amount that may be negative, for refunds and corrections.
     pub fn parse_signed(s: &str) -> Result<Money, MoneyError> {
         let s = s.trim();
         if s.is_empty() {
             return Err(MoneyError::Empty);
         }
         let (negative, digits) = match s.strip_prefix('-') {
-            Some(rest) => (true, rest.trim_start()),
+            Some(rest) => (true, rest),
             None => (false, s),
         };
-        // One decimal separator at most, '.' or ','; anything else (like "1.234,56") is ambiguous.
-        let separators = digits.matches(['.', ',']).count();
-        if separators > 1 {
-            return Err(MoneyError::Invalid);
+        // '.' and ',' are both decimal separators, so a second separator (or a space or
+        // apostrophe, as in "1 000" and "1'000") can only be grouping, which we refuse
+        // rather than guess: "1.234" is 1234 to a Dutch customer and 1.234 to an English one.
+        let grouping = digits.matches(['.', ',']).count() > 1 || digits.contains([' ', '\'']);
+        if grouping {
+            let number_like = digits.starts_with(|c: char| c.is_ascii_digit())
+                && digits
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || ".,' ".contains(c));
+            return Err(if number_like {
+                MoneyError::ThousandsSeparators
+            } else {
+                MoneyError::Invalid
+            });
         }
-        let (whole, fraction) = match digits.split_once(['.', ',']) {
-            Some((w, f)) => (w, f),
-            None => (digits, ""),
-        };
-        let all_digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
+        let (whole, fraction) = digits.split_once(['.', ',']).unwrap_or((digits, ""));
+        let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
         if whole.is_empty()
             || !all_digits(whole)
             || !all_digits(fraction)
-            || (separators == 1 && fraction.is_empty())
+            || (whole.len() < digits.len() && fraction.is_empty())
         {
             return Err(MoneyError::Invalid);
         }
@@ -133,36 +145,59 @@ impl From<Money> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::de::IntoDeserializer;
+    use serde::de::value::{Error as DeError, StrDeserializer};
+
+    fn cents(minor: i64) -> Result<Money, MoneyError> {
+        Ok(Money::from_minor(minor))
+    }
 
     #[test]
     fn parses_both_decimal_separators_and_short_forms() {
-        assert_eq!(Money::parse("12.95"), Ok(Money::from_minor(1295)));
-        assert_eq!(Money::parse("12,95"), Ok(Money::from_minor(1295)));
-        assert_eq!(Money::parse("12"), Ok(Money::from_minor(1200)));
-        assert_eq!(Money::parse("0.5"), Ok(Money::from_minor(50)));
-        assert_eq!(Money::parse(" 12.95 "), Ok(Money::from_minor(1295)));
-        assert_eq!(Money::parse("0"), Ok(Money::from_minor(0)));
-        assert_eq!(Money::parse("007.10"), Ok(Money::from_minor(710)));
+        assert_eq!(Money::parse("12.95"), cents(1295));
+        assert_eq!(Money::parse("12,95"), cents(1295));
+        assert_eq!(Money::parse("12"), cents(1200));
+        assert_eq!(Money::parse("0.5"), cents(50));
+        assert_eq!(Money::parse(" 12.95 "), cents(1295));
+        assert_eq!(Money::parse("0"), cents(0));
+        assert_eq!(Money::parse("007.10"), cents(710));
+        assert_eq!(Money::parse("-0.00"), cents(0));
     }
 
     #[test]
     fn rejects_more_than_two_decimals() {
         assert_eq!(Money::parse("12.955"), Err(MoneyError::TooManyDecimals));
         assert_eq!(Money::parse("0,001"), Err(MoneyError::TooManyDecimals));
+        assert_eq!(Money::parse("1.234"), Err(MoneyError::TooManyDecimals));
     }
 
     #[test]
     fn rejects_negatives_unless_signed() {
         assert_eq!(Money::parse("-1.00"), Err(MoneyError::Negative));
-        assert_eq!(Money::parse_signed("-1.00"), Ok(Money::from_minor(-100)));
+        assert_eq!(Money::parse_signed("-1.00"), cents(-100));
+        assert_eq!(Money::parse_signed(" -12,5 "), cents(-1250));
         assert_eq!(Money::parse_signed("-0.05").unwrap().to_string(), "-0.05");
+        assert_eq!(Money::parse_signed("- 1"), Err(MoneyError::Invalid));
+        assert_eq!(Money::parse_signed("-"), Err(MoneyError::Invalid));
     }
 
     #[test]
-    fn rejects_junk_and_thousands_separators() {
+    fn rejects_thousands_separators() {
+        for bad in ["1.234,56", "1,234.56", "1.234.567", "1 000", "1'000.00"] {
+            assert_eq!(
+                Money::parse(bad),
+                Err(MoneyError::ThousandsSeparators),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_junk() {
         assert_eq!(Money::parse(""), Err(MoneyError::Empty));
+        assert_eq!(Money::parse("   "), Err(MoneyError::Empty));
         for bad in [
-            "abc", "1e3", "1.234,56", "1,234.56", "12.", ".5", "1 000", "€12", "+5", "--1", "12.a",
+            "abc", "1e3", "12.", ".5", "€12", "12 EUR", "+5", "--1", "12.a", "0x10", "١٢",
         ] {
             assert_eq!(Money::parse(bad), Err(MoneyError::Invalid), "{bad}");
         }
@@ -170,6 +205,7 @@ mod tests {
 
     #[test]
     fn rejects_overflow() {
+        assert_eq!(Money::parse("92233720368547758.07"), cents(i64::MAX));
         assert_eq!(
             Money::parse("92233720368547758.08"),
             Err(MoneyError::TooLarge)
@@ -178,6 +214,18 @@ mod tests {
             Money::parse("99999999999999999999"),
             Err(MoneyError::TooLarge)
         );
+        assert_eq!(
+            Money::parse_signed("-99999999999999999999"),
+            Err(MoneyError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn checked_arithmetic() {
+        let price = Money::from_minor(1295);
+        assert_eq!(price.checked_add(Money::from_minor(5)), cents(1300).ok());
+        assert_eq!(price.checked_mul_i64(3), cents(3885).ok());
+        assert_eq!(price.checked_mul_i64(-1), cents(-1295).ok());
         assert_eq!(
             Money::from_minor(i64::MAX).checked_add(Money::from_minor(1)),
             None
@@ -188,13 +236,28 @@ mod tests {
     #[test]
     fn displays_with_two_decimals() {
         assert_eq!(Money::from_minor(1295).to_string(), "12.95");
+        assert_eq!(Money::from_minor(50).to_string(), "0.50");
         assert_eq!(Money::from_minor(5).to_string(), "0.05");
+        assert_eq!(Money::ZERO.to_string(), "0.00");
         assert_eq!(Money::from_minor(-1200).to_string(), "-12.00");
-        assert_eq!(Money::from_minor(1295).format_eur(), "€ 12.95");
-        assert_eq!(Money::from_minor(1295).to_decimal().to_string(), "12.95");
+        assert_eq!(Money::from_minor(-5).to_string(), "-0.05");
         assert_eq!(
-            Money::parse(&Money::from_minor(123_456).to_string()),
-            Ok(Money::from_minor(123_456))
+            Money::from_minor(i64::MIN).to_string(),
+            "-92233720368547758.08"
         );
+        assert_eq!(Money::from_minor(1295).format_eur(), "€ 12.95");
+        assert_eq!(Money::from_minor(-1295).format_eur(), "€ -12.95");
+        assert_eq!(Money::from_minor(1295).to_decimal().to_string(), "12.95");
+        assert_eq!(Money::from_minor(-5).to_decimal().to_string(), "-0.05");
+    }
+
+    #[test]
+    fn serializes_as_the_display_string() {
+        assert_eq!(String::from(Money::from_minor(-1250)), "-12.50");
+        let de: StrDeserializer<'_, DeError> = "-12.50".into_deserializer();
+        assert_eq!(Money::deserialize(de), Ok(Money::from_minor(-1250)));
+        let de: StrDeserializer<'_, DeError> = "1,234.56".into_deserializer();
+        let err = Money::deserialize(de).unwrap_err().to_string();
+        assert_eq!(err, MoneyError::ThousandsSeparators.to_string());
     }
 }

@@ -22,7 +22,7 @@ pub enum VatRateError {
     Invalid,
     #[error("A VAT percentage is between 0 and 100")]
     OutOfRange,
-    #[error("Use at most 2 decimals")]
+    #[error("Enter a percentage with at most 2 decimals, like 5.5")]
     TooManyDecimals,
 }
 
@@ -37,19 +37,27 @@ impl VatRate {
 
     /// Parses "21", "21%", "5.5", "5,5", "19.25 %".
     pub fn parse(s: &str) -> Result<VatRate, VatRateError> {
-        let number = s.trim().trim_end_matches('%').trim_end().replace(',', ".");
-        if number.starts_with('-') {
-            return Err(VatRateError::OutOfRange);
-        }
-        if number.is_empty()
-            || !number.chars().all(|c| c.is_ascii_digit() || c == '.')
-            || number.matches('.').count() > 1
+        let s = s.trim();
+        let number = s
+            .strip_suffix('%')
+            .unwrap_or(s)
+            .trim_end()
+            .replace(',', ".");
+        let (negative, number) = match number.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, number.as_str()),
+        };
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty()
+            || !all_digits(whole)
+            || !all_digits(fraction)
+            || (whole.len() < number.len() && fraction.is_empty())
         {
             return Err(VatRateError::Invalid);
         }
-        let (whole, fraction) = number.split_once('.').unwrap_or((&number, ""));
-        if whole.is_empty() || (number.contains('.') && fraction.is_empty()) {
-            return Err(VatRateError::Invalid);
+        if negative {
+            return Err(VatRateError::OutOfRange);
         }
         if fraction.len() > 2 {
             return Err(VatRateError::TooManyDecimals);
@@ -58,9 +66,11 @@ impl VatRate {
         let fraction: u32 = format!("{fraction:0<2}")
             .parse()
             .map_err(|_| VatRateError::Invalid)?;
-        VatRate::from_basis_points(
-            whole.checked_mul(100).ok_or(VatRateError::OutOfRange)? + fraction,
-        )
+        let basis_points = whole
+            .checked_mul(100)
+            .and_then(|w| w.checked_add(fraction))
+            .ok_or(VatRateError::OutOfRange)?;
+        VatRate::from_basis_points(basis_points)
     }
 
     /// Hundredths of a percent.
@@ -136,12 +146,29 @@ mod tests {
 
     #[test]
     fn rejects_bad_rates() {
-        assert_eq!(VatRate::parse("-1"), Err(VatRateError::OutOfRange));
-        assert_eq!(VatRate::parse("100.01"), Err(VatRateError::OutOfRange));
+        for bad in [
+            "-1",
+            "-0",
+            "-21%",
+            "100.01",
+            "101",
+            "42949672.99",
+            "99999999999",
+        ] {
+            assert_eq!(VatRate::parse(bad), Err(VatRateError::OutOfRange), "{bad}");
+        }
         assert_eq!(VatRate::parse("5.555"), Err(VatRateError::TooManyDecimals));
-        for bad in ["", "%", "abc", "21.", ".5", "2 1", "1.2.3"] {
+        assert_eq!(VatRate::parse("5,555%"), Err(VatRateError::TooManyDecimals));
+        for bad in [
+            "", " ", "%", "abc", "21.", ".5", "2 1", "1.2.3", "21%%", "%21", "21 pct", "+21", "-x",
+            "- 5",
+        ] {
             assert_eq!(VatRate::parse(bad), Err(VatRateError::Invalid), "{bad}");
         }
+        assert_eq!(
+            VatRate::from_basis_points(10_001),
+            Err(VatRateError::OutOfRange)
+        );
     }
 
     #[test]
@@ -153,27 +180,52 @@ mod tests {
     }
 
     #[test]
-    fn vat_on_net_rounds_to_the_cent() {
+    fn vat_on_net_rounds_half_up_to_the_cent() {
         let high = VatRate::parse("21").unwrap();
         assert_eq!(high.vat_on_net(eur(1000)), eur(210));
-        // 0.05 × 21% = 0.0105 → 0.01; 0.50 × 9% = 0.045 → 0.05 (half away from zero).
+        // 0.05 × 21% = 0.0105 → 0.01; 0.50 × 9% = 0.045 → 0.05.
         assert_eq!(high.vat_on_net(eur(5)), eur(1));
-        assert_eq!(VatRate::parse("9").unwrap().vat_on_net(eur(50)), eur(5));
+        let low = VatRate::parse("9").unwrap();
+        assert_eq!(low.vat_on_net(eur(50)), eur(5));
+        assert_eq!(low.vat_on_net(eur(49)), eur(4));
+        // Refunds round the same way, mirrored: −0.045 → −0.05.
+        assert_eq!(low.vat_on_net(eur(-50)), eur(-5));
         assert_eq!(VatRate::parse("0").unwrap().vat_on_net(eur(1295)), eur(0));
+        assert_eq!(
+            high.vat_on_net(Money::from_minor(i64::MAX)).minor(),
+            1_936_908_127_739_502_919
+        );
     }
 
     #[test]
     fn split_gross_adds_back_up() {
         let high = VatRate::parse("21").unwrap();
         assert_eq!(high.split_gross(eur(1210)), (eur(1000), eur(210)));
-        // 9.99 / 1.09 = 9.1651… → net 9.17, VAT 0.82.
+        // 9.99 / 1.09 = 9.16513… → net 9.17, VAT 0.82.
         assert_eq!(
             VatRate::parse("9").unwrap().split_gross(eur(999)),
             (eur(917), eur(82))
         );
-        for gross in [1, 99, 1295, 4999, 123_456] {
-            let (net, vat) = high.split_gross(eur(gross));
-            assert_eq!(net.minor() + vat.minor(), gross);
+        // 0.03 / 2 = 0.015 → net 0.02: the half rounds up.
+        let full = VatRate::from_basis_points(10_000).unwrap();
+        assert_eq!(full.split_gross(eur(3)), (eur(2), eur(1)));
+        assert_eq!(
+            VatRate::parse("0").unwrap().split_gross(eur(1295)),
+            (eur(1295), eur(0))
+        );
+        for rate in ["21", "9", "5.5", "19.25"] {
+            let rate = VatRate::parse(rate).unwrap();
+            for gross in [0, 1, 99, 1295, 4999, 123_456, -1295] {
+                let (net, vat) = rate.split_gross(eur(gross));
+                assert_eq!(net.minor() + vat.minor(), gross);
+            }
         }
+    }
+
+    #[test]
+    fn serializes_as_the_display_string() {
+        let rate = VatRate::parse("5,5").unwrap();
+        assert_eq!(String::from(rate), "5.5%");
+        assert_eq!(VatRate::try_from("5.5%".to_string()), Ok(rate));
     }
 }
