@@ -1,6 +1,7 @@
 //! Structured logs through `tracing`; `RUST_LOG` chooses the level (default `info`).
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 /// Installs the log subscriber once; later calls do nothing (tests call it many times).
 pub fn init() {
@@ -9,5 +10,7 @@ pub fn init() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        // One line per request when its span closes: method, path, status, request id, latency.
+        .with_span_events(FmtSpan::CLOSE)
         .try_init();
 }
