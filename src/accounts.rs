@@ -10,7 +10,9 @@ use crate::config::AuthSettings;
 use crate::domain::EmailAddress;
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::role::Role;
+use crate::notify::{Channel, compose};
 use crate::store::activity::{self, NewActivity};
+use crate::store::messages::{self, NewMessage};
 use crate::store::users::User;
 use crate::store::{self, Db, login_attempts, merchants, users};
 
@@ -225,7 +227,8 @@ async fn refuse_last_owner(
     Ok(())
 }
 
-/// An owner adds a user to their merchant.
+/// An owner adds a user to their merchant; the new user gets an email telling them where to
+/// sign in (never the password).
 #[tracing::instrument(skip(db, password))]
 pub async fn add_user(
     db: &Db,
@@ -233,8 +236,19 @@ pub async fn add_user(
     email: &EmailAddress,
     role: Role,
     password: &NewPassword,
+    login_url: &str,
 ) -> Result<User, UserError> {
     require_owner(actor)?;
+    let merchant = merchants::get(db, &actor.merchant_id)
+        .await?
+        .ok_or(UserError::NotFound)?;
+    let composed = compose::user_added(
+        &merchant.name,
+        &merchant.brand_colour,
+        &actor.email,
+        role,
+        login_url,
+    )?;
     let password_hash = hash_password(password).await?;
     let mut tx = db.begin().await?;
     let user = insert_user(
@@ -247,6 +261,20 @@ pub async fn add_user(
         "",
     )
     .await?;
+    let message_id = new_id(IdPrefix::Message);
+    let message = NewMessage {
+        id: &message_id,
+        merchant_id: &actor.merchant_id,
+        customer_id: None,
+        channel: Channel::Email.as_str(),
+        recipient: &user.email,
+        subject: &composed.subject,
+        body_text: &composed.text,
+        body_html: &composed.html,
+        sender_name: &merchant.name,
+        reply_to: &actor.email,
+    };
+    messages::enqueue(&mut tx, &message, store::now()).await?;
     tx.commit().await?;
     Ok(user)
 }

@@ -16,6 +16,9 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub secrets: SecretSettings,
+    pub email: EmailSettings,
+    pub sms: SmsSettings,
+    pub outbox: OutboxSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,6 +62,45 @@ pub struct SecretSettings {
     pub link_key: String,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// `file://data/outbox` (.eml files), or `smtp://user:pass@host:587?tls=required` / `smtps://…`.
+    pub url: String,
+    /// The sender address; the display name is the merchant's.
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsSettings {
+    /// `outbox` (kept, not sent) or the `https://` address of an SMS gateway.
+    pub url: String,
+    /// HTTP method for the gateway: POST or GET.
+    pub method: String,
+    /// Request body with `{to}`, `{text}` and `{sender}` placeholders, escaped for `content_type`.
+    pub body: String,
+    /// `application/json` or `application/x-www-form-urlencoded`.
+    pub content_type: String,
+    /// Value of the Authorization header, e.g. `AccessKey …` or `Basic …`; empty for none.
+    pub authorization: String,
+    /// Sender name or number shown on the phone (max 11 characters for a name).
+    pub sender: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// Whether this instance runs the delivery worker.
+    pub worker: bool,
+    /// How often the worker looks for due messages when nobody wakes it.
+    pub poll_seconds: u64,
+    /// Attempts before a message is marked failed.
+    pub max_attempts: i32,
+    /// How long a worker may take to send one message before it counts as interrupted.
+    pub lease_seconds: i64,
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -82,6 +124,24 @@ impl Default for Settings {
                 lockout_minutes: 15,
             },
             secrets: SecretSettings::default(),
+            email: EmailSettings {
+                url: "file://data/outbox".into(),
+                from: "noreply@localhost".into(),
+            },
+            sms: SmsSettings {
+                url: "outbox".into(),
+                method: "POST".into(),
+                body: r#"{"recipients":["{to}"],"originator":"{sender}","body":"{text}"}"#.into(),
+                content_type: "application/json".into(),
+                authorization: String::new(),
+                sender: "Abbo".into(),
+            },
+            outbox: OutboxSettings {
+                worker: true,
+                poll_seconds: 5,
+                max_attempts: 8,
+                lease_seconds: 120,
+            },
         }
     }
 }
@@ -122,6 +182,9 @@ pub struct Config {
     pub max_connections: u32,
     pub auth: AuthSettings,
     pub secrets: Secrets,
+    pub email: EmailSettings,
+    pub sms: SmsSettings,
+    pub outbox: OutboxSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -214,6 +277,47 @@ impl Settings {
                 return Err(ConfigError::new(key, "must be at least 1"));
             }
         }
+        if !(self.email.url.starts_with("file://")
+            || self.email.url.starts_with("smtp://")
+            || self.email.url.starts_with("smtps://"))
+        {
+            return Err(ConfigError::new(
+                "email.url",
+                "use file://FOLDER, smtp://… or smtps://…",
+            ));
+        }
+        if !self.email.from.contains('@') {
+            return Err(ConfigError::new("email.from", "must be an email address"));
+        }
+        if self.sms.url != "outbox"
+            && !(self.sms.url.starts_with("https://") || self.sms.url.starts_with("http://"))
+        {
+            return Err(ConfigError::new(
+                "sms.url",
+                "use outbox or the http(s):// address of a gateway",
+            ));
+        }
+        if !matches!(self.sms.method.as_str(), "POST" | "GET") {
+            return Err(ConfigError::new("sms.method", "use POST or GET"));
+        }
+        if !matches!(
+            self.sms.content_type.as_str(),
+            "application/json" | "application/x-www-form-urlencoded"
+        ) {
+            return Err(ConfigError::new(
+                "sms.content_type",
+                "use application/json or application/x-www-form-urlencoded",
+            ));
+        }
+        if self.outbox.poll_seconds == 0
+            || self.outbox.max_attempts < 1
+            || self.outbox.lease_seconds < 1
+        {
+            return Err(ConfigError::new(
+                "outbox",
+                "poll_seconds, max_attempts and lease_seconds must be at least 1",
+            ));
+        }
         let data_dir = PathBuf::from(&self.storage.data_dir);
         std::fs::create_dir_all(&data_dir).map_err(|e| {
             ConfigError::new(
@@ -245,6 +349,9 @@ impl Settings {
             max_connections: self.database.max_connections,
             auth: self.auth,
             secrets,
+            email: self.email,
+            sms: self.sms,
+            outbox: self.outbox,
         })
     }
 }

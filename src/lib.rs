@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod config;
 pub mod domain;
 pub mod merchants;
+pub mod notify;
 pub mod store;
 pub mod telemetry;
 pub mod web;
@@ -19,6 +20,7 @@ use actix_web::{App, HttpServer, web as aweb};
 use anyhow::Context;
 
 use config::Config;
+use notify::Outbox;
 use store::Db;
 use web::AppState;
 
@@ -27,6 +29,7 @@ pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    outbox: Arc<Outbox>,
 }
 
 impl Application {
@@ -45,10 +48,15 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
+        let outbox = Arc::new(Outbox::new(&config, db.clone())?);
+        if config.outbox.worker {
+            outbox.clone().spawn_worker();
+        }
         let config = Arc::new(config);
         let state = aweb::Data::new(AppState {
             db: db.clone(),
             config: config.clone(),
+            outbox: outbox.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -62,7 +70,12 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Application { port, server, db })
+        Ok(Application {
+            port,
+            server,
+            db,
+            outbox,
+        })
     }
 
     /// The port the server listens on.
@@ -73,6 +86,11 @@ impl Application {
     /// A handle on the database the app uses.
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// The outbox, to deliver messages on demand (tests run without the background worker).
+    pub fn outbox(&self) -> Arc<Outbox> {
+        self.outbox.clone()
     }
 
     /// Serves until the process is told to stop.

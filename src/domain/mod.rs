@@ -39,6 +39,7 @@ pub mod id;
 pub mod interval;
 pub mod mandate_reference;
 pub mod money;
+pub mod phone;
 pub mod role;
 pub mod vat_rate;
 
@@ -51,6 +52,7 @@ pub use iban::Iban;
 pub use interval::{Interval, IntervalUnit};
 pub use mandate_reference::MandateReference;
 pub use money::Money;
+pub use phone::PhoneNumber;
 pub use vat_rate::VatRate;
 
 /// Letters A–Z as numbers 10–35 and digits as themselves, then the remainder modulo 97

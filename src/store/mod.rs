@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod login_attempts;
 pub mod merchants;
+pub mod messages;
 pub mod users;
 
 use std::str::FromStr;

@@ -25,6 +25,7 @@ use error::AppError;
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
+    pub outbox: Arc<crate::notify::Outbox>,
 }
 
 /// Registers every route of the application.

@@ -2,8 +2,11 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use std::sync::Arc;
+
 use abbo::Application;
 use abbo::config::{Config, Settings};
+use abbo::notify::Outbox;
 use abbo::store::Db;
 use reqwest::{Client, Response, StatusCode};
 
@@ -16,6 +19,7 @@ pub struct TestApp {
     pub client: Client,
     pub db: Db,
     pub config: Config,
+    pub outbox: Arc<Outbox>,
     pub data_dir: tempfile::TempDir,
     /// Dropped with the app: removes the PostgreSQL test database.
     _postgres: Option<PostgresDatabase>,
@@ -55,6 +59,9 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
     settings.server.bind = "127.0.0.1:0".into();
     settings.storage.data_dir = data_dir.display().to_string();
     settings.database.url = format!("sqlite://{}/abbo.db", data_dir.display());
+    settings.email.url = format!("file://{}/outbox", data_dir.display());
+    // Tests deliver the outbox themselves (`TestApp::outbox`), so nothing races them.
+    settings.outbox.worker = false;
     settings
 }
 
@@ -110,19 +117,23 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         settings.database.url = url;
         postgres = Some(database);
     }
+    // Bind first so that links in emails carry the real port.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    settings.server.base_url = address.clone();
     adjust(&mut settings);
     let config = settings.validate().expect("test settings are valid");
-    let app = Application::build(config.clone())
-        .await
-        .expect("the app starts");
-    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = Db::open(&config).await.expect("the database opens");
+    let app = Application::with_listener(config.clone(), db, listener).expect("the app starts");
     let db = app.db().clone();
+    let outbox = app.outbox();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: browser(),
         db,
         config,
+        outbox,
         data_dir,
         _postgres: postgres,
     }

@@ -2,9 +2,11 @@
 //! (SQLite, or PostgreSQL when TEST_DATABASE_URL is set) and talks HTTP to it.
 
 mod helpers;
+mod sinks;
 
 mod auth;
 mod cli;
+mod messaging;
 mod roles;
 mod settings;
 mod setup;

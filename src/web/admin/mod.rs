@@ -1,5 +1,6 @@
 //! The merchant back-office under `/admin`.
 
+pub mod messages;
 mod settings;
 mod users;
 
@@ -20,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/admin")
             .route("", web::get().to(dashboard))
             .route("/", web::get().to(dashboard))
+            .configure(messages::routes)
             .configure(settings::routes)
             .configure(users::routes),
     );

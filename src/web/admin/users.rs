@@ -99,8 +99,10 @@ async fn add(
     let role = errors.check("role", Role::parse(&form.role));
     let password = errors.check("password", NewPassword::parse(&form.password));
     if let (Some(email), Some(role), Some(password)) = (email, role, password) {
-        match accounts::add_user(&state.db, &user.user, &email, role, &password).await {
+        let login_url = format!("{}/login", state.config.base_url);
+        match accounts::add_user(&state.db, &user.user, &email, role, &password, &login_url).await {
             Ok(added) => {
+                state.outbox.wake();
                 flash(
                     &session,
                     FlashKind::Success,

@@ -1,0 +1,99 @@
+//! Rendering the messages Abbo sends: subject, plain text and HTML from `templates/email/`.
+
+use anyhow::Context;
+use askama::Template;
+
+use crate::domain::role::Role;
+
+/// A rendered email, ready to queue.
+#[derive(Debug, Clone)]
+pub struct Composed {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/user_added.html")]
+struct UserAddedHtml<'a> {
+    subject: &'a str,
+    sender_name: &'a str,
+    brand_colour: &'a str,
+    added_by: &'a str,
+    role: &'a str,
+    role_description: &'a str,
+    login_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/user_added.txt")]
+struct UserAddedText<'a> {
+    sender_name: &'a str,
+    added_by: &'a str,
+    role: &'a str,
+    role_description: &'a str,
+    login_url: &'a str,
+}
+
+/// Tells a new staff member they can sign in (never containing the password).
+pub fn user_added(
+    merchant_name: &str,
+    brand_colour: &str,
+    added_by: &str,
+    role: Role,
+    login_url: &str,
+) -> anyhow::Result<Composed> {
+    let subject = format!("You have access to {merchant_name} on Abbo");
+    let html = UserAddedHtml {
+        subject: &subject,
+        sender_name: merchant_name,
+        brand_colour,
+        added_by,
+        role: role.as_str(),
+        role_description: role.description(),
+        login_url,
+    }
+    .render()
+    .context("rendering the user-added email")?;
+    let text = UserAddedText {
+        sender_name: merchant_name,
+        added_by,
+        role: role.as_str(),
+        role_description: role.description(),
+        login_url,
+    }
+    .render()
+    .context("rendering the user-added email text")?;
+    Ok(Composed {
+        subject,
+        text,
+        html,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_added_escapes_html_but_not_text() {
+        let c = user_added(
+            "Fiets & <Co>",
+            "#1f5f8b",
+            "owner@example.com",
+            Role::Viewer,
+            "https://abbo.example/login",
+        )
+        .unwrap();
+        assert_eq!(c.subject, "You have access to Fiets & <Co> on Abbo");
+        assert!(
+            c.html.contains("Fiets &#38; &#60;Co&#62;")
+                || c.html.contains("Fiets &amp; &lt;Co&gt;"),
+            "{}",
+            c.html
+        );
+        assert!(c.text.contains("Fiets & <Co>"));
+        assert!(c.text.contains("https://abbo.example/login"));
+        assert!(c.html.contains("href=\"https://abbo.example/login\""));
+    }
+}

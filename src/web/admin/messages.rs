@@ -1,0 +1,157 @@
+//! Every email and text message sent on the merchant's behalf, with its delivery state and
+//! content, so a merchant on the default file transport can still read and follow every link.
+
+use actix_session::Session;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::Layout;
+use crate::store::messages::{self, Message, MessageSummary};
+use crate::store::{self};
+use crate::web::AppState;
+use crate::web::error::{AppError, render, see_other};
+use crate::web::session::{CurrentUser, FlashKind, flash};
+
+const PAGE_SIZE: i64 = 50;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/messages", web::get().to(list))
+        .route("/messages/{id}", web::get().to(show))
+        .route("/messages/{id}/html", web::get().to(html_body))
+        .route("/messages/{id}/resend", web::post().to(resend));
+}
+
+/// How a status reads in the list.
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "queued" => "Queued",
+        "sending" => "Sending",
+        "sent" => "Sent",
+        "stored" => "Stored (no SMS gateway configured)",
+        "failed" => "Failed",
+        "unconfirmed" => "Unconfirmed: check with the recipient",
+        _ => "Unknown",
+    }
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/messages.html")]
+struct MessagesPage {
+    layout: Layout,
+    messages: Vec<MessageSummary>,
+    page: i64,
+    has_next: bool,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = query.page.unwrap_or(1).max(1);
+    let mut rows = messages::list(
+        &state.db,
+        user.merchant_id(),
+        PAGE_SIZE + 1,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let page = MessagesPage {
+        layout: Layout::new(&session, &user, "Messages", "messages")?,
+        messages: rows,
+        page,
+        has_next,
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "admin/message.html")]
+struct MessagePage {
+    layout: Layout,
+    message: Message,
+}
+
+async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<Message, AppError> {
+    messages::get(&state.db, user.merchant_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let message = load(&state, &user, &id).await?;
+    let page = MessagePage {
+        layout: Layout::new(&session, &user, &message.subject, "messages")?,
+        message,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// The HTML of an email, shown in a sandboxed frame: no scripts, no forms, nothing of the admin.
+async fn html_body(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let message = load(&state, &user, &id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; img-src https: data:; \
+             style-src 'unsafe-inline'; frame-ancestors 'self'",
+        ))
+        .body(message.body_html))
+}
+
+async fn resend(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let message = load(&state, &user, &id).await?;
+    let mut tx = state.db.begin().await?;
+    let queued = messages::requeue(&mut tx, user.merchant_id(), &message.id, store::now()).await?;
+    let entry = store::activity::NewActivity::by_user(
+        &user.user,
+        "message",
+        &message.id,
+        "message.requeued",
+        message.recipient.clone(),
+    );
+    if queued {
+        store::activity::record(&mut tx, &entry, store::now()).await?;
+    }
+    tx.commit().await?;
+    if queued {
+        state.outbox.wake();
+        flash(
+            &session,
+            FlashKind::Success,
+            "The message is queued to be sent again.",
+        );
+    } else {
+        flash(
+            &session,
+            FlashKind::Error,
+            "Only failed or unconfirmed messages can be sent again.",
+        );
+    }
+    Ok(see_other(&format!("/admin/messages/{}", message.id)))
+}
