@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod config;
 pub mod domain;
+pub mod i18n;
 pub mod merchants;
 pub mod notify;
 pub mod store;

@@ -21,6 +21,7 @@ pub struct Merchant {
     pub creditor_bic: Option<String>,
     pub default_language: String,
     pub brand_colour: String,
+    pub contact_email: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -39,6 +40,7 @@ pub struct MerchantSettings {
     pub creditor_bic: Option<String>,
     pub default_language: String,
     pub brand_colour: String,
+    pub contact_email: String,
 }
 
 /// A stored logo image.
@@ -50,7 +52,7 @@ pub struct Logo {
 }
 
 const COLUMNS: &str = "id, name, legal_name, street, postal_code, city, country, creditor_id, \
-     creditor_iban, creditor_bic, default_language, brand_colour, created_at, updated_at";
+     creditor_iban, creditor_bic, default_language, brand_colour, contact_email, created_at, updated_at";
 
 /// True when at least one merchant exists.
 #[tracing::instrument(skip(db))]
@@ -125,7 +127,7 @@ pub async fn update_settings(
         sqlx::query(
             "UPDATE merchants SET name = $2, legal_name = $3, street = $4, postal_code = $5, city = $6, \
              country = $7, creditor_id = $8, creditor_iban = $9, creditor_bic = $10, \
-             default_language = $11, brand_colour = $12, updated_at = $13 WHERE id = $1",
+             default_language = $11, brand_colour = $12, contact_email = $13, updated_at = $14 WHERE id = $1",
         )
         .bind(merchant_id)
         .bind(&s.name)
@@ -139,6 +141,7 @@ pub async fn update_settings(
         .bind(&s.creditor_bic)
         .bind(&s.default_language)
         .bind(&s.brand_colour)
+        .bind(&s.contact_email)
         .bind(at)
         .execute(conn)
         .await

@@ -4,9 +4,13 @@
 //! live backend by `on_db!` / `on_tx!`. Every query that reads tenant data takes the merchant id.
 
 pub mod activity;
+pub mod customers;
 pub mod login_attempts;
+pub mod mandates;
 pub mod merchants;
 pub mod messages;
+pub mod products;
+pub mod subscriptions;
 pub mod users;
 
 use std::str::FromStr;

@@ -3,7 +3,8 @@ use reqwest::multipart::{Form, Part};
 
 use crate::helpers::{csrf_token, spawn_app, text_of};
 
-const VALID: [(&str, &str); 11] = [
+const VALID: [(&str, &str); 12] = [
+    ("contact_email", "Klantenservice@Fietsabo.NL"),
     ("name", "Fietsabonnement"),
     ("legal_name", "Fietsabonnement B.V."),
     ("street", "Keizersgracht 1"),
@@ -45,6 +46,10 @@ async fn valid_settings_are_normalised_saved_and_shown() {
     assert!(html.contains("value=\"ABNANL2A\""));
     assert!(html.contains("value=\"NL\""));
     assert!(html.contains("value=\"#aabbcc\""), "colour expanded");
+    assert!(
+        html.contains("value=\"Klantenservice@fietsabo.nl\""),
+        "email domain lower-cased"
+    );
     assert!(html.contains("<option value=\"nl\" selected>"));
 
     let merchant = abbo::store::merchants::list(&app.db)
@@ -80,6 +85,7 @@ async fn each_invalid_setting_is_reported_next_to_its_field_and_nothing_is_saved
         ("creditor_iban", "NL91ABNA0417164301", "creditor_iban-error"),
         ("creditor_bic", "ABN", "creditor_bic-error"),
         ("country", "XX", "country-error"),
+        ("contact_email", "not an email", "contact_email-error"),
         ("default_language", "klingon", "default_language-error"),
         ("brand_colour", "blue", "brand_colour-error"),
         (

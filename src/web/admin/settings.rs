@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::Layout;
 use crate::domain::branding::{BrandColour, Language};
-use crate::domain::{Bic, CountryCode, CreditorId, Iban};
+use crate::domain::{Bic, CountryCode, CreditorId, EmailAddress, Iban};
 use crate::merchants::{self, MAX_LOGO_BYTES, logo_content_type};
 use crate::store::merchants::{self as merchant_store, Merchant, MerchantSettings};
 use crate::web::AppState;
@@ -40,6 +40,7 @@ struct SettingsForm {
     creditor_bic: String,
     default_language: String,
     brand_colour: String,
+    contact_email: String,
 }
 
 impl SettingsForm {
@@ -61,6 +62,7 @@ impl SettingsForm {
             creditor_bic: m.creditor_bic.clone().unwrap_or_default(),
             default_language: m.default_language.clone(),
             brand_colour: m.brand_colour.clone(),
+            contact_email: m.contact_email.clone(),
         }
     }
 
@@ -106,6 +108,10 @@ impl SettingsForm {
         let creditor_bic = optional(&self.creditor_bic)
             .and_then(|c| errors.check("creditor_bic", Bic::parse(c)))
             .map(|c| c.to_string());
+        let contact_email = optional(&self.contact_email)
+            .and_then(|e| errors.check("contact_email", EmailAddress::parse(e)))
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         let language = errors.check("default_language", Language::parse(&self.default_language));
         let colour = errors.check("brand_colour", BrandColour::parse(&self.brand_colour));
         match (language, colour) {
@@ -121,6 +127,7 @@ impl SettingsForm {
                 creditor_bic,
                 default_language: language.code().to_string(),
                 brand_colour: colour.to_string(),
+                contact_email,
             }),
             _ => Err(errors),
         }

@@ -1,0 +1,60 @@
+# Customer-facing text: mandate pages, emails and text messages.
+
+interval-every = { $unit ->
+    [day] { $count ->
+        [one] every day
+       *[other] every { $count } days
+    }
+    [week] { $count ->
+        [one] every week
+       *[other] every { $count } weeks
+    }
+    [month] { $count ->
+        [one] every month
+       *[other] every { $count } months
+    }
+   *[year] { $count ->
+        [one] every year
+       *[other] every { $count } years
+    }
+}
+
+mandate-title = SEPA Direct Debit Mandate
+mandate-intro = Please check the details below and confirm the mandate.
+mandate-creditor = Creditor
+mandate-creditor-id = Creditor identifier
+mandate-address = Address
+mandate-reference = Mandate reference
+mandate-debtor = Account holder
+mandate-iban = IBAN
+mandate-payment-type = Type of payment
+mandate-recurrent = Recurrent payment
+mandate-product = Subscription
+mandate-amount = Amount
+mandate-consent = By confirming this mandate, you authorise (A) { $creditor } to send instructions to your bank to debit your account and (B) your bank to debit your account in accordance with the instructions from { $creditor }. As part of your rights, you are entitled to a refund from your bank under the terms and conditions of your agreement with your bank. A refund must be claimed within 8 weeks starting from the date on which your account was debited. Your rights are explained in a statement that you can obtain from your bank.
+mandate-confirm = I authorise this mandate
+mandate-decline = This is not me / cancel
+mandate-confirmed-title = Thank you, your mandate is confirmed
+mandate-confirmed-text = { $creditor } will collect the payments from account { $iban } under mandate reference { $reference }. We have sent you a confirmation.
+mandate-declined-title = The sign-up has been cancelled
+mandate-declined-text = Nothing will be debited from your account. If this was a mistake, contact { $creditor }.
+link-problem-title = This link cannot be used
+link-unknown = This link is not valid. Check that you opened the whole link from the message you received, or ask the company that sent it for a new one.
+link-used = This link has already been used. Each link works only once.
+link-expired = This link has expired.
+link-revoked = This link has been withdrawn.
+link-contact = Please contact { $creditor } for a new link.
+link-contact-email = Please contact { $creditor } at { $email } for a new link.
+language = Language
+
+email-mandate-subject = { $creditor }: please confirm your direct debit mandate
+email-greeting = Dear { $name },
+email-mandate-body = To start your subscription "{ $product }" ({ $amount } { $interval }), please confirm the SEPA direct debit mandate for account { $iban }.
+email-mandate-button = Review and confirm the mandate
+email-mandate-expiry = This link is valid until { $date }.
+email-mandate-ignore = Did you not sign up? Then ignore this message: nothing will be debited.
+email-confirmed-subject = { $creditor }: your direct debit mandate is confirmed
+email-confirmed-body = Thank you for confirming mandate { $reference } for account { $iban }. { $creditor } will collect { $amount } { $interval } for "{ $product }".
+email-confirmed-refund = You can ask your bank for a refund within 8 weeks of a debit.
+email-signature = Kind regards, { $creditor }
+sms-mandate = { $creditor }: please confirm your direct debit mandate for { $product }: { $link }

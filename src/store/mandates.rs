@@ -1,0 +1,324 @@
+//! SEPA mandates, their single-use confirmation links (stored only as hashes) and the evidence
+//! recorded when a customer confirms one.
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Db, Tx};
+use crate::{on_db, on_tx};
+
+/// A mandate as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Mandate {
+    pub id: String,
+    pub merchant_id: String,
+    pub customer_id: String,
+    pub reference: String,
+    pub iban: String,
+    pub bic: Option<String>,
+    pub account_holder: String,
+    pub method: String,
+    pub status: String,
+    pub signed_on: Option<NaiveDate>,
+    pub first_used_on: Option<NaiveDate>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A mandate to create.
+#[derive(Debug, Clone)]
+pub struct NewMandate {
+    pub id: String,
+    pub merchant_id: String,
+    pub customer_id: String,
+    pub reference: String,
+    pub iban: String,
+    pub bic: Option<String>,
+    pub account_holder: String,
+    pub method: String,
+    pub status: String,
+    pub signed_on: Option<NaiveDate>,
+}
+
+const COLUMNS: &str = "id, merchant_id, customer_id, reference, iban, bic, account_holder, method, status, \
+     signed_on, first_used_on, revoked_at, created_at";
+
+/// Creates a mandate; a unique violation means the reference is taken.
+pub async fn insert(tx: &mut Tx, m: &NewMandate, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO mandates (id, merchant_id, customer_id, reference, iban, bic, account_holder, method, \
+             status, signed_on, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+        )
+        .bind(&m.id)
+        .bind(&m.merchant_id)
+        .bind(&m.customer_id)
+        .bind(&m.reference)
+        .bind(&m.iban)
+        .bind(&m.bic)
+        .bind(&m.account_holder)
+        .bind(&m.method)
+        .bind(&m.status)
+        .bind(m.signed_on)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+}
+
+/// One of the merchant's mandates.
+pub async fn get(db: &Db, merchant_id: &str, id: &str) -> anyhow::Result<Option<Mandate>> {
+    let sql = format!("SELECT {COLUMNS} FROM mandates WHERE merchant_id = $1 AND id = $2");
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Mandate>(&sql).bind(merchant_id).bind(id).fetch_optional(pool).await
+    })
+    .context("loading a mandate")
+}
+
+/// A row of the mandates list, with the customer's name (one query, no lookups per row).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MandateRow {
+    pub id: String,
+    pub reference: String,
+    pub iban: String,
+    pub method: String,
+    pub status: String,
+    pub signed_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub first_name: String,
+    pub last_name: String,
+    pub company: String,
+}
+
+/// A page of the merchant's mandates, newest first.
+pub async fn list(
+    db: &Db,
+    merchant_id: &str,
+    limit: i64,
+    offset: i64,
+) -> anyhow::Result<Vec<MandateRow>> {
+    on_db!(db, pool => {
+        sqlx::query_as::<_, MandateRow>(
+            "SELECT m.id, m.reference, m.iban, m.method, m.status, m.signed_on, m.created_at, \
+             c.first_name, c.last_name, c.company FROM mandates m JOIN customers c ON c.id = m.customer_id \
+             WHERE m.merchant_id = $1 ORDER BY m.created_at DESC, m.id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(merchant_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await
+    })
+    .context("listing mandates")
+}
+
+/// Makes a pending mandate valid; false when it was not pending.
+pub async fn make_valid(
+    tx: &mut Tx,
+    merchant_id: &str,
+    id: &str,
+    signed_on: NaiveDate,
+    at: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let n = on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE mandates SET status = 'valid', signed_on = $3, updated_at = $4 \
+             WHERE merchant_id = $1 AND id = $2 AND status = 'pending'",
+        )
+        .bind(merchant_id)
+        .bind(id)
+        .bind(signed_on)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })
+    .context("making a mandate valid")?;
+    Ok(n == 1)
+}
+
+/// Revokes a mandate; false when it already was.
+pub async fn revoke(
+    tx: &mut Tx,
+    merchant_id: &str,
+    id: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let n = on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE mandates SET status = 'revoked', revoked_at = $3, updated_at = $3 \
+             WHERE merchant_id = $1 AND id = $2 AND status <> 'revoked'",
+        )
+        .bind(merchant_id)
+        .bind(id)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })
+    .context("revoking a mandate")?;
+    Ok(n == 1)
+}
+
+/// A confirmation link as stored (the token itself is never stored).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Link {
+    pub id: String,
+    pub merchant_id: String,
+    pub mandate_id: String,
+    pub channel: String,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+const LINK_COLUMNS: &str =
+    "id, merchant_id, mandate_id, channel, expires_at, used_at, revoked_at, created_at";
+
+/// A link to store: the hash of its token, never the token.
+#[derive(Debug, Clone)]
+pub struct NewLink<'a> {
+    pub id: &'a str,
+    pub merchant_id: &'a str,
+    pub mandate_id: &'a str,
+    pub token_hash: &'a str,
+    pub channel: &'a str,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Stores a new link.
+pub async fn insert_link(tx: &mut Tx, link: &NewLink<'_>, at: DateTime<Utc>) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO mandate_links (id, merchant_id, mandate_id, token_hash, channel, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(link.id)
+        .bind(link.merchant_id)
+        .bind(link.mandate_id)
+        .bind(link.token_hash)
+        .bind(link.channel)
+        .bind(link.expires_at)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("storing a confirmation link")
+}
+
+/// The link with this token hash (looked up before the merchant is known).
+pub async fn link_by_hash(db: &Db, token_hash: &str) -> anyhow::Result<Option<Link>> {
+    let sql = format!("SELECT {LINK_COLUMNS} FROM mandate_links WHERE token_hash = $1");
+    on_db!(db, pool => sqlx::query_as::<_, Link>(&sql).bind(token_hash).fetch_optional(pool).await)
+        .context("looking up a confirmation link")
+}
+
+/// Uses a link once: true only for the one request that finds it open (a double submit loses).
+pub async fn use_link(tx: &mut Tx, token_hash: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    let n = on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE mandate_links SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL \
+             AND revoked_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })
+    .context("using a confirmation link")?;
+    Ok(n == 1)
+}
+
+/// Withdraws every open link of a mandate.
+pub async fn revoke_links(
+    tx: &mut Tx,
+    merchant_id: &str,
+    mandate_id: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<u64> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE mandate_links SET revoked_at = $3 WHERE merchant_id = $1 AND mandate_id = $2 \
+             AND used_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(merchant_id)
+        .bind(mandate_id)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })
+    .context("withdrawing confirmation links")
+}
+
+/// A mandate's links, newest first.
+pub async fn links_for(db: &Db, merchant_id: &str, mandate_id: &str) -> anyhow::Result<Vec<Link>> {
+    let sql = format!(
+        "SELECT {LINK_COLUMNS} FROM mandate_links WHERE merchant_id = $1 AND mandate_id = $2 ORDER BY created_at DESC, id"
+    );
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Link>(&sql).bind(merchant_id).bind(mandate_id).fetch_all(pool).await
+    })
+    .context("loading confirmation links")
+}
+
+/// What was recorded when a customer confirmed a mandate.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Evidence {
+    pub id: String,
+    pub confirmed_at: DateTime<Utc>,
+    pub ip_address: String,
+    pub user_agent: String,
+    pub language: String,
+    pub text_version: String,
+}
+
+/// Records the evidence of a confirmation.
+pub async fn insert_evidence(
+    tx: &mut Tx,
+    merchant_id: &str,
+    mandate_id: &str,
+    e: &Evidence,
+) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO mandate_evidence (id, merchant_id, mandate_id, confirmed_at, ip_address, user_agent, \
+             language, text_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&e.id)
+        .bind(merchant_id)
+        .bind(mandate_id)
+        .bind(e.confirmed_at)
+        .bind(&e.ip_address)
+        .bind(&e.user_agent)
+        .bind(&e.language)
+        .bind(&e.text_version)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("recording mandate evidence")
+}
+
+/// The evidence of a mandate's confirmations.
+pub async fn evidence_for(
+    db: &Db,
+    merchant_id: &str,
+    mandate_id: &str,
+) -> anyhow::Result<Vec<Evidence>> {
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Evidence>(
+            "SELECT id, confirmed_at, ip_address, user_agent, language, text_version FROM mandate_evidence \
+             WHERE merchant_id = $1 AND mandate_id = $2 ORDER BY confirmed_at",
+        )
+        .bind(merchant_id)
+        .bind(mandate_id)
+        .fetch_all(pool)
+        .await
+    })
+    .context("loading mandate evidence")
+}
