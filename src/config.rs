@@ -19,6 +19,7 @@ pub struct Settings {
     pub email: EmailSettings,
     pub sms: SmsSettings,
     pub outbox: OutboxSettings,
+    pub mandates: MandateSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -101,6 +102,13 @@ pub struct OutboxSettings {
     pub lease_seconds: i64,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MandateSettings {
+    /// Days a mandate confirmation link stays valid.
+    pub link_validity_days: i64,
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -141,6 +149,9 @@ impl Default for Settings {
                 poll_seconds: 5,
                 max_attempts: 8,
                 lease_seconds: 120,
+            },
+            mandates: MandateSettings {
+                link_validity_days: 14,
             },
         }
     }
@@ -185,6 +196,7 @@ pub struct Config {
     pub email: EmailSettings,
     pub sms: SmsSettings,
     pub outbox: OutboxSettings,
+    pub mandates: MandateSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -318,6 +330,12 @@ impl Settings {
                 "poll_seconds, max_attempts and lease_seconds must be at least 1",
             ));
         }
+        if !(1..=365).contains(&self.mandates.link_validity_days) {
+            return Err(ConfigError::new(
+                "mandates.link_validity_days",
+                "must be between 1 and 365",
+            ));
+        }
         let data_dir = PathBuf::from(&self.storage.data_dir);
         std::fs::create_dir_all(&data_dir).map_err(|e| {
             ConfigError::new(
@@ -352,6 +370,7 @@ impl Settings {
             email: self.email,
             sms: self.sms,
             outbox: self.outbox,
+            mandates: self.mandates,
         })
     }
 }

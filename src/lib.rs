@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod config;
 pub mod domain;
 pub mod i18n;
+pub mod mandates;
 pub mod merchants;
 pub mod notify;
 pub mod store;

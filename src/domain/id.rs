@@ -18,6 +18,8 @@ pub enum IdPrefix {
     Batch,
     Event,
     Message,
+    Link,
+    Evidence,
 }
 
 impl IdPrefix {
@@ -37,6 +39,8 @@ impl IdPrefix {
             IdPrefix::Batch => "bat_",
             IdPrefix::Event => "evt_",
             IdPrefix::Message => "msg_",
+            IdPrefix::Link => "lnk_",
+            IdPrefix::Evidence => "evd_",
         }
     }
 }

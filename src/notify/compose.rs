@@ -4,6 +4,7 @@ use anyhow::Context;
 use askama::Template;
 
 use crate::domain::role::Role;
+use crate::i18n::Texts;
 
 /// A rendered email, ready to queue.
 #[derive(Debug, Clone)]
@@ -68,6 +69,86 @@ pub fn user_added(
         subject,
         text,
         html,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "email/mandate_request.html")]
+struct MandateRequestHtml<'a> {
+    t: &'a Texts,
+    sender_name: &'a str,
+    brand_colour: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/mandate_request.txt")]
+struct MandateRequestText<'a> {
+    t: &'a Texts,
+    link: &'a str,
+}
+
+/// Asks a customer to confirm their mandate. `t` carries creditor, name, product, amount,
+/// interval, iban and date.
+pub fn mandate_request(
+    t: &Texts,
+    sender_name: &str,
+    brand_colour: &str,
+    link: &str,
+) -> anyhow::Result<Composed> {
+    Ok(Composed {
+        subject: t.get("email-mandate-subject"),
+        text: MandateRequestText { t, link }
+            .render()
+            .context("rendering the mandate email text")?,
+        html: MandateRequestHtml {
+            t,
+            sender_name,
+            brand_colour,
+            link,
+        }
+        .render()
+        .context("rendering the mandate email")?,
+    })
+}
+
+/// The text message with the mandate link (`t` carries creditor and product).
+pub fn mandate_request_sms(t: &Texts, link: &str) -> String {
+    t.clone().arg("link", link).get("sms-mandate")
+}
+
+#[derive(Template)]
+#[template(path = "email/mandate_confirmed.html")]
+struct MandateConfirmedHtml<'a> {
+    t: &'a Texts,
+    sender_name: &'a str,
+    brand_colour: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/mandate_confirmed.txt")]
+struct MandateConfirmedText<'a> {
+    t: &'a Texts,
+}
+
+/// Confirms a mandate to the customer.
+pub fn mandate_confirmed(
+    t: &Texts,
+    sender_name: &str,
+    brand_colour: &str,
+) -> anyhow::Result<Composed> {
+    Ok(Composed {
+        subject: t.get("email-confirmed-subject"),
+        text: MandateConfirmedText { t }
+            .render()
+            .context("rendering the confirmation text")?,
+        html: MandateConfirmedHtml {
+            t,
+            sender_name,
+            brand_colour,
+        }
+        .render()
+        .context("rendering the confirmation email")?,
     })
 }
 

@@ -23,6 +23,13 @@ pub struct Subscription {
     pub success_redirect_url: Option<String>,
 }
 
+impl Subscription {
+    /// The amount charged each interval.
+    pub fn amount(&self) -> crate::domain::Money {
+        crate::domain::Money::from_minor(self.amount_minor)
+    }
+}
+
 /// A subscription to create: price, VAT and interval copied from the product at sign-up.
 #[derive(Debug, Clone)]
 pub struct NewSubscription {

@@ -74,9 +74,15 @@ pub async fn request_context(
     Ok(res)
 }
 
-/// Paths whose POSTs are not browser forms of a session (none yet; the JSON API will be).
+/// Paths whose POSTs are not checked at all: the JSON API authenticates each request.
 fn exempt(path: &str) -> bool {
     path.starts_with("/api/")
+}
+
+/// Public pages work without cookies (so inside iFrames too): the secret in their URL is what
+/// a forger would lack, so they need no session token, but cross-site posts are still refused.
+fn needs_session_token(path: &str) -> bool {
+    !path.starts_with("/m/")
 }
 
 /// Refuses state-changing requests that come from another site or lack the session's token.
@@ -101,6 +107,9 @@ pub async fn csrf_guard(
         if origin_host != Some(host.as_str()) {
             return refuse(req, "foreign origin");
         }
+    }
+    if !needs_session_token(req.path()) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let expected = stored_csrf_token(&req.get_session());
     let mut submitted = query_token(req.query_string());

@@ -6,6 +6,7 @@ mod auth;
 pub mod error;
 mod forms;
 mod middleware;
+mod public;
 pub mod session;
 mod setup;
 
@@ -28,6 +29,16 @@ pub struct AppState {
     pub outbox: Arc<crate::notify::Outbox>,
 }
 
+impl AppState {
+    /// Where mandate links point and how long they live.
+    pub fn link_settings(&self) -> crate::mandates::LinkSettings {
+        crate::mandates::LinkSettings {
+            base_url: self.config.base_url.clone(),
+            validity: chrono::Duration::days(self.config.mandates.link_validity_days),
+        }
+    }
+}
+
 /// Registers every route of the application.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
@@ -36,6 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     setup::routes(cfg);
     auth::routes(cfg);
     admin::routes(cfg);
+    public::routes(cfg);
     cfg.default_service(web::to(not_found));
 }
 

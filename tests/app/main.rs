@@ -6,6 +6,7 @@ mod sinks;
 
 mod auth;
 mod cli;
+mod mandates;
 mod messaging;
 mod roles;
 mod settings;

@@ -1,5 +1,6 @@
 //! The merchant back-office under `/admin`.
 
+pub mod mandates;
 pub mod messages;
 mod settings;
 mod users;
@@ -21,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/admin")
             .route("", web::get().to(dashboard))
             .route("/", web::get().to(dashboard))
+            .configure(mandates::routes)
             .configure(messages::routes)
             .configure(settings::routes)
             .configure(users::routes),

@@ -1,0 +1,9 @@
+//! Pages for customers: no session, no cookies, localised.
+
+mod mandate;
+
+use actix_web::web;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    mandate::routes(cfg);
+}
