@@ -242,13 +242,12 @@ pub async fn add_user(
     let merchant = merchants::get(db, &actor.merchant_id)
         .await?
         .ok_or(UserError::NotFound)?;
-    let composed = compose::user_added(
-        &merchant.name,
-        &merchant.brand_colour,
-        &actor.email,
-        role,
-        login_url,
-    )?;
+    let brand = compose::Branding {
+        name: merchant.name.clone(),
+        colour: merchant.brand_colour.clone(),
+        logo_url: None,
+    };
+    let composed = compose::user_added(&brand, &actor.email, role, login_url)?;
     let password_hash = hash_password(password).await?;
     let mut tx = db.begin().await?;
     let user = insert_user(

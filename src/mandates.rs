@@ -156,11 +156,28 @@ pub fn creditor_name(merchant: &Merchant) -> String {
     }
 }
 
+/// The merchant's look for emails, with an absolute logo URL when a logo was uploaded.
+async fn branding(
+    db: &Db,
+    merchant: &Merchant,
+    base_url: &str,
+) -> anyhow::Result<compose::Branding> {
+    let logo_url = merchants::logo_version(db, &merchant.id)
+        .await?
+        .map(|at| format!("{base_url}/media/logo/{}?v={}", merchant.id, at.timestamp()));
+    Ok(compose::Branding {
+        name: merchant.name.clone(),
+        colour: merchant.brand_colour.clone(),
+        logo_url,
+    })
+}
+
 /// Queues the email or text message with a new link, inside `tx`. Returns the link's URL.
 #[allow(clippy::too_many_arguments)]
 async fn send_link(
     tx: &mut Tx,
     links: &LinkSettings,
+    brand: &compose::Branding,
     merchant: &Merchant,
     customer: &Customer,
     mandate: &Mandate,
@@ -196,7 +213,7 @@ async fn send_link(
         .arg("date", expires_at.format("%Y-%m-%d").to_string());
     let (subject, text, html) = match channel {
         Channel::Email => {
-            let c = compose::mandate_request(&t, &merchant.name, &merchant.brand_colour, &url)?;
+            let c = compose::mandate_request(&t, brand, &url)?;
             (c.subject, c.text, c.html)
         }
         Channel::Sms => (
@@ -329,9 +346,11 @@ pub async fn request(
         now,
     )
     .await?;
+    let brand = branding(db, &merchant, &links.base_url).await?;
     let url = send_link(
         &mut tx,
         links,
+        &brand,
         &merchant,
         &customer,
         &mandate,
@@ -456,6 +475,7 @@ pub enum Answered {
 /// the evidence is stored and a confirmation email queued, all in one transaction.
 pub async fn confirm(
     db: &Db,
+    links: &LinkSettings,
     token: &str,
     context: &ConfirmationContext,
     today: NaiveDate,
@@ -465,6 +485,7 @@ pub async fn confirm(
         return Ok(Answered::Refused(state));
     };
     let now = store::now();
+    let brand = branding(db, &view.merchant, &links.base_url).await?;
     let (merchant_id, mandate_id) = (view.merchant.id.as_str(), view.mandate.id.as_str());
     let mut tx = db.begin().await?;
     if !mandates::use_link(&mut tx, &hash_token(token), now).await? {
@@ -507,7 +528,7 @@ pub async fn confirm(
     .await?;
     if !view.customer.email.is_empty() {
         let t = view.texts(context.language);
-        let c = compose::mandate_confirmed(&t, &view.merchant.name, &view.merchant.brand_colour)?;
+        let c = compose::mandate_confirmed(&t, &brand)?;
         let message_id = new_id(IdPrefix::Message);
         messages::enqueue(
             &mut tx,
@@ -598,11 +619,13 @@ pub async fn resend(
         Channel::Email
     };
     let now = store::now();
+    let brand = branding(db, &merchant, &links.base_url).await?;
     let mut tx = db.begin().await?;
     mandates::revoke_links(&mut tx, &merchant.id, &mandate.id, now).await?;
     let url = send_link(
         &mut tx,
         links,
+        &brand,
         &merchant,
         &customer,
         &mandate,

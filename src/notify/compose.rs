@@ -6,6 +6,15 @@ use askama::Template;
 use crate::domain::role::Role;
 use crate::i18n::Texts;
 
+/// How the merchant's emails look: name, colour and (when uploaded) logo.
+#[derive(Debug, Clone)]
+pub struct Branding {
+    pub name: String,
+    pub colour: String,
+    /// Absolute URL of the logo, so mail clients can load it.
+    pub logo_url: Option<String>,
+}
+
 /// A rendered email, ready to queue.
 #[derive(Debug, Clone)]
 pub struct Composed {
@@ -18,8 +27,7 @@ pub struct Composed {
 #[template(path = "email/user_added.html")]
 struct UserAddedHtml<'a> {
     subject: &'a str,
-    sender_name: &'a str,
-    brand_colour: &'a str,
+    brand: &'a Branding,
     added_by: &'a str,
     role: &'a str,
     role_description: &'a str,
@@ -38,17 +46,16 @@ struct UserAddedText<'a> {
 
 /// Tells a new staff member they can sign in (never containing the password).
 pub fn user_added(
-    merchant_name: &str,
-    brand_colour: &str,
+    brand: &Branding,
     added_by: &str,
     role: Role,
     login_url: &str,
 ) -> anyhow::Result<Composed> {
+    let merchant_name = brand.name.as_str();
     let subject = format!("You have access to {merchant_name} on Abbo");
     let html = UserAddedHtml {
         subject: &subject,
-        sender_name: merchant_name,
-        brand_colour,
+        brand,
         added_by,
         role: role.as_str(),
         role_description: role.description(),
@@ -76,8 +83,7 @@ pub fn user_added(
 #[template(path = "email/mandate_request.html")]
 struct MandateRequestHtml<'a> {
     t: &'a Texts,
-    sender_name: &'a str,
-    brand_colour: &'a str,
+    brand: &'a Branding,
     link: &'a str,
 }
 
@@ -90,25 +96,15 @@ struct MandateRequestText<'a> {
 
 /// Asks a customer to confirm their mandate. `t` carries creditor, name, product, amount,
 /// interval, iban and date.
-pub fn mandate_request(
-    t: &Texts,
-    sender_name: &str,
-    brand_colour: &str,
-    link: &str,
-) -> anyhow::Result<Composed> {
+pub fn mandate_request(t: &Texts, brand: &Branding, link: &str) -> anyhow::Result<Composed> {
     Ok(Composed {
         subject: t.get("email-mandate-subject"),
         text: MandateRequestText { t, link }
             .render()
             .context("rendering the mandate email text")?,
-        html: MandateRequestHtml {
-            t,
-            sender_name,
-            brand_colour,
-            link,
-        }
-        .render()
-        .context("rendering the mandate email")?,
+        html: MandateRequestHtml { t, brand, link }
+            .render()
+            .context("rendering the mandate email")?,
     })
 }
 
@@ -121,8 +117,7 @@ pub fn mandate_request_sms(t: &Texts, link: &str) -> String {
 #[template(path = "email/mandate_confirmed.html")]
 struct MandateConfirmedHtml<'a> {
     t: &'a Texts,
-    sender_name: &'a str,
-    brand_colour: &'a str,
+    brand: &'a Branding,
 }
 
 #[derive(Template)]
@@ -132,23 +127,15 @@ struct MandateConfirmedText<'a> {
 }
 
 /// Confirms a mandate to the customer.
-pub fn mandate_confirmed(
-    t: &Texts,
-    sender_name: &str,
-    brand_colour: &str,
-) -> anyhow::Result<Composed> {
+pub fn mandate_confirmed(t: &Texts, brand: &Branding) -> anyhow::Result<Composed> {
     Ok(Composed {
         subject: t.get("email-confirmed-subject"),
         text: MandateConfirmedText { t }
             .render()
             .context("rendering the confirmation text")?,
-        html: MandateConfirmedHtml {
-            t,
-            sender_name,
-            brand_colour,
-        }
-        .render()
-        .context("rendering the confirmation email")?,
+        html: MandateConfirmedHtml { t, brand }
+            .render()
+            .context("rendering the confirmation email")?,
     })
 }
 
@@ -158,14 +145,24 @@ mod tests {
 
     #[test]
     fn user_added_escapes_html_but_not_text() {
+        let brand = Branding {
+            name: "Fiets & <Co>".into(),
+            colour: "#1f5f8b".into(),
+            logo_url: Some("https://abbo.example/media/logo/mer_1?v=1".into()),
+        };
         let c = user_added(
-            "Fiets & <Co>",
-            "#1f5f8b",
+            &brand,
             "owner@example.com",
             Role::Viewer,
             "https://abbo.example/login",
         )
         .unwrap();
+        assert!(
+            c.html
+                .contains("<img src=\"https://abbo.example/media/logo/mer_1?v=1\""),
+            "{}",
+            c.html
+        );
         assert_eq!(c.subject, "You have access to Fiets & <Co> on Abbo");
         assert!(
             c.html.contains("Fiets &#38; &#60;Co&#62;")
