@@ -12,10 +12,10 @@ use crate::i18n::{Texts, interval_every};
 use crate::notify::{Channel, compose};
 use crate::store::activity::{self, NewActivity};
 use crate::store::customers::{self, Customer};
-use crate::store::mandates::{self, Evidence, Link, Mandate, NewLink, NewMandate};
+use crate::store::mandates::{self, Evidence, Link, Mandate, NewLink};
 use crate::store::merchants::{self, Merchant};
 use crate::store::messages::{self, NewMessage};
-use crate::store::subscriptions::{self, NewSubscription, Subscription};
+use crate::store::subscriptions::{self, Subscription};
 use crate::store::users::User;
 use crate::store::{self, Db, Tx, products};
 
@@ -309,43 +309,10 @@ pub async fn request(
         success_redirect_url: request.success_redirect_url.clone(),
     };
     let mut tx = db.begin().await?;
-    mandates::insert(
-        &mut tx,
-        &NewMandate {
-            id: mandate.id.clone(),
-            merchant_id: mandate.merchant_id.clone(),
-            customer_id: mandate.customer_id.clone(),
-            reference: mandate.reference.clone(),
-            iban: mandate.iban.clone(),
-            bic: mandate.bic.clone(),
-            account_holder: mandate.account_holder.clone(),
-            method: mandate.method.clone(),
-            status: mandate.status.clone(),
-            signed_on: None,
-        },
-        now,
-    )
-    .await
-    .context("inserting a mandate")?;
-    subscriptions::insert(
-        &mut tx,
-        &NewSubscription {
-            id: subscription.id.clone(),
-            merchant_id: subscription.merchant_id.clone(),
-            customer_id: subscription.customer_id.clone(),
-            product_id: subscription.product_id.clone(),
-            mandate_id: subscription.mandate_id.clone(),
-            description: subscription.description.clone(),
-            amount_minor: subscription.amount_minor,
-            vat_basis_points: subscription.vat_basis_points,
-            billing_interval: subscription.billing_interval.clone(),
-            start_date: subscription.start_date,
-            status: subscription.status.clone(),
-            success_redirect_url: subscription.success_redirect_url.clone(),
-        },
-        now,
-    )
-    .await?;
+    mandates::insert(&mut tx, &mandate, now)
+        .await
+        .context("inserting a mandate")?;
+    subscriptions::insert(&mut tx, &subscription, now).await?;
     let brand = branding(db, &merchant, &links.base_url).await?;
     let url = send_link(
         &mut tx,

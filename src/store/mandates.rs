@@ -25,26 +25,12 @@ pub struct Mandate {
     pub created_at: DateTime<Utc>,
 }
 
-/// A mandate to create.
-#[derive(Debug, Clone)]
-pub struct NewMandate {
-    pub id: String,
-    pub merchant_id: String,
-    pub customer_id: String,
-    pub reference: String,
-    pub iban: String,
-    pub bic: Option<String>,
-    pub account_holder: String,
-    pub method: String,
-    pub status: String,
-    pub signed_on: Option<NaiveDate>,
-}
-
 const COLUMNS: &str = "id, merchant_id, customer_id, reference, iban, bic, account_holder, method, status, \
      signed_on, first_used_on, revoked_at, created_at";
 
-/// Creates a mandate; a unique violation means the reference is taken.
-pub async fn insert(tx: &mut Tx, m: &NewMandate, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+/// Creates a mandate (its use and revocation dates start empty); a unique violation means the
+/// reference is taken.
+pub async fn insert(tx: &mut Tx, m: &Mandate, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO mandates (id, merchant_id, customer_id, reference, iban, bic, account_holder, method, \

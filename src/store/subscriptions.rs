@@ -30,28 +30,11 @@ impl Subscription {
     }
 }
 
-/// A subscription to create: price, VAT and interval copied from the product at sign-up.
-#[derive(Debug, Clone)]
-pub struct NewSubscription {
-    pub id: String,
-    pub merchant_id: String,
-    pub customer_id: String,
-    pub product_id: String,
-    pub mandate_id: Option<String>,
-    pub description: String,
-    pub amount_minor: i64,
-    pub vat_basis_points: i32,
-    pub billing_interval: String,
-    pub start_date: NaiveDate,
-    pub status: String,
-    pub success_redirect_url: Option<String>,
-}
-
 const COLUMNS: &str = "id, merchant_id, customer_id, product_id, mandate_id, description, amount_minor, \
      vat_basis_points, billing_interval, start_date, status, success_redirect_url";
 
-/// Creates a subscription.
-pub async fn insert(tx: &mut Tx, s: &NewSubscription, at: DateTime<Utc>) -> anyhow::Result<()> {
+/// Creates a subscription: price, VAT and interval copied from the product at sign-up.
+pub async fn insert(tx: &mut Tx, s: &Subscription, at: DateTime<Utc>) -> anyhow::Result<()> {
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO subscriptions (id, merchant_id, customer_id, product_id, mandate_id, description, \

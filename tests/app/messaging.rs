@@ -401,3 +401,30 @@ async fn another_merchants_messages_are_not_found() {
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_messages_list_pages_by_fifty() {
+    let app = spawn_app().await;
+    app.setup().await;
+    for i in 0..51 {
+        queue_sms(&app, "+31612345678", &format!("Message {i}")).await;
+    }
+    let rows = |html: &str| {
+        scraper::Html::parse_document(html)
+            .select(&scraper::Selector::parse("tbody tr").unwrap())
+            .count()
+    };
+    let first = app.page("/admin/messages").await;
+    assert_eq!(rows(&first), 50);
+    assert!(first.contains("href=\"/admin/messages?page=2\" rel=\"next\""));
+    assert!(!first.contains("rel=\"prev\""));
+    let second = app.page("/admin/messages?page=2").await;
+    assert_eq!(rows(&second), 1);
+    assert!(second.contains("href=\"/admin/messages?page=1\" rel=\"prev\""));
+    assert!(!second.contains("rel=\"next\""));
+    assert!(
+        app.page("/admin/messages?page=3")
+            .await
+            .contains("No more messages.")
+    );
+}

@@ -4,9 +4,8 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
-use super::Layout;
+use super::{Layout, PageQuery, Pagination};
 use crate::domain::Iban;
 use crate::mandates::{self, MandateError};
 use crate::store::customers::{self, Customer};
@@ -15,8 +14,6 @@ use crate::store::subscriptions::{self, Subscription};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
 use crate::web::session::{CurrentUser, FlashKind, flash};
-
-const PAGE_SIZE: i64 = 50;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/mandates", web::get().to(list))
@@ -32,18 +29,12 @@ pub fn masked(iban: &str) -> String {
         .unwrap_or_else(|_| iban.to_string())
 }
 
-#[derive(Deserialize)]
-struct PageQuery {
-    page: Option<i64>,
-}
-
 #[derive(Template)]
 #[template(path = "admin/mandates.html")]
 struct MandatesPage {
     layout: Layout,
     mandates: Vec<MandateRow>,
-    page: i64,
-    has_next: bool,
+    pagination: Pagination,
 }
 
 async fn list(
@@ -52,21 +43,13 @@ async fn list(
     user: CurrentUser,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = query.page.unwrap_or(1).max(1);
-    let mut rows = mandate_store::list(
-        &state.db,
-        user.merchant_id(),
-        PAGE_SIZE + 1,
-        (page - 1) * PAGE_SIZE,
-    )
-    .await?;
-    let has_next = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
+    let mut rows =
+        mandate_store::list(&state.db, user.merchant_id(), query.limit(), query.offset()).await?;
+    let pagination = Pagination::of(&query, &mut rows, "/admin/mandates");
     let page = MandatesPage {
         layout: Layout::new(&session, &user, "Mandates", "mandates")?,
         mandates: rows,
-        page,
-        has_next,
+        pagination,
     };
     render(StatusCode::OK, &page)
 }

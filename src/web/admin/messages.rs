@@ -5,16 +5,13 @@ use actix_session::Session;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
-use super::Layout;
+use super::{Layout, PageQuery, Pagination};
 use crate::store::messages::{self, Message, MessageSummary};
 use crate::store::{self};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
 use crate::web::session::{CurrentUser, FlashKind, flash};
-
-const PAGE_SIZE: i64 = 50;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/messages", web::get().to(list))
@@ -36,18 +33,12 @@ pub fn status_label(status: &str) -> &'static str {
     }
 }
 
-#[derive(Deserialize)]
-struct PageQuery {
-    page: Option<i64>,
-}
-
 #[derive(Template)]
 #[template(path = "admin/messages.html")]
 struct MessagesPage {
     layout: Layout,
     messages: Vec<MessageSummary>,
-    page: i64,
-    has_next: bool,
+    pagination: Pagination,
 }
 
 async fn list(
@@ -56,21 +47,13 @@ async fn list(
     user: CurrentUser,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = query.page.unwrap_or(1).max(1);
-    let mut rows = messages::list(
-        &state.db,
-        user.merchant_id(),
-        PAGE_SIZE + 1,
-        (page - 1) * PAGE_SIZE,
-    )
-    .await?;
-    let has_next = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
+    let mut rows =
+        messages::list(&state.db, user.merchant_id(), query.limit(), query.offset()).await?;
+    let pagination = Pagination::of(&query, &mut rows, "/admin/messages");
     let page = MessagesPage {
         layout: Layout::new(&session, &user, "Messages", "messages")?,
         messages: rows,
-        page,
-        has_next,
+        pagination,
     };
     render(StatusCode::OK, &page)
 }

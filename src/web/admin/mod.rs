@@ -97,6 +97,51 @@ impl Layout {
     }
 }
 
+/// `?page=N` of a list; pages hold 50 rows.
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+const PAGE_SIZE: i64 = 50;
+
+impl PageQuery {
+    /// The page asked for, 1 or more.
+    pub fn number(&self) -> i64 {
+        self.page.unwrap_or(1).max(1)
+    }
+
+    /// Rows to fetch: one more than a page, to know whether another page follows.
+    pub fn limit(&self) -> i64 {
+        PAGE_SIZE + 1
+    }
+
+    /// Rows to skip.
+    pub fn offset(&self) -> i64 {
+        (self.number() - 1).saturating_mul(PAGE_SIZE)
+    }
+}
+
+/// Where a list page stands, for the "Newer / Older" links.
+pub struct Pagination {
+    pub page: i64,
+    pub has_next: bool,
+    pub base: &'static str,
+}
+
+impl Pagination {
+    /// Drops the extra row fetched by `PageQuery::limit` and says whether it was there.
+    pub fn of<T>(query: &PageQuery, rows: &mut Vec<T>, base: &'static str) -> Pagination {
+        let has_next = rows.len() as i64 > PAGE_SIZE;
+        rows.truncate(PAGE_SIZE as usize);
+        Pagination {
+            page: query.number(),
+            has_next,
+            base,
+        }
+    }
+}
+
 /// Something the merchant still has to do before collecting.
 struct Todo {
     text: &'static str,
