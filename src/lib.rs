@@ -3,6 +3,7 @@
 //! Everything testable lives behind this library; `main.rs` is only the command line.
 
 pub mod accounts;
+pub mod catalog;
 pub mod config;
 pub mod domain;
 pub mod i18n;

@@ -305,4 +305,28 @@ impl TestApp {
         self.login_as(&client, email, "another long password").await;
         client
     }
+
+    /// A second merchant with its own owner; returns a client signed in as that owner.
+    pub async fn other_merchant(&self) -> Client {
+        let mut tx = self.db.begin().await.unwrap();
+        abbo::store::merchants::insert(&mut tx, "mer_other", "Other shop", abbo::store::now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let email = abbo::domain::EmailAddress::parse("other@example.com").unwrap();
+        let password = abbo::accounts::NewPassword::parse("another long password").unwrap();
+        abbo::accounts::add_user_by_operator(
+            &self.db,
+            "mer_other",
+            &email,
+            abbo::domain::role::Role::Owner,
+            &password,
+        )
+        .await
+        .unwrap();
+        let client = browser();
+        self.login_as(&client, "other@example.com", "another long password")
+            .await;
+        client
+    }
 }

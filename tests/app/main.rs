@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod mandates;
 mod messaging;
+mod products;
 mod roles;
 mod settings;
 mod setup;

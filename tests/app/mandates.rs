@@ -557,27 +557,7 @@ async fn cross_site_posts_to_a_link_are_refused() {
 async fn another_merchants_mandates_are_not_found() {
     let flow = flow().await;
     let requested = flow.request(Options::default()).await;
-    // A second merchant's owner, created on the command line's path.
-    let mut tx = flow.app.db.begin().await.unwrap();
-    merchants::insert(&mut tx, "mer_other", "Other", store::now())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    let email = abbo::domain::EmailAddress::parse("other@example.com").unwrap();
-    let password = abbo::accounts::NewPassword::parse("another long password").unwrap();
-    abbo::accounts::add_user_by_operator(
-        &flow.app.db,
-        "mer_other",
-        &email,
-        abbo::domain::role::Role::Owner,
-        &password,
-    )
-    .await
-    .unwrap();
-    let other = browser();
-    flow.app
-        .login_as(&other, "other@example.com", "another long password")
-        .await;
+    let other = flow.app.other_merchant().await;
     let page = format!("/admin/mandates/{}", requested.mandate_id);
     assert_eq!(
         flow.app.get_as(&other, &page).await.status(),

@@ -2,6 +2,7 @@
 
 pub mod mandates;
 pub mod messages;
+mod products;
 mod settings;
 mod users;
 
@@ -24,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/", web::get().to(dashboard))
             .configure(mandates::routes)
             .configure(messages::routes)
+            .configure(products::routes)
             .configure(settings::routes)
             .configure(users::routes),
     );
