@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod catalog;
 pub mod config;
+pub mod customers;
 pub mod domain;
 pub mod i18n;
 pub mod mandates;

@@ -102,3 +102,27 @@ pub async fn count(db: &Db, merchant_id: &str) -> anyhow::Result<i64> {
     .context("counting activity")?;
     Ok(n)
 }
+
+/// The latest entries about a customer, their mandates and their subscriptions.
+pub async fn for_customer(
+    db: &Db,
+    merchant_id: &str,
+    customer_id: &str,
+    limit: i64,
+) -> anyhow::Result<Vec<Activity>> {
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Activity>(
+            "SELECT id, actor_label, subject_type, subject_id, action, details, created_at FROM activity \
+             WHERE merchant_id = $1 AND (subject_id = $2 \
+               OR subject_id IN (SELECT id FROM mandates WHERE merchant_id = $1 AND customer_id = $2) \
+               OR subject_id IN (SELECT id FROM subscriptions WHERE merchant_id = $1 AND customer_id = $2)) \
+             ORDER BY id DESC LIMIT $3",
+        )
+        .bind(merchant_id)
+        .bind(customer_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    })
+    .context("loading a customer's activity")
+}

@@ -22,6 +22,10 @@ pub struct Customer {
     pub city: String,
     pub country: String,
     pub language: Option<String>,
+    pub automatic_billing: bool,
+    pub payment_method: String,
+    pub grey_listed: bool,
+    pub grey_list_reason: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -38,8 +42,8 @@ impl Customer {
     }
 }
 
-/// A customer to create, already checked.
-#[derive(Debug, Clone, Default)]
+/// A customer to create or save, already checked.
+#[derive(Debug, Clone)]
 pub struct NewCustomer {
     pub id: String,
     pub merchant_id: String,
@@ -54,18 +58,71 @@ pub struct NewCustomer {
     pub city: String,
     pub country: String,
     pub language: Option<String>,
+    pub automatic_billing: bool,
+    /// `direct_debit` or `manual`.
+    pub payment_method: String,
+}
+
+impl Default for NewCustomer {
+    fn default() -> Self {
+        NewCustomer {
+            id: String::new(),
+            merchant_id: String::new(),
+            reference: None,
+            first_name: String::new(),
+            last_name: String::new(),
+            company: String::new(),
+            email: String::new(),
+            phone: String::new(),
+            street: String::new(),
+            postal_code: String::new(),
+            city: String::new(),
+            country: String::new(),
+            language: None,
+            automatic_billing: true,
+            payment_method: "direct_debit".into(),
+        }
+    }
+}
+
+impl NewCustomer {
+    /// The overview's default order: last name, or the company when there is none, then first name.
+    fn sort_name(&self) -> String {
+        let last = if self.last_name.is_empty() {
+            &self.company
+        } else {
+            &self.last_name
+        };
+        format!("{} {}", last.to_lowercase(), self.first_name.to_lowercase())
+    }
+
+    /// What the overview's search box matches: name, company, email and reference.
+    fn search_text(&self) -> String {
+        [
+            &self.first_name,
+            &self.last_name,
+            &self.company,
+            &self.email,
+            self.reference.as_deref().unwrap_or_default(),
+        ]
+        .iter()
+        .map(|s| s.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+    }
 }
 
 const COLUMNS: &str = "id, merchant_id, reference, first_name, last_name, company, email, phone, street, \
-     postal_code, city, country, language, created_at";
+     postal_code, city, country, language, automatic_billing, payment_method, grey_listed, grey_list_reason, created_at";
 
 /// Creates a customer; a unique violation means the reference is taken.
 pub async fn insert(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO customers (id, merchant_id, reference, first_name, last_name, company, email, phone, \
-             street, postal_code, city, country, language, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+             street, postal_code, city, country, language, automatic_billing, payment_method, search_text, \
+             sort_name, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)",
         )
         .bind(&c.id)
         .bind(&c.merchant_id)
@@ -80,11 +137,158 @@ pub async fn insert(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<(
         .bind(&c.city)
         .bind(&c.country)
         .bind(&c.language)
+        .bind(c.automatic_billing)
+        .bind(&c.payment_method)
+        .bind(c.search_text())
+        .bind(c.sort_name())
         .bind(at)
         .execute(conn)
         .await
         .map(|_| ())
     })
+}
+
+/// Saves a customer's fields (`c.id` and `c.merchant_id` say which); false when not found.
+pub async fn update(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE customers SET reference = $3, first_name = $4, last_name = $5, company = $6, email = $7, \
+             phone = $8, street = $9, postal_code = $10, city = $11, country = $12, language = $13, \
+             automatic_billing = $14, payment_method = $15, search_text = $16, sort_name = $17, updated_at = $18 \
+             WHERE merchant_id = $1 AND id = $2",
+        )
+        .bind(&c.merchant_id)
+        .bind(&c.id)
+        .bind(&c.reference)
+        .bind(&c.first_name)
+        .bind(&c.last_name)
+        .bind(&c.company)
+        .bind(&c.email)
+        .bind(&c.phone)
+        .bind(&c.street)
+        .bind(&c.postal_code)
+        .bind(&c.city)
+        .bind(&c.country)
+        .bind(&c.language)
+        .bind(c.automatic_billing)
+        .bind(&c.payment_method)
+        .bind(c.search_text())
+        .bind(c.sort_name())
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// Another of the merchant's customers with this email, if any (to explain duplicates).
+pub async fn with_email(
+    db: &Db,
+    merchant_id: &str,
+    email: &str,
+    except_id: &str,
+) -> anyhow::Result<Option<Customer>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM customers WHERE merchant_id = $1 AND email = $2 AND id <> $3 LIMIT 1"
+    );
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Customer>(&sql).bind(merchant_id).bind(email).bind(except_id).fetch_optional(pool).await
+    })
+    .context("looking for a customer by email")
+}
+
+/// What the overview filters on.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    /// Words of a name, company, email or reference, or the last digits of an IBAN.
+    pub search: String,
+    pub subscription_status: Option<String>,
+    pub mandate_status: Option<String>,
+    pub grey_listed_only: bool,
+    /// `name`, `newest` or `oldest`.
+    pub sort: String,
+}
+
+/// A row of the overview, with the status badges computed in the same query.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CustomerRow {
+    pub id: String,
+    pub reference: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub company: String,
+    pub email: String,
+    pub grey_listed: bool,
+    pub created_at: DateTime<Utc>,
+    pub running_subscriptions: i64,
+    pub mandate_status: Option<String>,
+}
+
+impl CustomerRow {
+    /// First and last name, or the company.
+    pub fn display_name(&self) -> String {
+        let name = format!("{} {}", self.first_name, self.last_name);
+        let name = name.trim();
+        if name.is_empty() {
+            self.company.clone()
+        } else {
+            name.to_string()
+        }
+    }
+}
+
+/// A page of the overview: one query however many rows.
+pub async fn list(
+    db: &Db,
+    merchant_id: &str,
+    f: &CustomerFilter,
+    limit: i64,
+    offset: i64,
+) -> anyhow::Result<Vec<CustomerRow>> {
+    let order = match f.sort.as_str() {
+        "newest" => "c.created_at DESC, c.id DESC",
+        "oldest" => "c.created_at, c.id",
+        _ => "c.sort_name, c.id",
+    };
+    let search = f.search.trim().to_lowercase();
+    let digits: String = search.chars().filter(|c| !c.is_whitespace()).collect();
+    let iban_pattern = if digits.len() >= 3 && digits.chars().all(|c| c.is_ascii_digit()) {
+        format!("%{digits}")
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT c.id, c.reference, c.first_name, c.last_name, c.company, c.email, c.grey_listed, c.created_at, \
+         (SELECT COUNT(*) FROM subscriptions s WHERE s.merchant_id = c.merchant_id AND s.customer_id = c.id \
+            AND s.status IN ('active', 'planned', 'paused')) AS running_subscriptions, \
+         (SELECT m.status FROM mandates m WHERE m.merchant_id = c.merchant_id AND m.customer_id = c.id \
+            ORDER BY m.created_at DESC, m.id DESC LIMIT 1) AS mandate_status \
+         FROM customers c WHERE c.merchant_id = $1 \
+         AND ($2 = '' OR c.search_text LIKE $3 OR ($4 <> '' AND EXISTS (SELECT 1 FROM mandates m \
+              WHERE m.merchant_id = c.merchant_id AND m.customer_id = c.id AND m.iban LIKE $4))) \
+         AND ($5 = '' OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.merchant_id = c.merchant_id \
+              AND s.customer_id = c.id AND s.status = $5)) \
+         AND ($6 = '' OR EXISTS (SELECT 1 FROM mandates m WHERE m.merchant_id = c.merchant_id \
+              AND m.customer_id = c.id AND m.status = $6)) \
+         AND ($7 = FALSE OR c.grey_listed = TRUE) \
+         ORDER BY {order} LIMIT $8 OFFSET $9"
+    );
+    let like = format!("%{}%", search.replace(['\\', '%', '_'], ""));
+    on_db!(db, pool => {
+        sqlx::query_as::<_, CustomerRow>(&sql)
+            .bind(merchant_id)
+            .bind(&search)
+            .bind(&like)
+            .bind(&iban_pattern)
+            .bind(f.subscription_status.clone().unwrap_or_default())
+            .bind(f.mandate_status.clone().unwrap_or_default())
+            .bind(f.grey_listed_only)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await
+    })
+    .context("listing customers")
 }
 
 /// One of the merchant's customers.

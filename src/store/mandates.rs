@@ -308,3 +308,18 @@ pub async fn evidence_for(
     })
     .context("loading mandate evidence")
 }
+
+/// A customer's mandates, newest first.
+pub async fn for_customer(
+    db: &Db,
+    merchant_id: &str,
+    customer_id: &str,
+) -> anyhow::Result<Vec<Mandate>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM mandates WHERE merchant_id = $1 AND customer_id = $2 ORDER BY created_at DESC, id"
+    );
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Mandate>(&sql).bind(merchant_id).bind(customer_id).fetch_all(pool).await
+    })
+    .context("loading a customer's mandates")
+}

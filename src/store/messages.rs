@@ -234,3 +234,24 @@ pub async fn list(
     })
     .context("listing messages")
 }
+
+/// The latest messages sent to a customer.
+pub async fn for_customer(
+    db: &Db,
+    merchant_id: &str,
+    customer_id: &str,
+    limit: i64,
+) -> anyhow::Result<Vec<MessageSummary>> {
+    on_db!(db, pool => {
+        sqlx::query_as::<_, MessageSummary>(
+            "SELECT id, channel, recipient, subject, status, attempts, last_error, created_at FROM messages \
+             WHERE merchant_id = $1 AND customer_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3",
+        )
+        .bind(merchant_id)
+        .bind(customer_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    })
+    .context("loading a customer's messages")
+}

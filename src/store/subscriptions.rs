@@ -122,3 +122,18 @@ pub async fn end_pending(
     })
     .context("ending pending subscriptions")
 }
+
+/// A customer's subscriptions, newest first.
+pub async fn for_customer(
+    db: &Db,
+    merchant_id: &str,
+    customer_id: &str,
+) -> anyhow::Result<Vec<Subscription>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM subscriptions WHERE merchant_id = $1 AND customer_id = $2 ORDER BY created_at DESC, id"
+    );
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Subscription>(&sql).bind(merchant_id).bind(customer_id).fetch_all(pool).await
+    })
+    .context("loading a customer's subscriptions")
+}

@@ -6,6 +6,7 @@ mod sinks;
 
 mod auth;
 mod cli;
+mod customers;
 mod mandates;
 mod messaging;
 mod products;

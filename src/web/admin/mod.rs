@@ -1,5 +1,6 @@
 //! The merchant back-office under `/admin`.
 
+mod customers;
 pub mod mandates;
 pub mod messages;
 mod products;
@@ -23,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/admin")
             .route("", web::get().to(dashboard))
             .route("/", web::get().to(dashboard))
+            .configure(customers::routes)
             .configure(mandates::routes)
             .configure(messages::routes)
             .configure(products::routes)
@@ -108,6 +110,11 @@ pub struct PageQuery {
 const PAGE_SIZE: i64 = 50;
 
 impl PageQuery {
+    /// A query for page `page` (1 when absent).
+    pub fn new(page: Option<i64>) -> PageQuery {
+        PageQuery { page }
+    }
+
     /// The page asked for, 1 or more.
     pub fn number(&self) -> i64 {
         self.page.unwrap_or(1).max(1)
@@ -129,6 +136,8 @@ pub struct Pagination {
     pub page: i64,
     pub has_next: bool,
     pub base: &'static str,
+    /// Other query parameters to keep, encoded and ending in `&` (or empty).
+    pub params: String,
 }
 
 impl Pagination {
@@ -140,6 +149,7 @@ impl Pagination {
             page: query.number(),
             has_next,
             base,
+            params: String::new(),
         }
     }
 }
