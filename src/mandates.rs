@@ -99,6 +99,10 @@ pub enum MandateError {
     NotPending,
     #[error("This mandate is already revoked")]
     AlreadyRevoked,
+    #[error("Another mandate already has this reference")]
+    ReferenceTaken,
+    #[error("This product is archived")]
+    ProductArchived,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -278,6 +282,9 @@ pub async fn request(
     let product = products::get(db, &merchant.id, &request.product_id)
         .await?
         .ok_or(MandateError::ProductNotFound)?;
+    if !product.active {
+        return Err(MandateError::ProductArchived);
+    }
     let now = store::now();
     let mandate = Mandate {
         id: new_id(IdPrefix::Mandate),
@@ -645,4 +652,114 @@ pub async fn revoke(db: &Db, user: &User, mandate_id: &str) -> Result<(), Mandat
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A mandate the merchant already holds on paper, entered with a subscription.
+#[derive(Debug, Clone)]
+pub struct PaperMandate {
+    pub merchant_id: String,
+    pub customer_id: String,
+    pub product_id: String,
+    /// `None` generates one.
+    pub reference: Option<MandateReference>,
+    pub signed_on: NaiveDate,
+    pub iban: Iban,
+    pub bic: Option<Bic>,
+    pub account_holder: String,
+    pub start_date: NaiveDate,
+}
+
+/// Records a signed paper mandate, accepted at once, and the subscription under it: planned when
+/// it starts after `today`, active otherwise. Returns (mandate id, subscription id).
+pub async fn record_paper(
+    db: &Db,
+    user: &User,
+    paper: PaperMandate,
+    today: NaiveDate,
+) -> Result<(String, String), MandateError> {
+    let merchant = merchants::get(db, &paper.merchant_id)
+        .await?
+        .context("merchant")?;
+    let customer = customers::get(db, &merchant.id, &paper.customer_id)
+        .await?
+        .ok_or(MandateError::CustomerNotFound)?;
+    let product = products::get(db, &merchant.id, &paper.product_id)
+        .await?
+        .ok_or(MandateError::ProductNotFound)?;
+    if !product.active {
+        return Err(MandateError::ProductArchived);
+    }
+    let now = store::now();
+    let mandate = Mandate {
+        id: new_id(IdPrefix::Mandate),
+        merchant_id: merchant.id.clone(),
+        customer_id: customer.id.clone(),
+        reference: paper
+            .reference
+            .unwrap_or_else(|| MandateReference::generate(&merchant.name))
+            .to_string(),
+        iban: paper.iban.to_string(),
+        bic: paper.bic.map(|b| b.to_string()),
+        account_holder: paper.account_holder,
+        method: "paper".into(),
+        status: "valid".into(),
+        signed_on: Some(paper.signed_on),
+        first_used_on: None,
+        revoked_at: None,
+        created_at: now,
+    };
+    let status = if paper.start_date > today {
+        "planned"
+    } else {
+        "active"
+    };
+    let subscription = Subscription {
+        id: new_id(IdPrefix::Subscription),
+        merchant_id: merchant.id.clone(),
+        customer_id: customer.id.clone(),
+        product_id: product.id.clone(),
+        mandate_id: Some(mandate.id.clone()),
+        description: product.name.clone(),
+        amount_minor: product.amount_minor,
+        vat_basis_points: product.vat_basis_points,
+        billing_interval: product.billing_interval.clone(),
+        start_date: paper.start_date,
+        status: status.into(),
+        success_redirect_url: None,
+    };
+    let mut tx = db.begin().await?;
+    match mandates::insert(&mut tx, &mandate, now).await {
+        Ok(()) => {}
+        Err(e) if store::is_unique_violation(&e) => return Err(MandateError::ReferenceTaken),
+        Err(e) => return Err(anyhow::Error::new(e).context("inserting a mandate").into()),
+    }
+    subscriptions::insert(&mut tx, &subscription, now).await?;
+    let details = format!("paper mandate signed {}", paper.signed_on);
+    activity::record(
+        &mut tx,
+        &entry(
+            &merchant.id,
+            Actor::user(user),
+            &mandate.id,
+            "mandate.recorded",
+            details,
+        ),
+        now,
+    )
+    .await?;
+    let details = format!("{} from {}", product.name, paper.start_date);
+    activity::record(
+        &mut tx,
+        &NewActivity::by_user(
+            user,
+            "subscription",
+            &subscription.id,
+            "subscription.created",
+            details,
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((mandate.id, subscription.id))
 }

@@ -269,3 +269,233 @@ async fn viewers_and_other_merchants_cannot_change_customers() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(!app.page(&page).await.contains("Hacked"));
 }
+
+async fn with_product(app: &TestApp) -> (String, String) {
+    let customer = create(app, &JAN).await;
+    let response = app
+        .submit(
+            "/admin/products/new",
+            "/admin/products",
+            &[
+                ("name", "Fiets Plus"),
+                ("price", "12.95"),
+                ("vat_rate", "21"),
+                ("prices_include_vat", "on"),
+                ("interval", "1 month"),
+                ("method_email", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let merchant = abbo::store::merchants::list(&app.db)
+        .await
+        .unwrap()
+        .remove(0);
+    let product = abbo::store::products::list(&app.db, &merchant.id)
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    (customer, product)
+}
+
+fn cell_texts(html: &str, table: &str) -> String {
+    text_of(html, table).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn assigning_a_product_without_a_mandate_sends_the_customer_a_link() {
+    let mut sink = crate::sinks::SmtpSink::start().await;
+    let url = sink.url.clone();
+    let app = crate::helpers::spawn_app_with(|s| s.email.url = url).await;
+    app.setup().await;
+    let (page, product) = with_product(&app).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let response = app
+        .submit(
+            &page,
+            &format!("{page}/subscriptions"),
+            &[
+                ("product_id", &product),
+                ("start_date", &today),
+                ("way", "email"),
+                ("iban", "NL91 ABNA 0417 1643 00"),
+                ("account_holder", "J. de Vries"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let html = app.page(&page).await;
+    assert!(html.contains("emailed a link"));
+    assert!(cell_texts(&html, "subscriptions").contains("pending_mandate"));
+    assert!(cell_texts(&html, "mandates").contains("pending"));
+    assert_eq!(app.outbox.deliver_due().await.unwrap().sent, 1);
+    let email = sink.next();
+    assert_eq!(email.to, vec!["<jan@example.nl>"]);
+    let parsed = mailparse::parse_mail(email.data.as_bytes()).unwrap();
+    let text = parsed.subparts[0].get_body().unwrap();
+    assert!(
+        text.contains("Fiets Plus"),
+        "Dutch email names the product: {text}"
+    );
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/m/"))
+        .unwrap()
+        .to_string();
+    let confirmed = crate::helpers::browser()
+        .post(&link)
+        .form(&[("answer", "confirm"), ("lang", "nl")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let html = app.page(&page).await;
+    assert!(cell_texts(&html, "subscriptions").contains("active"));
+    assert!(text_of(&html, "upcoming").unwrap().contains("Fiets Plus"));
+}
+
+#[tokio::test]
+async fn assigning_with_a_paper_mandate_accepts_it_at_once() {
+    let app = crate::helpers::spawn_app().await;
+    app.setup().await;
+    let (page, product) = with_product(&app).await;
+    let today = chrono::Utc::now().date_naive();
+    let future = (today + chrono::Duration::days(20)).to_string();
+    let past = (today - chrono::Duration::days(40)).to_string();
+    let signed = (today - chrono::Duration::days(50)).to_string();
+    let paper = |reference: &'static str, start: String| {
+        vec![
+            ("product_id", product.clone()),
+            ("start_date", start),
+            ("way", "paper".to_string()),
+            ("iban", "DE89370400440532013000".to_string()),
+            ("account_holder", "Jan de Vries".to_string()),
+            ("reference", reference.to_string()),
+            ("signed_on", signed.clone()),
+        ]
+    };
+    let submit = |fields: Vec<(&'static str, String)>| {
+        let page = page.clone();
+        let app = &app;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.submit(&page, &format!("{page}/subscriptions"), &fields)
+                .await
+        }
+    };
+    assert_eq!(
+        submit(paper("mdt-2024/001", future)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let html = app.page(&page).await;
+    assert!(html.contains("Mandate recorded"));
+    let mandates = cell_texts(&html, "mandates");
+    assert!(
+        mandates.contains("MDT-2024/001")
+            && mandates.contains("valid")
+            && mandates.contains("paper"),
+        "{mandates}"
+    );
+    assert!(cell_texts(&html, "subscriptions").contains("planned"));
+
+    assert_eq!(
+        submit(paper("", past)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(cell_texts(&app.page(&page).await, "subscriptions").contains("active"));
+
+    let duplicate = submit(paper("MDT-2024/001", today.to_string())).await;
+    assert_eq!(duplicate.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = duplicate.text().await.unwrap();
+    assert_eq!(
+        text_of(&html, "reference-error").as_deref(),
+        Some("Another mandate already has this reference")
+    );
+}
+
+#[tokio::test]
+async fn bad_assignments_are_explained_per_field() {
+    let app = crate::helpers::spawn_app().await;
+    app.setup().await;
+    let (page, product) = with_product(&app).await;
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
+    let response = app
+        .submit(
+            &page,
+            &format!("{page}/subscriptions"),
+            &[
+                ("start_date", "soon"),
+                ("way", "paper"),
+                ("iban", "NL91ABNA0417164301"),
+                ("reference", "REF_1"),
+                ("signed_on", &tomorrow),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    for field in [
+        "product_id",
+        "start_date",
+        "iban",
+        "account_holder",
+        "reference",
+        "signed_on",
+    ] {
+        assert!(
+            text_of(&html, &format!("{field}-error")).is_some(),
+            "{field}"
+        );
+    }
+    // A customer without a mobile number cannot get a text message.
+    let response = app
+        .submit(&page, &format!("{page}/edit"), &with(&JAN, "phone", ""))
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = app
+        .submit(
+            &page,
+            &format!("{page}/subscriptions"),
+            &[
+                ("product_id", &product),
+                ("start_date", "2026-12-01"),
+                ("way", "sms"),
+                ("iban", "NL91ABNA0417164300"),
+                ("account_holder", "Jan"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        text_of(&response.text().await.unwrap(), "way-error")
+            .unwrap()
+            .contains("no mobile number")
+    );
+    // An archived product takes no new subscriptions.
+    let product_page = format!("/admin/products/{product}");
+    app.submit(&product_page, &format!("{product_page}/archive"), &[])
+        .await;
+    let response = app
+        .submit(
+            &page,
+            &format!("{page}/subscriptions"),
+            &[
+                ("product_id", &product),
+                ("start_date", "2026-12-01"),
+                ("way", "email"),
+                ("iban", "NL91ABNA0417164300"),
+                ("account_holder", "Jan"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        text_of(&response.text().await.unwrap(), "product_id-error").as_deref(),
+        Some("This product is archived")
+    );
+    assert!(
+        text_of(&app.page(&page).await, "subscriptions").is_none(),
+        "nothing was created"
+    );
+}

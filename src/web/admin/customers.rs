@@ -9,12 +9,17 @@ use serde::Deserialize;
 
 use super::{Layout, PageQuery, Pagination};
 use crate::customers::{self as service, CustomerError};
-use crate::domain::{CountryCode, EmailAddress, Interval, Language, PhoneNumber};
+use crate::domain::{
+    Bic, CountryCode, EmailAddress, Iban, Interval, Language, MandateReference, PhoneNumber,
+};
+use crate::mandates::{self, MandateError, MandateRequest, PaperMandate};
+use crate::notify::Channel;
 use crate::store::activity::{self, Activity};
 use crate::store::customers::{self, Customer, CustomerFilter, CustomerRow, NewCustomer};
 use crate::store::mandates::{self as mandate_store, Mandate};
 use crate::store::merchants;
 use crate::store::messages::{self, MessageSummary};
+use crate::store::products::{self, ProductRow};
 use crate::store::subscriptions::{self, Subscription};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
@@ -27,7 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/customers/new", web::get().to(new))
         .route("/customers/{id}", web::get().to(show))
         .route("/customers/{id}/edit", web::get().to(edit))
-        .route("/customers/{id}/edit", web::post().to(update));
+        .route("/customers/{id}/edit", web::post().to(update))
+        .route("/customers/{id}/subscriptions", web::post().to(assign));
 }
 
 const SUBSCRIPTION_STATUSES: &[&str] = &[
@@ -432,6 +438,129 @@ fn next_charge(subscription: &Subscription, today: NaiveDate) -> Option<NaiveDat
     })
 }
 
+/// "Assign a product" as typed.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AssignForm {
+    product_id: String,
+    start_date: String,
+    /// `email` or `sms` (send the customer a link) or `paper` (a signed mandate is held).
+    way: String,
+    iban: String,
+    account_holder: String,
+    bic: String,
+    reference: String,
+    signed_on: String,
+}
+
+/// What the assign form asks for once checked.
+enum Assignment {
+    Link(MandateRequest),
+    Paper(PaperMandate),
+}
+
+impl AssignForm {
+    fn blank(today: NaiveDate) -> AssignForm {
+        AssignForm {
+            start_date: today.to_string(),
+            way: "email".into(),
+            ..AssignForm::default()
+        }
+    }
+
+    fn parse(&self, merchant_id: &str, customer: &Customer) -> Result<Assignment, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let date = |errors: &mut FieldErrors, field: &'static str, value: &str| {
+            let parsed = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok();
+            if parsed.is_none() {
+                errors.add(field, "Enter a date like 2026-12-01");
+            }
+            parsed
+        };
+        if self.product_id.is_empty() {
+            errors.add("product_id", "Choose a product");
+        }
+        let start_date = date(&mut errors, "start_date", &self.start_date);
+        let iban = errors.check("iban", Iban::parse(&self.iban));
+        let account_holder = self.account_holder.trim().to_string();
+        if account_holder.is_empty() {
+            errors.add("account_holder", "Enter the name of the account holder");
+        } else if account_holder.chars().count() > 70 {
+            errors.add("account_holder", "Use at most 70 characters");
+        }
+        let bic = if self.bic.trim().is_empty() {
+            None
+        } else {
+            errors.check("bic", Bic::parse(&self.bic))
+        };
+        let way = match self.way.as_str() {
+            "email" if customer.email.is_empty() => {
+                errors.add(
+                    "way",
+                    "The customer has no email address: add one, or choose another way",
+                );
+                None
+            }
+            "sms" if customer.phone.is_empty() => {
+                errors.add(
+                    "way",
+                    "The customer has no mobile number: add one, or choose another way",
+                );
+                None
+            }
+            "email" => Some(Channel::Email),
+            "sms" => Some(Channel::Sms),
+            "paper" => None,
+            _ => {
+                errors.add("way", "Choose how the mandate is given");
+                None
+            }
+        };
+        let paper = if self.way == "paper" {
+            let reference = if self.reference.trim().is_empty() {
+                None
+            } else {
+                errors.check("reference", MandateReference::parse(&self.reference))
+            };
+            let signed_on = date(&mut errors, "signed_on", &self.signed_on);
+            if signed_on.is_some_and(|d| d > chrono::Utc::now().date_naive()) {
+                errors.add("signed_on", "The signature date cannot be in the future");
+            }
+            Some((reference, signed_on))
+        } else {
+            None
+        };
+        let (Some(start_date), Some(iban), true) = (start_date, iban, errors.is_empty()) else {
+            return Err(errors);
+        };
+        Ok(match (way, paper) {
+            (Some(channel), _) => Assignment::Link(MandateRequest {
+                merchant_id: merchant_id.to_string(),
+                customer_id: customer.id.clone(),
+                product_id: self.product_id.clone(),
+                iban,
+                bic,
+                account_holder,
+                channel,
+                start_date,
+                success_redirect_url: None,
+            }),
+            (None, Some((reference, Some(signed_on)))) => Assignment::Paper(PaperMandate {
+                merchant_id: merchant_id.to_string(),
+                customer_id: customer.id.clone(),
+                product_id: self.product_id.clone(),
+                reference,
+                signed_on,
+                iban,
+                bic,
+                account_holder,
+                start_date,
+            }),
+            _ => return Err(errors),
+        })
+    }
+}
+
 #[derive(Template)]
 #[template(path = "admin/customer.html")]
 struct CustomerPage {
@@ -442,15 +571,19 @@ struct CustomerPage {
     upcoming: Vec<Upcoming>,
     activity: Vec<Activity>,
     messages: Vec<MessageSummary>,
+    products: Vec<ProductRow>,
+    assign: AssignForm,
+    errors: FieldErrors,
 }
 
-async fn show(
-    state: web::Data<AppState>,
-    session: Session,
-    user: CurrentUser,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let customer = load(&state, &user, &id).await?;
+async fn customer_page(
+    state: &AppState,
+    session: &Session,
+    user: &CurrentUser,
+    customer: Customer,
+    assign: AssignForm,
+    errors: FieldErrors,
+) -> Result<CustomerPage, AppError> {
     let merchant_id = user.merchant_id();
     let subscriptions = subscriptions::for_customer(&state.db, merchant_id, &customer.id).await?;
     let today = chrono::Utc::now().date_naive();
@@ -466,14 +599,97 @@ async fn show(
         })
         .collect();
     upcoming.sort_by_key(|u| u.date);
-    let page = CustomerPage {
-        layout: Layout::new(&session, &user, &customer.display_name(), "customers")?,
+    let mut products = products::list(&state.db, merchant_id).await?;
+    products.retain(|p| p.active);
+    Ok(CustomerPage {
+        layout: Layout::new(session, user, &customer.display_name(), "customers")?,
         mandates: mandate_store::for_customer(&state.db, merchant_id, &customer.id).await?,
         activity: activity::for_customer(&state.db, merchant_id, &customer.id, 50).await?,
         messages: messages::for_customer(&state.db, merchant_id, &customer.id, 20).await?,
         subscriptions,
         upcoming,
         customer,
-    };
+        products,
+        assign,
+        errors,
+    })
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let customer = load(&state, &user, &id).await?;
+    let assign = AssignForm::blank(chrono::Utc::now().date_naive());
+    let page = customer_page(
+        &state,
+        &session,
+        &user,
+        customer,
+        assign,
+        FieldErrors::default(),
+    )
+    .await?;
     render(StatusCode::OK, &page)
+}
+
+/// Assigns a product: either the customer gets a link to issue the mandate, or a signed paper
+/// mandate is recorded and accepted at once.
+async fn assign(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+    form: web::Form<AssignForm>,
+) -> Result<HttpResponse, AppError> {
+    let customer = load(&state, &user, &id).await?;
+    let form = form.into_inner();
+    let today = chrono::Utc::now().date_naive();
+    let result = match form.parse(user.merchant_id(), &customer) {
+        Ok(Assignment::Link(request)) => {
+            let channel = request.channel;
+            mandates::request(
+                &state.db,
+                &state.link_settings(),
+                mandates::Actor::user(&user.user),
+                request,
+            )
+            .await
+            .map(|_| match channel {
+                Channel::Email => "The customer has been emailed a link to confirm the mandate.",
+                Channel::Sms => {
+                    "The customer has been sent a text message with a link to confirm the mandate."
+                }
+            })
+        }
+        Ok(Assignment::Paper(paper)) => mandates::record_paper(&state.db, &user.user, paper, today)
+            .await
+            .map(|_| "Mandate recorded and subscription created."),
+        Err(errors) => {
+            let page = customer_page(&state, &session, &user, customer, form, errors).await?;
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let field = |e: &MandateError| match e {
+        MandateError::ReferenceTaken => "reference",
+        MandateError::NoEmail | MandateError::NoPhone => "way",
+        _ => "product_id",
+    };
+    match result {
+        Ok(message) => {
+            state.outbox.wake();
+            flash(&session, FlashKind::Success, message);
+            Ok(see_other(&format!("/admin/customers/{}", customer.id)))
+        }
+        Err(MandateError::Unexpected(e)) => Err(e.into()),
+        Err(MandateError::CustomerNotFound) => Err(AppError::NotFound),
+        Err(e) => {
+            let mut errors = FieldErrors::default();
+            errors.add(field(&e), e.to_string());
+            let page = customer_page(&state, &session, &user, customer, form, errors).await?;
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
 }
