@@ -12,6 +12,7 @@ pub mod mandates;
 pub mod merchants;
 pub mod notify;
 pub mod store;
+pub mod subscriptions;
 pub mod telemetry;
 pub mod web;
 
@@ -55,6 +56,7 @@ impl Application {
         let outbox = Arc::new(Outbox::new(&config, db.clone())?);
         if config.outbox.worker {
             outbox.clone().spawn_worker();
+            subscriptions::spawn_schedule(db.clone());
         }
         let config = Arc::new(config);
         let state = aweb::Data::new(AppState {

@@ -314,6 +314,9 @@ pub async fn request(
         start_date: request.start_date,
         status: "pending_mandate".into(),
         success_redirect_url: request.success_redirect_url.clone(),
+        pause_on: None,
+        resume_on: None,
+        cancel_on: None,
     };
     let mut tx = db.begin().await?;
     mandates::insert(&mut tx, &mandate, now)
@@ -726,6 +729,9 @@ pub async fn record_paper(
         start_date: paper.start_date,
         status: status.into(),
         success_redirect_url: None,
+        pause_on: None,
+        resume_on: None,
+        cancel_on: None,
     };
     let mut tx = db.begin().await?;
     match mandates::insert(&mut tx, &mandate, now).await {

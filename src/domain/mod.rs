@@ -41,6 +41,7 @@ pub mod mandate_reference;
 pub mod money;
 pub mod phone;
 pub mod role;
+pub mod subscription;
 pub mod vat_rate;
 
 pub use bic::Bic;

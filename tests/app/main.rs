@@ -14,4 +14,5 @@ mod roles;
 mod settings;
 mod setup;
 mod storage;
+mod subscriptions;
 mod web_basics;

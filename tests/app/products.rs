@@ -172,6 +172,9 @@ async fn subscribe(app: &TestApp, product_id: &str, status: &str) {
         start_date: chrono::Utc::now().date_naive(),
         status: status.into(),
         success_redirect_url: None,
+        pause_on: None,
+        resume_on: None,
+        cancel_on: None,
     };
     subscriptions::insert(&mut tx, &subscription, store::now())
         .await

@@ -5,6 +5,7 @@ pub mod mandates;
 pub mod messages;
 mod products;
 mod settings;
+mod subscriptions;
 mod users;
 
 use actix_session::Session;
@@ -29,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(messages::routes)
             .configure(products::routes)
             .configure(settings::routes)
+            .configure(subscriptions::routes)
             .configure(users::routes),
     );
 }

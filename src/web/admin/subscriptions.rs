@@ -1,0 +1,325 @@
+//! Subscriptions: the list, one subscription, and its actions, each behind a confirmation page.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::{Layout, PageQuery, Pagination};
+use crate::domain::subscription::{Event, Status};
+use crate::store::customers::{self, Customer};
+use crate::store::mandates::{self as mandate_store, Mandate};
+use crate::store::subscriptions::{self as store, Subscription, SubscriptionRow};
+use crate::subscriptions::{self as service, CancelWhen, ChangeError};
+use crate::web::AppState;
+use crate::web::error::{AppError, render, see_other};
+use crate::web::forms::FieldErrors;
+use crate::web::session::{CurrentUser, FlashKind, flash};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/subscriptions", web::get().to(list))
+        .route("/subscriptions/{id}", web::get().to(show))
+        .route("/subscriptions/{id}/{action}", web::get().to(confirm))
+        .route("/subscriptions/{id}/{action}", web::post().to(act));
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    status: String,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/subscriptions.html")]
+struct ListPage {
+    layout: Layout,
+    subscriptions: Vec<SubscriptionRow>,
+    status: String,
+    statuses: [Status; 6],
+    pagination: Pagination,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let status = Status::parse(&query.status)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_default();
+    let page_query = PageQuery::new(query.page);
+    let mut rows = store::list(
+        &state.db,
+        user.merchant_id(),
+        &status,
+        page_query.limit(),
+        page_query.offset(),
+    )
+    .await?;
+    let mut pagination = Pagination::of(&page_query, &mut rows, "/admin/subscriptions");
+    if !status.is_empty() {
+        pagination.params = format!("status={status}&");
+    }
+    let page = ListPage {
+        layout: Layout::new(&session, &user, "Subscriptions", "subscriptions")?,
+        subscriptions: rows,
+        status,
+        statuses: Status::ALL,
+        pagination,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// An action offered on a subscription.
+struct Action {
+    key: &'static str,
+    label: &'static str,
+}
+
+/// The actions the state machine allows now.
+fn actions_for(status: Status) -> Vec<Action> {
+    let mut actions = Vec::new();
+    if status.next(Event::Pause).is_ok() {
+        actions.push(Action {
+            key: "pause",
+            label: "Pause",
+        });
+    }
+    if status.next(Event::Resume).is_ok() {
+        actions.push(Action {
+            key: "resume",
+            label: "Resume",
+        });
+    }
+    if status.is_running() {
+        actions.push(Action {
+            key: "mandate",
+            label: "Change mandate",
+        });
+    }
+    if status.next(Event::Cancel).is_ok() {
+        actions.push(Action {
+            key: "cancel",
+            label: "Cancel",
+        });
+    }
+    actions
+}
+
+#[derive(Template)]
+#[template(path = "admin/subscription.html")]
+struct ShowPage {
+    layout: Layout,
+    subscription: Subscription,
+    customer: Customer,
+    next_charge: Option<NaiveDate>,
+    actions: Vec<Action>,
+}
+
+async fn load(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<(Subscription, Customer), AppError> {
+    let subscription = store::get(&state.db, user.merchant_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let customer = customers::get(&state.db, user.merchant_id(), &subscription.customer_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((subscription, customer))
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (subscription, customer) = load(&state, &user, &id).await?;
+    let status = Status::parse(&subscription.status).map_err(|e| anyhow::anyhow!(e))?;
+    let today = chrono::Utc::now().date_naive();
+    let page = ShowPage {
+        layout: Layout::new(&session, &user, &subscription.description, "subscriptions")?,
+        next_charge: matches!(status, Status::Active | Status::Planned)
+            .then(|| service::next_charge(&subscription, today))
+            .flatten(),
+        actions: if user.role.can_change() {
+            actions_for(status)
+        } else {
+            Vec::new()
+        },
+        subscription,
+        customer,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// The options of an action as typed.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ActionForm {
+    /// pause: `now` or `date`; cancel: `now`, `end_of_period` or `date`.
+    when: String,
+    date: String,
+    resume_on: String,
+    mandate_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/subscription_action.html")]
+struct ConfirmPage {
+    layout: Layout,
+    subscription: Subscription,
+    customer: Customer,
+    action: &'static str,
+    form: ActionForm,
+    errors: FieldErrors,
+    mandates: Vec<Mandate>,
+}
+
+fn action_key(action: &str) -> Result<&'static str, AppError> {
+    ["pause", "resume", "cancel", "mandate"]
+        .into_iter()
+        .find(|a| *a == action)
+        .ok_or(AppError::NotFound)
+}
+
+async fn confirm_page(
+    state: &AppState,
+    session: &Session,
+    user: &CurrentUser,
+    id: &str,
+    action: &'static str,
+    form: ActionForm,
+    errors: FieldErrors,
+) -> Result<ConfirmPage, AppError> {
+    let (subscription, customer) = load(state, user, id).await?;
+    let mut mandates =
+        mandate_store::for_customer(&state.db, user.merchant_id(), &customer.id).await?;
+    mandates.retain(|m| m.status == "valid" && Some(&m.id) != subscription.mandate_id.as_ref());
+    Ok(ConfirmPage {
+        layout: Layout::new(session, user, &subscription.description, "subscriptions")?,
+        subscription,
+        customer,
+        action,
+        form,
+        errors,
+        mandates,
+    })
+}
+
+async fn confirm(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, action) = path.into_inner();
+    let action = action_key(&action)?;
+    let form = ActionForm {
+        when: "now".into(),
+        ..ActionForm::default()
+    };
+    render(
+        StatusCode::OK,
+        &confirm_page(
+            &state,
+            &session,
+            &user,
+            &id,
+            action,
+            form,
+            FieldErrors::default(),
+        )
+        .await?,
+    )
+}
+
+fn date(errors: &mut FieldErrors, field: &'static str, value: &str) -> Option<NaiveDate> {
+    let parsed = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok();
+    if parsed.is_none() {
+        errors.add(field, "Enter a date like 2026-12-01");
+    }
+    parsed
+}
+
+async fn act(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, action) = path.into_inner();
+    let action = action_key(&action)?;
+    let form = form.into_inner();
+    let today = chrono::Utc::now().date_naive();
+    let mut errors = FieldErrors::default();
+    let result = match action {
+        "pause" => {
+            let from = if form.when == "date" {
+                date(&mut errors, "date", &form.date)
+            } else {
+                None
+            };
+            let resume_on = if form.resume_on.trim().is_empty() {
+                None
+            } else {
+                date(&mut errors, "resume_on", &form.resume_on)
+            };
+            if !errors.is_empty() {
+                None
+            } else {
+                Some(
+                    service::pause(&state.db, &user.user, &id, from, resume_on, today)
+                        .await
+                        .map(|()| "Subscription paused."),
+                )
+            }
+        }
+        "resume" => Some(
+            service::resume(&state.db, &user.user, &id)
+                .await
+                .map(|()| "Subscription resumed."),
+        ),
+        "cancel" => {
+            let when = match form.when.as_str() {
+                "end_of_period" => Some(CancelWhen::EndOfPeriod),
+                "date" => date(&mut errors, "date", &form.date).map(CancelWhen::On),
+                _ => Some(CancelWhen::Now),
+            };
+            match when {
+                Some(when) => Some(
+                    service::cancel(&state.db, &user.user, &id, when, today)
+                        .await
+                        .map(|()| "Subscription cancelled."),
+                ),
+                None => None,
+            }
+        }
+        _ => Some(
+            service::change_mandate(&state.db, &user.user, &id, &form.mandate_id)
+                .await
+                .map(|()| "Mandate changed."),
+        ),
+    };
+    match result {
+        Some(Ok(message)) => {
+            flash(&session, FlashKind::Success, message);
+            return Ok(see_other(&format!("/admin/subscriptions/{id}")));
+        }
+        Some(Err(ChangeError::NotFound)) => return Err(AppError::NotFound),
+        Some(Err(ChangeError::Unexpected(e))) => return Err(e.into()),
+        Some(Err(ChangeError::BadDate(message))) => errors.add("date", message),
+        Some(Err(ChangeError::BadMandate)) => errors.add("mandate_id", ChangeError::BadMandate),
+        Some(Err(e)) => errors.add("action", e),
+        None => {}
+    }
+    let page = confirm_page(&state, &session, &user, &id, action, form, errors).await?;
+    render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
