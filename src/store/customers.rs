@@ -26,6 +26,7 @@ pub struct Customer {
     pub payment_method: String,
     pub grey_listed: bool,
     pub grey_list_reason: String,
+    pub anonymised_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -113,7 +114,7 @@ impl NewCustomer {
 }
 
 const COLUMNS: &str = "id, merchant_id, reference, first_name, last_name, company, email, phone, street, \
-     postal_code, city, country, language, automatic_billing, payment_method, grey_listed, grey_list_reason, created_at";
+     postal_code, city, country, language, automatic_billing, payment_method, grey_listed, grey_list_reason, anonymised_at, created_at";
 
 /// Creates a customer; a unique violation means the reference is taken.
 pub async fn insert(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
@@ -298,4 +299,104 @@ pub async fn get(db: &Db, merchant_id: &str, id: &str) -> anyhow::Result<Option<
         sqlx::query_as::<_, Customer>(&sql).bind(merchant_id).bind(id).fetch_optional(pool).await
     })
     .context("loading a customer")
+}
+
+/// Sets or clears the grey-list flag with its reason.
+pub async fn set_grey_listed(
+    tx: &mut Tx,
+    merchant_id: &str,
+    id: &str,
+    on: bool,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let n = on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE customers SET grey_listed = $3, grey_list_reason = $4, updated_at = $5 WHERE merchant_id = $1 AND id = $2",
+        )
+        .bind(merchant_id)
+        .bind(id)
+        .bind(on)
+        .bind(reason)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })
+    .context("grey-listing a customer")?;
+    Ok(n == 1)
+}
+
+/// How many of the customer's subscriptions run or wait, and how many mandates were collected on.
+pub async fn financial_ties(
+    tx: &mut Tx,
+    merchant_id: &str,
+    id: &str,
+) -> anyhow::Result<(i64, i64)> {
+    let row: (i64, i64) = on_tx!(tx, conn => {
+        sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM subscriptions WHERE merchant_id = $1 AND customer_id = $2 \
+               AND status IN ('pending_mandate', 'planned', 'active', 'paused', 'cancelled')), \
+             (SELECT COUNT(*) FROM mandates WHERE merchant_id = $1 AND customer_id = $2 AND first_used_on IS NOT NULL)",
+        )
+        .bind(merchant_id)
+        .bind(id)
+        .fetch_one(conn)
+        .await
+    })
+    .context("checking what refers to a customer")?;
+    Ok(row)
+}
+
+/// Replaces the customer's personal data, and that in their mandates and messages, with
+/// placeholders; amounts, dates and the country stay for the books.
+pub async fn anonymise(
+    tx: &mut Tx,
+    merchant_id: &str,
+    id: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let statements = [
+        "UPDATE customers SET reference = NULL, first_name = 'Anonymised', last_name = 'customer', company = '', \
+         email = '', phone = '', street = '', postal_code = '', city = '', grey_list_reason = '', \
+         search_text = '', sort_name = 'anonymised customer', anonymised_at = $3, updated_at = $3 \
+         WHERE merchant_id = $1 AND id = $2",
+        "UPDATE mandates SET iban = 'XX00ANONYMISED', bic = NULL, account_holder = 'Anonymised', updated_at = $3 \
+         WHERE merchant_id = $1 AND customer_id = $2",
+        "UPDATE mandate_links SET revoked_at = $3 WHERE merchant_id = $1 AND used_at IS NULL AND revoked_at IS NULL \
+         AND mandate_id IN (SELECT id FROM mandates WHERE merchant_id = $1 AND customer_id = $2)",
+    ];
+    for sql in statements {
+        on_tx!(tx, conn => sqlx::query(sql).bind(merchant_id).bind(id).bind(at).execute(conn).await.map(|_| ()))
+            .context("anonymising a customer")?;
+    }
+    let without_time = [
+        "UPDATE mandate_evidence SET ip_address = '', user_agent = '' WHERE merchant_id = $1 \
+         AND mandate_id IN (SELECT id FROM mandates WHERE merchant_id = $1 AND customer_id = $2)",
+        "UPDATE messages SET recipient = '', subject = 'Anonymised', body_text = '', body_html = '' \
+         WHERE merchant_id = $1 AND customer_id = $2",
+    ];
+    for sql in without_time {
+        on_tx!(tx, conn => sqlx::query(sql).bind(merchant_id).bind(id).execute(conn).await.map(|_| ()))
+            .context("anonymising a customer")?;
+    }
+    Ok(())
+}
+
+/// Deletes the customer with their mandates, links, evidence and subscriptions; their messages
+/// are kept without the link to them.
+pub async fn delete(tx: &mut Tx, merchant_id: &str, id: &str) -> anyhow::Result<()> {
+    let statements = [
+        "UPDATE messages SET customer_id = NULL, recipient = '', body_text = '', body_html = '' WHERE merchant_id = $1 AND customer_id = $2",
+        "DELETE FROM subscriptions WHERE merchant_id = $1 AND customer_id = $2",
+        "DELETE FROM mandate_evidence WHERE merchant_id = $1 AND mandate_id IN (SELECT id FROM mandates WHERE merchant_id = $1 AND customer_id = $2)",
+        "DELETE FROM mandate_links WHERE merchant_id = $1 AND mandate_id IN (SELECT id FROM mandates WHERE merchant_id = $1 AND customer_id = $2)",
+        "DELETE FROM mandates WHERE merchant_id = $1 AND customer_id = $2",
+        "DELETE FROM customers WHERE merchant_id = $1 AND id = $2",
+    ];
+    for sql in statements {
+        on_tx!(tx, conn => sqlx::query(sql).bind(merchant_id).bind(id).execute(conn).await.map(|_| ()))
+            .context("deleting a customer")?;
+    }
+    Ok(())
 }

@@ -9,6 +9,7 @@ mod cli;
 mod customers;
 mod mandates;
 mod messaging;
+mod privacy;
 mod products;
 mod roles;
 mod settings;

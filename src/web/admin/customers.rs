@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{Layout, PageQuery, Pagination};
-use crate::customers::{self as service, CustomerError};
+use crate::customers::{self as service, CustomerError, PrivacyError};
 use crate::domain::{
     Bic, CountryCode, EmailAddress, Iban, Interval, Language, MandateReference, PhoneNumber,
 };
@@ -33,7 +33,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/customers/{id}", web::get().to(show))
         .route("/customers/{id}/edit", web::get().to(edit))
         .route("/customers/{id}/edit", web::post().to(update))
-        .route("/customers/{id}/subscriptions", web::post().to(assign));
+        .route("/customers/{id}/subscriptions", web::post().to(assign))
+        .route("/customers/{id}/export", web::get().to(export))
+        .route("/customers/{id}/anonymise", web::post().to(anonymise))
+        .route("/customers/{id}/delete", web::post().to(delete))
+        .route("/customers/{id}/revoke-links", web::post().to(revoke_links))
+        .route("/customers/{id}/grey-list", web::post().to(grey_list));
 }
 
 const SUBSCRIPTION_STATUSES: &[&str] = &[
@@ -692,4 +697,154 @@ async fn assign(
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
+}
+
+/// Everything stored about a customer, as a JSON download (GDPR access request).
+async fn export(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let c = load(&state, &user, &id).await?;
+    let merchant_id = user.merchant_id();
+    let mandates = mandate_store::for_customer(&state.db, merchant_id, &c.id).await?;
+    let subscriptions = subscriptions::for_customer(&state.db, merchant_id, &c.id).await?;
+    let messages = messages::for_customer(&state.db, merchant_id, &c.id, 1000).await?;
+    let activity = activity::for_customer(&state.db, merchant_id, &c.id, 1000).await?;
+    let document = serde_json::json!({
+        "customer": {
+            "id": c.id, "reference": c.reference, "first_name": c.first_name, "last_name": c.last_name,
+            "company": c.company, "email": c.email, "phone": c.phone, "street": c.street,
+            "postal_code": c.postal_code, "city": c.city, "country": c.country, "language": c.language,
+            "automatic_billing": c.automatic_billing, "payment_method": c.payment_method,
+            "grey_listed": c.grey_listed, "grey_list_reason": c.grey_list_reason,
+            "anonymised_at": c.anonymised_at, "created_at": c.created_at,
+        },
+        "mandates": mandates.iter().map(|m| serde_json::json!({
+            "id": m.id, "reference": m.reference, "iban": m.iban, "bic": m.bic,
+            "account_holder": m.account_holder, "method": m.method, "status": m.status,
+            "signed_on": m.signed_on, "first_used_on": m.first_used_on, "revoked_at": m.revoked_at,
+            "created_at": m.created_at,
+        })).collect::<Vec<_>>(),
+        "subscriptions": subscriptions.iter().map(|s| serde_json::json!({
+            "id": s.id, "description": s.description, "amount": s.amount().to_string(), "currency": "EUR",
+            "vat_rate_basis_points": s.vat_basis_points, "interval": s.billing_interval,
+            "start_date": s.start_date, "status": s.status, "pause_on": s.pause_on,
+            "resume_on": s.resume_on, "cancel_on": s.cancel_on,
+        })).collect::<Vec<_>>(),
+        "messages": messages.iter().map(|m| serde_json::json!({
+            "id": m.id, "channel": m.channel, "recipient": m.recipient, "subject": m.subject,
+            "status": m.status, "created_at": m.created_at,
+        })).collect::<Vec<_>>(),
+        "activity": activity.iter().map(|a| serde_json::json!({
+            "at": a.created_at, "by": a.actor_label, "action": a.action, "details": a.details,
+        })).collect::<Vec<_>>(),
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"customer-{}.json\"", c.id),
+        ))
+        .body(serde_json::to_string_pretty(&document).map_err(|e| anyhow::anyhow!(e))?))
+}
+
+/// Shows a privacy refusal as a flash message.
+fn privacy_outcome(session: &Session, result: Result<&str, PrivacyError>) -> Result<(), AppError> {
+    match result {
+        Ok(message) => flash(session, FlashKind::Success, message),
+        Err(PrivacyError::NotFound) => return Err(AppError::NotFound),
+        Err(PrivacyError::Unexpected(e)) => return Err(e.into()),
+        Err(e) => flash(session, FlashKind::Error, &e.to_string()),
+    }
+    Ok(())
+}
+
+async fn anonymise(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let result = service::anonymise(&state.db, &user.user, &id)
+        .await
+        .map(|()| "Personal data removed; financial records kept.");
+    privacy_outcome(&session, result)?;
+    Ok(see_other(&format!("/admin/customers/{id}")))
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    match service::delete(&state.db, &user.user, &id).await {
+        Ok(()) => {
+            flash(&session, FlashKind::Success, "Customer deleted.");
+            Ok(see_other("/admin/customers"))
+        }
+        Err(e) => {
+            privacy_outcome(&session, Err(e))?;
+            Ok(see_other(&format!("/admin/customers/{id}")))
+        }
+    }
+}
+
+async fn revoke_links(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let result = service::revoke_links(&state.db, &user.user, &id)
+        .await
+        .map(|n| {
+            if n == 0 {
+                "There were no open links."
+            } else {
+                "Every open link of this customer is withdrawn."
+            }
+        });
+    privacy_outcome(&session, result)?;
+    Ok(see_other(&format!("/admin/customers/{id}")))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct GreyListForm {
+    /// `add` or `remove`.
+    change: String,
+    reason: String,
+}
+
+async fn grey_list(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+    form: web::Form<GreyListForm>,
+) -> Result<HttpResponse, AppError> {
+    let reason = form.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        load(&state, &user, &id).await?;
+        flash(
+            &session,
+            FlashKind::Error,
+            "Give a reason (at most 200 characters) for the grey list change.",
+        );
+        return Ok(see_other(&format!("/admin/customers/{id}")));
+    }
+    let on = form.change == "add";
+    let result = service::set_grey_listed(&state.db, &user.user, &id, on, reason)
+        .await
+        .map(|()| {
+            if on {
+                "Customer grey-listed."
+            } else {
+                "Customer removed from the grey list."
+            }
+        });
+    privacy_outcome(&session, result)?;
+    Ok(see_other(&format!("/admin/customers/{id}")))
 }
