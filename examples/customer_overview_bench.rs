@@ -12,8 +12,12 @@ use abbo::domain::id::{IdPrefix, new_id};
 use abbo::store::customers::{self, NewCustomer};
 use abbo::store::{self, Db};
 
-const FIRST: &[&str] = &["Jan", "Anna", "Piet", "Sanne", "Daan", "Emma", "Lucas", "Julia", "Sem", "Tess"];
-const LAST: &[&str] = &["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "Bos", "Vos"];
+const FIRST: &[&str] = &[
+    "Jan", "Anna", "Piet", "Sanne", "Daan", "Emma", "Lucas", "Julia", "Sem", "Tess",
+];
+const LAST: &[&str] = &[
+    "de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "Bos", "Vos",
+];
 
 fn median_and_p95(mut samples: Vec<Duration>) -> (Duration, Duration) {
     samples.sort();
@@ -24,7 +28,11 @@ fn median_and_p95(mut samples: Vec<Duration>) -> (Duration, Duration) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let count: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(100_000);
+    let count: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(100_000);
     let requests: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(50);
     let dir = tempfile::tempdir()?;
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -39,14 +47,29 @@ async fn main() -> anyhow::Result<()> {
     let config = settings.validate()?;
     let db = Db::open(&config).await?;
 
-    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
     let token = |html: &str| {
-        let start = html.find("name=\"csrf_token\" value=\"").map(|i| i + 25).unwrap_or(0);
-        html[start..].split('"').next().unwrap_or_default().to_string()
+        let start = html
+            .find("name=\"csrf_token\" value=\"")
+            .map(|i| i + 25)
+            .unwrap_or(0);
+        html[start..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_string()
     };
     let app = Application::with_listener(config, db.clone(), listener)?;
     tokio::spawn(app.run_until_stopped());
-    let html = client.get(format!("{address}/setup")).send().await?.text().await?;
+    let html = client
+        .get(format!("{address}/setup"))
+        .send()
+        .await?
+        .text()
+        .await?;
     client
         .post(format!("{address}/setup"))
         .form(&[
@@ -79,25 +102,39 @@ async fn main() -> anyhow::Result<()> {
         }
         tx.commit().await?;
     }
-    println!("seeded {count} customers in {:.1} s", seeding.elapsed().as_secs_f64());
+    println!(
+        "seeded {count} customers in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
 
     for (name, path) in [
         ("first page, by name", "/admin/customers"),
         ("newest first", "/admin/customers?sort=newest"),
         ("search 'customer4242'", "/admin/customers?q=customer4242"),
-        ("filter: active subscription", "/admin/customers?subscription_status=active"),
+        (
+            "filter: active subscription",
+            "/admin/customers?subscription_status=active",
+        ),
         ("page 100", "/admin/customers?page=100"),
     ] {
         let mut samples = Vec::with_capacity(requests);
         for _ in 0..requests {
             let started = Instant::now();
             let response = client.get(format!("{address}{path}")).send().await?;
-            anyhow::ensure!(response.status().is_success(), "{path} answered {}", response.status());
+            anyhow::ensure!(
+                response.status().is_success(),
+                "{path} answered {}",
+                response.status()
+            );
             response.bytes().await?;
             samples.push(started.elapsed());
         }
         let (median, p95) = median_and_p95(samples);
-        println!("{name:<30} median {:>7.1} ms   p95 {:>7.1} ms", median.as_secs_f64() * 1e3, p95.as_secs_f64() * 1e3);
+        println!(
+            "{name:<30} median {:>7.1} ms   p95 {:>7.1} ms",
+            median.as_secs_f64() * 1e3,
+            p95.as_secs_f64() * 1e3
+        );
     }
     Ok(())
 }
