@@ -16,4 +16,5 @@ mod settings;
 mod setup;
 mod storage;
 mod subscriptions;
+mod tenancy;
 mod web_basics;
