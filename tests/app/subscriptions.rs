@@ -200,7 +200,7 @@ async fn dates_drive_planned_starts_and_scheduled_pauses() {
     app.setup().await;
     let today = Utc::now().date_naive();
     let start = today + Duration::days(5);
-    let (_, page) = subscribed(&app, start, "MDT-2").await;
+    let (customer, page) = subscribed(&app, start, "MDT-2").await;
     assert_eq!(status(&app, &page).await, "planned");
     let html = app.page(&page).await;
     assert!(
@@ -235,6 +235,15 @@ async fn dates_drive_planned_starts_and_scheduled_pauses() {
         "until the pause date"
     );
     assert_eq!(text_of(&html, "pause-on"), Some(pause_on.clone()));
+    let upcoming = text_of(&app.page(&customer).await, "upcoming").unwrap();
+    assert!(
+        upcoming.contains(&format!("{pause_on}: Fiets Plus pauses")),
+        "{upcoming}"
+    );
+    assert!(
+        upcoming.contains(&format!("{resume_on}: Fiets Plus resumes")),
+        "{upcoming}"
+    );
     apply_dates(&app.db, today + Duration::days(10))
         .await
         .unwrap();

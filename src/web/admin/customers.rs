@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::{Layout, PageQuery, Pagination};
 use crate::customers::{self as service, CustomerError, PrivacyError};
 use crate::domain::{
-    Bic, CountryCode, EmailAddress, Iban, Interval, Language, MandateReference, PhoneNumber,
+    Bic, CountryCode, EmailAddress, Iban, Language, MandateReference, PhoneNumber,
 };
 use crate::mandates::{self, MandateError, MandateRequest, PaperMandate};
 use crate::notify::Channel;
@@ -21,6 +21,7 @@ use crate::store::merchants;
 use crate::store::messages::{self, MessageSummary};
 use crate::store::products::{self, ProductRow};
 use crate::store::subscriptions::{self, Subscription};
+use crate::subscriptions::next_charge;
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
 use crate::web::forms::FieldErrors;
@@ -433,16 +434,6 @@ struct Upcoming {
     amount: String,
 }
 
-/// The next charge date on or after `today`, counted from the start date.
-fn next_charge(subscription: &Subscription, today: NaiveDate) -> Option<NaiveDate> {
-    let interval = Interval::parse(&subscription.billing_interval).ok()?;
-    (0..5000).find_map(|k| {
-        interval
-            .charge_date(subscription.start_date, k)
-            .filter(|d| *d >= today)
-    })
-}
-
 /// "Assign a product" as typed.
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -595,14 +586,32 @@ async fn customer_page(
     let mut upcoming: Vec<Upcoming> = subscriptions
         .iter()
         .filter(|s| matches!(s.status.as_str(), "active" | "planned"))
+        .filter(|s| s.pause_on.is_none_or(|p| p > today))
         .filter_map(|s| {
             next_charge(s, today).map(|date| Upcoming {
                 date,
-                description: s.description.clone(),
+                description: format!("charge for {}", s.description),
                 amount: s.amount().format_eur(),
             })
         })
         .collect();
+    // Scheduled pauses, resumes and cancellations.
+    for s in &subscriptions {
+        let changes = [
+            (s.pause_on, "pauses"),
+            (s.resume_on, "resumes"),
+            (s.cancel_on, "ends after"),
+        ];
+        for (date, what) in changes {
+            if let Some(date) = date.filter(|d| *d >= today) {
+                upcoming.push(Upcoming {
+                    date,
+                    description: format!("{} {what}", s.description),
+                    amount: String::new(),
+                });
+            }
+        }
+    }
     upcoming.sort_by_key(|u| u.date);
     let mut products = products::list(&state.db, merchant_id).await?;
     products.retain(|p| p.active);
