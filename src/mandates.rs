@@ -11,13 +11,13 @@ use crate::domain::{Bic, Iban, Interval, Language, MandateReference, Money};
 use crate::i18n::{Texts, interval_every};
 use crate::notify::{Channel, compose};
 use crate::store::activity::{self, NewActivity};
-use crate::store::customers::{self, Customer};
+use crate::store::customers::{self, Customer, NewCustomer};
 use crate::store::mandates::{self, Evidence, Link, Mandate, NewLink};
 use crate::store::merchants::{self, Merchant};
 use crate::store::messages::{self, NewMessage};
 use crate::store::subscriptions::{self, Subscription};
 use crate::store::users::User;
-use crate::store::{self, Db, Tx, products};
+use crate::store::{self, Db, Tx, pages, products};
 
 /// The version of the consent text customers see; stored with every confirmation.
 pub const MANDATE_TEXT_VERSION: &str = "sepa-core-consent-2025-1";
@@ -72,6 +72,10 @@ pub struct MandateRequest {
     pub channel: Channel,
     pub start_date: NaiveDate,
     pub success_redirect_url: Option<String>,
+    /// A customer to create in the same transaction (a self sign-up); `customer_id` is then ignored.
+    pub new_customer: Option<NewCustomer>,
+    /// The single-use token of the form that asked, claimed in the same transaction.
+    pub form_nonce: Option<String>,
 }
 
 /// What a request created.
@@ -101,10 +105,37 @@ pub enum MandateError {
     AlreadyRevoked,
     #[error("Another mandate already has this reference")]
     ReferenceTaken,
+    #[error("This form was already sent")]
+    DoubleSubmit,
     #[error("This product is archived")]
     ProductArchived,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+/// The stored form of a customer about to be created.
+fn customer_from(new: &NewCustomer, merchant_id: &str, now: DateTime<Utc>) -> Customer {
+    Customer {
+        id: new_id(IdPrefix::Customer),
+        merchant_id: merchant_id.to_string(),
+        reference: new.reference.clone(),
+        first_name: new.first_name.clone(),
+        last_name: new.last_name.clone(),
+        company: new.company.clone(),
+        email: new.email.clone(),
+        phone: new.phone.clone(),
+        street: new.street.clone(),
+        postal_code: new.postal_code.clone(),
+        city: new.city.clone(),
+        country: new.country.clone(),
+        language: new.language.clone(),
+        automatic_billing: new.automatic_billing,
+        payment_method: new.payment_method.clone(),
+        grey_listed: false,
+        grey_list_reason: String::new(),
+        anonymised_at: None,
+        created_at: now,
+    }
 }
 
 /// The language a customer reads: their own, else the merchant's default.
@@ -276,16 +307,19 @@ pub async fn request(
     let merchant = merchants::get(db, &request.merchant_id)
         .await?
         .context("merchant")?;
-    let customer = customers::get(db, &merchant.id, &request.customer_id)
-        .await?
-        .ok_or(MandateError::CustomerNotFound)?;
+    let now = store::now();
+    let customer = match &request.new_customer {
+        Some(new) => customer_from(new, &merchant.id, now),
+        None => customers::get(db, &merchant.id, &request.customer_id)
+            .await?
+            .ok_or(MandateError::CustomerNotFound)?,
+    };
     let product = products::get(db, &merchant.id, &request.product_id)
         .await?
         .ok_or(MandateError::ProductNotFound)?;
     if !product.active {
         return Err(MandateError::ProductArchived);
     }
-    let now = store::now();
     let mandate = Mandate {
         id: new_id(IdPrefix::Mandate),
         merchant_id: merchant.id.clone(),
@@ -319,6 +353,19 @@ pub async fn request(
         cancel_on: None,
     };
     let mut tx = db.begin().await?;
+    if let Some(nonce) = &request.form_nonce
+        && !pages::use_form_token(&mut tx, nonce, now).await?
+    {
+        return Err(MandateError::DoubleSubmit);
+    }
+    if let Some(new) = &request.new_customer {
+        let mut new = new.clone();
+        new.id = customer.id.clone();
+        new.merchant_id = merchant.id.clone();
+        customers::insert(&mut tx, &new, now)
+            .await
+            .context("inserting the customer")?;
+    }
     mandates::insert(&mut tx, &mandate, now)
         .await
         .context("inserting a mandate")?;

@@ -9,6 +9,7 @@ pub mod login_attempts;
 pub mod mandates;
 pub mod merchants;
 pub mod messages;
+pub mod pages;
 pub mod products;
 pub mod subscriptions;
 pub mod users;

@@ -143,6 +143,8 @@ impl Flow {
                 channel: options.channel,
                 start_date: options.start_date,
                 success_redirect_url: options.redirect,
+                new_customer: None,
+                form_nonce: None,
             },
         )
         .await

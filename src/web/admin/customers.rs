@@ -540,6 +540,8 @@ impl AssignForm {
                 channel,
                 start_date,
                 success_redirect_url: None,
+                new_customer: None,
+                form_nonce: None,
             }),
             (None, Some((reference, Some(signed_on)))) => Assignment::Paper(PaperMandate {
                 merchant_id: merchant_id.to_string(),
