@@ -451,7 +451,7 @@ struct AssignForm {
 
 /// What the assign form asks for once checked.
 enum Assignment {
-    Link(MandateRequest),
+    Link(Box<MandateRequest>),
     Paper(PaperMandate),
 }
 
@@ -530,7 +530,7 @@ impl AssignForm {
             return Err(errors);
         };
         Ok(match (way, paper) {
-            (Some(channel), _) => Assignment::Link(MandateRequest {
+            (Some(channel), _) => Assignment::Link(Box::new(MandateRequest {
                 merchant_id: merchant_id.to_string(),
                 customer_id: customer.id.clone(),
                 product_id: self.product_id.clone(),
@@ -542,7 +542,7 @@ impl AssignForm {
                 success_redirect_url: None,
                 new_customer: None,
                 form_nonce: None,
-            }),
+            })),
             (None, Some((reference, Some(signed_on)))) => Assignment::Paper(PaperMandate {
                 merchant_id: merchant_id.to_string(),
                 customer_id: customer.id.clone(),
@@ -670,7 +670,7 @@ async fn assign(
                 &state.db,
                 &state.link_settings(),
                 mandates::Actor::user(&user.user),
-                request,
+                *request,
             )
             .await
             .map(|_| match channel {
