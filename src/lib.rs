@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod mandates;
 pub mod merchants;
 pub mod notify;
+pub mod pages;
 pub mod store;
 pub mod subscriptions;
 pub mod telemetry;

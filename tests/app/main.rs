@@ -14,6 +14,7 @@ mod products;
 mod roles;
 mod settings;
 mod setup;
+mod signup;
 mod storage;
 mod subscriptions;
 mod tenancy;

@@ -3,6 +3,7 @@
 mod customers;
 pub mod mandates;
 pub mod messages;
+mod pages;
 mod products;
 mod settings;
 mod subscriptions;
@@ -28,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(customers::routes)
             .configure(mandates::routes)
             .configure(messages::routes)
+            .configure(pages::routes)
             .configure(products::routes)
             .configure(settings::routes)
             .configure(subscriptions::routes)

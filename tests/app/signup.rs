@@ -1,0 +1,458 @@
+//! Sign-up pages: the editor, and customers signing themselves up on the hosted page.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, browser, location, spawn_app, spawn_app_with, text_of};
+use crate::sinks::{HttpSink, SmtpSink};
+
+async fn product(app: &TestApp, methods: &[(&'static str, &'static str)]) -> String {
+    let mut fields = vec![
+        ("name", "Fiets Plus"),
+        ("price", "12.95"),
+        ("vat_rate", "21"),
+        ("prices_include_vat", "on"),
+        ("interval", "1 month"),
+    ];
+    fields.extend_from_slice(methods);
+    app.submit("/admin/products/new", "/admin/products", &fields)
+        .await;
+    let merchant = abbo::store::merchants::list(&app.db)
+        .await
+        .unwrap()
+        .remove(0);
+    abbo::store::products::list(&app.db, &merchant.id)
+        .await
+        .unwrap()
+        .remove(0)
+        .id
+}
+
+/// Creates a page and returns its admin URL.
+async fn page(app: &TestApp, product: &str, mandate_type: &str, extra: &[(&str, &str)]) -> String {
+    let key = format!("product_{product}");
+    let mut fields = vec![
+        ("title", "Word lid van Fietsabo"),
+        ("slug", "fiets-plus"),
+        ("intro", "Twee fietsen per maand."),
+        (key.as_str(), "on"),
+        ("mandate_type", mandate_type),
+        ("start_rule", "today"),
+        ("allowed_origins", "https://www.fietsabo.example"),
+        ("language", "nl"),
+        ("active", "on"),
+        ("field_phone", "optional"),
+    ];
+    fields.extend_from_slice(extra);
+    let response = app
+        .submit("/admin/pages/new", "/admin/pages", &fields)
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    location(&response)
+}
+
+/// A form token issued long enough ago to pass the minimum fill time.
+fn token(app: &TestApp, page_id: &str) -> String {
+    abbo::pages::issue_token(
+        &app.config.secrets.link_key,
+        page_id,
+        abbo::store::now().timestamp() - 30,
+    )
+}
+
+fn page_id(admin_url: &str) -> String {
+    admin_url.trim_start_matches("/admin/pages/").to_string()
+}
+
+async fn sign_up(
+    app: &TestApp,
+    token: &str,
+    product: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut all = vec![
+        ("token", token),
+        ("product_id", product),
+        ("first_name", "Jan"),
+        ("last_name", "de Vries"),
+        ("email", "jan@example.nl"),
+        ("iban", "NL91 ABNA 0417 1643 00"),
+        ("account_holder", "J. de Vries"),
+        ("consent", "on"),
+    ];
+    for (k, v) in fields {
+        all.retain(|(key, _)| key != k);
+        all.push((k, v));
+    }
+    browser()
+        .post(app.url("/s/fiets-plus"))
+        .form(&all)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_editor_checks_every_field_and_shares_link_snippet_and_qr() {
+    let app = spawn_app().await;
+    app.setup().await;
+    let product = product(&app, &[("method_email", "on")]).await;
+    let key = format!("product_{product}");
+    let response = app
+        .submit(
+            "/admin/pages/new",
+            "/admin/pages",
+            &[
+                ("title", ""),
+                ("slug", "Not A Slug!"),
+                ("mandate_type", "email"),
+                ("start_rule", "today"),
+                ("success_url", "javascript:alert(1)"),
+                ("allowed_origins", "https://shop.example/path"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    for field in [
+        "title",
+        "slug",
+        "products",
+        "success_url",
+        "allowed_origins",
+    ] {
+        assert!(
+            text_of(&html, &format!("{field}-error")).is_some(),
+            "{field}"
+        );
+    }
+    let response = app
+        .submit(
+            "/admin/pages/new",
+            "/admin/pages",
+            &[
+                ("title", "T"),
+                ("slug", "sms-page"),
+                (key.as_str(), "on"),
+                ("mandate_type", "sms"),
+                ("start_rule", "today"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        text_of(&response.text().await.unwrap(), "mandate_type-error")
+            .unwrap()
+            .contains("does not offer")
+    );
+
+    let admin = page(&app, &product, "email", &[]).await;
+    let html = app.page(&admin).await;
+    assert!(html.contains(&format!("value=\"{}\"", app.url("/s/fiets-plus"))));
+    assert!(html.contains("?embed=1"), "the iFrame snippet");
+    let qr = app.get(&format!("{admin}/qr.svg")).await;
+    assert_eq!(qr.headers()["content-type"], "image/svg+xml");
+    assert!(qr.text().await.unwrap().contains("<svg"));
+    let duplicate = app
+        .submit(
+            "/admin/pages/new",
+            "/admin/pages",
+            &[
+                ("title", "Again"),
+                ("slug", "fiets-plus"),
+                (key.as_str(), "on"),
+                ("mandate_type", "email"),
+                ("start_rule", "today"),
+            ],
+        )
+        .await;
+    assert_eq!(duplicate.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        text_of(&duplicate.text().await.unwrap(), "slug-error").as_deref(),
+        Some("Another page already uses this address")
+    );
+}
+
+#[tokio::test]
+async fn the_public_page_is_localised_cookie_free_and_framable_only_by_allowed_origins() {
+    let app = spawn_app().await;
+    app.setup().await;
+    let product = product(&app, &[("method_email", "on")]).await;
+    page(&app, &product, "email", &[]).await;
+    let response = browser()
+        .get(app.url("/s/fiets-plus"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().get("set-cookie").is_none());
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("frame-ancestors 'self' https://www.fietsabo.example"),
+        "{csp}"
+    );
+    assert!(response.headers().get("x-frame-options").is_none());
+    let html = response.text().await.unwrap();
+    assert_eq!(
+        text_of(&html, "title").as_deref(),
+        Some("Word lid van Fietsabo")
+    );
+    assert!(html.contains("Kies uw abonnement") && html.contains("€ 12.95 per maand"));
+    let english = browser()
+        .get(app.url("/s/fiets-plus?lang=en&embed=1"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("Choose your subscription"));
+    assert!(
+        !english.contains("class=\"brand\""),
+        "no page chrome when embedded"
+    );
+    // The admin is never framable.
+    assert!(
+        app.get("/admin").await.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+
+    let missing = browser()
+        .get(app.url("/s/no-such-page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(
+        missing
+            .text()
+            .await
+            .unwrap()
+            .contains("This page is not available")
+    );
+}
+
+#[tokio::test]
+async fn a_customer_signs_up_and_confirms_the_mandate_from_the_email() {
+    let mut sink = SmtpSink::start().await;
+    let url = sink.url.clone();
+    let app = spawn_app_with(|s| s.email.url = url).await;
+    app.setup().await;
+    let product = product(&app, &[("method_email", "on")]).await;
+    let admin = page(&app, &product, "email", &[]).await;
+    let token = token(&app, &page_id(&admin));
+    let response = sign_up(&app, &token, &product, &[("phone", "06 12345678")]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert_eq!(
+        text_of(&html, "title").as_deref(),
+        Some("Kijk in uw e-mail")
+    );
+    assert!(text_of(&html, "text").unwrap().contains("jan@example.nl"));
+
+    // A double click sends the same form again: still one sign-up.
+    let again = sign_up(&app, &token, &product, &[]).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let customers = app.page("/admin/customers").await;
+    assert_eq!(customers.matches("/admin/customers/cst_").count(), 1);
+    assert_eq!(app.outbox.deliver_due().await.unwrap().sent, 1);
+    let email = sink.next();
+    let parsed = mailparse::parse_mail(email.data.as_bytes()).unwrap();
+    let text = parsed.subparts[0].get_body().unwrap();
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/m/"))
+        .unwrap()
+        .to_string();
+    let confirmed = browser()
+        .post(&link)
+        .form(&[("answer", "confirm"), ("lang", "nl")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let html = app.page("/admin/subscriptions").await;
+    assert!(text_of(&html, "subscriptions").unwrap().contains("active"));
+    let customer = &customers[customers.find("/admin/customers/cst_").unwrap()..];
+    let customer = customer.split('"').next().unwrap();
+    assert!(
+        text_of(&app.page(customer).await, "profile")
+            .unwrap()
+            .contains("+31612345678")
+    );
+
+    // Signing up again with the same email matches the existing customer.
+    let second = sign_up(
+        &app,
+        &crate::signup::token(&app, &page_id(&admin)),
+        &product,
+        &[],
+    )
+    .await;
+    assert_eq!(second.status(), StatusCode::OK);
+    assert_eq!(
+        app.page("/admin/customers")
+            .await
+            .matches("/admin/customers/cst_")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn bad_sign_ups_are_explained_in_the_customers_language() {
+    let app = spawn_app().await;
+    app.setup().await;
+    let product = product(&app, &[("method_email", "on")]).await;
+    let admin = page(&app, &product, "email", &[("field_address", "required")]).await;
+    let id = page_id(&admin);
+    let response = sign_up(
+        &app,
+        &token(&app, &id),
+        &product,
+        &[
+            ("iban", "NL91ABNA0417164301"),
+            ("email", "jan@"),
+            ("consent", ""),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert_eq!(
+        text_of(&html, "iban-error").as_deref(),
+        Some("Vul een geldig IBAN in, zoals NL91 ABNA 0417 1643 00")
+    );
+    assert!(text_of(&html, "email-error").is_some());
+    assert_eq!(
+        text_of(&html, "street-error").as_deref(),
+        Some("Vul dit veld in")
+    );
+    assert!(html.contains("value=\"J. de Vries\""), "input kept");
+
+    // Too fast, forged, and honeypot submissions are refused with a clear notice.
+    let fresh = abbo::pages::issue_token(
+        &app.config.secrets.link_key,
+        &id,
+        abbo::store::now().timestamp(),
+    );
+    let response = sign_up(&app, &fresh, &product, &[]).await;
+    assert!(
+        text_of(&response.text().await.unwrap(), "notice")
+            .unwrap()
+            .contains("Neem even de tijd")
+    );
+    let response = sign_up(&app, "pag_x.1.abc.forged", &product, &[]).await;
+    assert!(
+        text_of(&response.text().await.unwrap(), "notice")
+            .unwrap()
+            .contains("verlopen")
+    );
+    let response = sign_up(
+        &app,
+        &token(&app, &id),
+        &product,
+        &[("website", "http://spam.example")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        app.page("/admin/customers")
+            .await
+            .contains("No customers match.")
+    );
+
+    // A cross-site post is refused before anything else.
+    let forged = browser()
+        .post(app.url("/s/fiets-plus"))
+        .header("Origin", "https://evil.example")
+        .form(&[("token", token(&app, &id).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn text_message_sign_ups_are_capped_per_number_per_day() {
+    let _gateway = HttpSink::start(vec![]).await;
+    let app = spawn_app().await;
+    app.setup().await;
+    let product = product(&app, &[("method_sms", "on")]).await;
+    let admin = page(&app, &product, "sms", &[]).await;
+    let id = page_id(&admin);
+    let missing_phone = sign_up(&app, &token(&app, &id), &product, &[]).await;
+    assert_eq!(
+        text_of(&missing_phone.text().await.unwrap(), "phone-error").as_deref(),
+        Some("Vul dit veld in")
+    );
+    for i in 0..3 {
+        let email = format!("jan{i}@example.nl");
+        let response = sign_up(
+            &app,
+            &token(&app, &id),
+            &product,
+            &[("phone", "06 12345678"), ("email", &email)],
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK, "sign-up {i}");
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("Kijk op uw telefoon")
+        );
+    }
+    let capped = sign_up(
+        &app,
+        &token(&app, &id),
+        &product,
+        &[("phone", "+31 6 12345678"), ("email", "jan9@example.nl")],
+    )
+    .await;
+    assert_eq!(capped.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        text_of(&capped.text().await.unwrap(), "notice")
+            .unwrap()
+            .contains("te veel aanmeldingen")
+    );
+}
+
+#[tokio::test]
+async fn an_inactive_page_takes_no_sign_ups() {
+    let app = spawn_app().await;
+    app.setup().await;
+    let product = product(&app, &[("method_email", "on")]).await;
+    let key = format!("product_{product}");
+    let admin = page(&app, &product, "email", &[]).await;
+    let response = app
+        .submit(
+            &admin,
+            &admin,
+            &[
+                ("title", "Closed"),
+                ("slug", "fiets-plus"),
+                (key.as_str(), "on"),
+                ("mandate_type", "email"),
+                ("start_rule", "today"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser()
+            .get(app.url("/s/fiets-plus"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let response = sign_up(&app, &token(&app, &page_id(&admin)), &product, &[]).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
