@@ -107,6 +107,8 @@ pub struct OutboxSettings {
 pub struct MandateSettings {
     /// Days a mandate confirmation link stays valid.
     pub link_validity_days: i64,
+    /// Seconds a person needs at least to fill in a sign-up form; faster counts as a robot.
+    pub min_fill_seconds: i64,
 }
 
 impl Default for Settings {
@@ -152,6 +154,7 @@ impl Default for Settings {
             },
             mandates: MandateSettings {
                 link_validity_days: 14,
+                min_fill_seconds: 3,
             },
         }
     }
@@ -334,6 +337,12 @@ impl Settings {
             return Err(ConfigError::new(
                 "mandates.link_validity_days",
                 "must be between 1 and 365",
+            ));
+        }
+        if !(0..=600).contains(&self.mandates.min_fill_seconds) {
+            return Err(ConfigError::new(
+                "mandates.min_fill_seconds",
+                "must be between 0 and 600",
             ));
         }
         let data_dir = PathBuf::from(&self.storage.data_dir);

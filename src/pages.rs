@@ -66,8 +66,6 @@ pub enum TokenError {
     Expired,
 }
 
-/// Seconds a person needs at least to fill in the form; faster is a robot.
-pub const MIN_FILL_SECONDS: i64 = 3;
 /// Seconds a form stays usable.
 pub const MAX_FORM_AGE_SECONDS: i64 = 2 * 3600;
 
@@ -87,12 +85,14 @@ pub fn issue_token(key: &[u8], page_id: &str, now: i64) -> String {
     format!("{payload}.{sig}")
 }
 
-/// Checks a token for `page_id` at `now`; returns its nonce (to be used once).
+/// Checks a token for `page_id` at `now`, sent at least `min_fill_seconds` after it was issued;
+/// returns its nonce (to be used once).
 pub fn verify_token(
     key: &[u8],
     token: &str,
     page_id: &str,
     now: i64,
+    min_fill_seconds: i64,
 ) -> Result<String, TokenError> {
     let (payload, sig) = token.rsplit_once('.').ok_or(TokenError::Invalid)?;
     let expected = signature(key, payload);
@@ -112,7 +112,7 @@ pub fn verify_token(
         return Err(TokenError::Invalid);
     }
     let issued: i64 = issued.parse().map_err(|_| TokenError::Invalid)?;
-    if now - issued < MIN_FILL_SECONDS {
+    if now - issued < min_fill_seconds {
         return Err(TokenError::TooFast);
     }
     if now - issued > MAX_FORM_AGE_SECONDS {
@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn a_token_verifies_for_its_page_within_its_time() {
         let token = issue_token(KEY, "pag_1", 1000);
-        let nonce = verify_token(KEY, &token, "pag_1", 1010).unwrap();
+        let nonce = verify_token(KEY, &token, "pag_1", 1010, 3).unwrap();
         assert_eq!(nonce.len(), 32);
         assert_ne!(
             issue_token(KEY, "pag_1", 1000),
@@ -143,28 +143,34 @@ mod tests {
     fn tampered_foreign_fast_and_old_tokens_are_refused() {
         let token = issue_token(KEY, "pag_1", 1000);
         assert_eq!(
-            verify_token(KEY, &token, "pag_2", 1010),
+            verify_token(KEY, &token, "pag_2", 1010, 3),
             Err(TokenError::Invalid)
         );
         assert_eq!(
-            verify_token(b"another key of thirty-two bytes!", &token, "pag_1", 1010),
+            verify_token(
+                b"another key of thirty-two bytes!",
+                &token,
+                "pag_1",
+                1010,
+                3
+            ),
             Err(TokenError::Invalid)
         );
         let forged = token.replacen(".1000.", ".900.", 1);
         assert_eq!(
-            verify_token(KEY, &forged, "pag_1", 1010),
+            verify_token(KEY, &forged, "pag_1", 1010, 3),
             Err(TokenError::Invalid)
         );
         assert_eq!(
-            verify_token(KEY, "garbage", "pag_1", 1010),
+            verify_token(KEY, "garbage", "pag_1", 1010, 3),
             Err(TokenError::Invalid)
         );
         assert_eq!(
-            verify_token(KEY, &token, "pag_1", 1001),
+            verify_token(KEY, &token, "pag_1", 1001, 3),
             Err(TokenError::TooFast)
         );
         assert_eq!(
-            verify_token(KEY, &token, "pag_1", 1000 + MAX_FORM_AGE_SECONDS + 1),
+            verify_token(KEY, &token, "pag_1", 1000 + MAX_FORM_AGE_SECONDS + 1, 3),
             Err(TokenError::Expired)
         );
     }

@@ -28,6 +28,16 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../static/admin.js"),
     },
     Asset {
+        name: "embed.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/embed.js"),
+    },
+    Asset {
+        name: "embed-frame.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/embed-frame.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../../static/favicon.svg"),
@@ -52,14 +62,25 @@ pub fn url(name: &str) -> String {
     format!("/static/{name}?v={version}")
 }
 
-async fn serve(name: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn serve(
+    req: actix_web::HttpRequest,
+    name: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let asset = ASSETS
         .iter()
         .find(|a| a.name == name.as_str())
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok()
         .content_type(asset.content_type)
-        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        // Versioned links never change; the unversioned embed script on merchants' sites may.
+        .insert_header((
+            header::CACHE_CONTROL,
+            if req.query_string().starts_with("v=") {
+                "public, max-age=31536000, immutable"
+            } else {
+                "public, max-age=3600"
+            },
+        ))
         .body(asset.body))
 }
 

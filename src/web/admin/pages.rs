@@ -253,6 +253,7 @@ struct EditorPage {
     optional_fields: &'static [(&'static str, &'static str)],
     languages: &'static [Language],
     public_url: String,
+    base_url: String,
 }
 
 async fn editor(
@@ -281,6 +282,7 @@ async fn editor(
         optional_fields: OPTIONAL_FIELDS,
         languages: Language::ALL,
         public_url,
+        base_url: state.config.base_url.clone(),
     })
 }
 

@@ -87,6 +87,8 @@ struct SignUpPage {
     embed: bool,
     token: String,
     ask_start_date: bool,
+    allowed_origins: String,
+    signed_up: Option<String>,
 }
 
 #[derive(Template)]
@@ -98,6 +100,9 @@ struct DonePage {
     merchant_name: String,
     brand_colour: String,
     embed: bool,
+    allowed_origins: String,
+    /// Tells the embedding page the sign-up is done (with the success address, may be empty).
+    signed_up: Option<String>,
 }
 
 /// Customer pages may be framed only by the page's allowed origins (and the admin preview).
@@ -159,6 +164,8 @@ async fn active_page(
         merchant_name: String::new(),
         brand_colour: "#1f5f8b".into(),
         embed: false,
+        allowed_origins: String::new(),
+        signed_up: None,
     };
     Ok(Err(respond(StatusCode::NOT_FOUND, None, rendered(&done)?)))
 }
@@ -204,6 +211,8 @@ async fn form_page(
             store::now().timestamp(),
         ),
         ask_start_date: page.start_rule == "customer",
+        allowed_origins: page.origins().join(" "),
+        signed_up: None,
         merchant_name: merchant.name.clone(),
         brand_colour: merchant.brand_colour.clone(),
         t,
@@ -411,6 +420,7 @@ async fn submit(
         &form.token,
         &page.id,
         now.timestamp(),
+        state.config.mandates.min_fill_seconds,
     ) {
         Ok(nonce) => nonce,
         Err(TokenError::TooFast) => {
@@ -550,6 +560,8 @@ async fn submit(
         merchant_name: merchant.name.clone(),
         brand_colour: merchant.brand_colour.clone(),
         embed,
+        allowed_origins: page.origins().join(" "),
+        signed_up: Some(page.success_url.clone()),
     };
     Ok(respond(StatusCode::OK, Some(&page), rendered(&done)?))
 }
