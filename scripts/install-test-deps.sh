@@ -13,6 +13,10 @@ need_package() { # need_package COMMAND PACKAGE
   fi
 }
 
+# Chromium and its WebDriver for the real-browser tests (they fail in CI without them).
+need_package chromium chromium
+need_package chromedriver chromium-driver
+
 # PostgreSQL for the second test leg: install if absent, start if down.
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
   need_package pg_ctlcluster postgresql

@@ -5,6 +5,7 @@ mod helpers;
 mod sinks;
 
 mod auth;
+mod browser;
 mod cli;
 mod customers;
 mod mandates;

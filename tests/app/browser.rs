@@ -1,0 +1,334 @@
+//! Real-browser tests: headless Chromium driven through chromedriver (WebDriver). CI installs both
+//! and fails without them; locally the tests skip with a printed reason when they are missing.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use tokio::io::AsyncWriteExt;
+
+use crate::helpers::{TestApp, spawn_app_with};
+use crate::sinks::SmtpSink;
+
+/// A chromedriver process and a Chromium session.
+struct Browser {
+    client: Client,
+    driver: Child,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Browser {
+    /// Runs a test body, then closes Chromium whether the body passed or panicked (otherwise
+    /// Chromium processes would outlive the test).
+    async fn run<F: std::future::Future<Output = ()>>(self, body: impl FnOnce(Client) -> F) {
+        use futures_util::FutureExt;
+        let outcome = std::panic::AssertUnwindSafe(body(self.client.clone()))
+            .catch_unwind()
+            .await;
+        let _ = self.client.clone().close().await;
+        drop(self);
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+fn installed(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Starts Chromium, or says why not: `None` locally, a failure in CI.
+async fn browser() -> Option<Browser> {
+    if !installed("chromedriver") || !installed("chromium") {
+        let reason =
+            "chromium and chromedriver are not installed (Debian: chromium, chromium-driver)";
+        assert!(std::env::var("CI").is_err(), "browser tests need {reason}");
+        eprintln!("skipping browser test: {reason}");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    // chromedriver says when it listens.
+    let stdout = driver.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
+        if line.unwrap_or_default().contains("started successfully") {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    let profile = tempfile::tempdir().unwrap().keep();
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1200,1400", format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a Chromium session");
+    Some(Browser { client, driver })
+}
+
+/// Saves what the browser shows under target/screenshots/ for people to look at.
+async fn screenshot(client: &Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.png")),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+}
+
+async fn fill(client: &Client, name: &str, value: &str) {
+    let field = client
+        .find(Locator::Css(&format!("[name='{name}']")))
+        .await
+        .unwrap_or_else(|_| panic!("field {name}"));
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("element {css}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits until the page shows `css` (after a click that navigates), then returns its text.
+async fn wait_for(client: &Client, css: &str) -> String {
+    client
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("the page never showed {css}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("element {css}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+/// A web server on another port serving one page: the merchant's own website.
+async fn website(html: String) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let html = html.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = tokio::io::AsyncReadExt::read(&mut stream, &mut buf).await;
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
+                    html.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    origin
+}
+
+/// The merchant sets everything up in the browser: setup, product, sign-up page; returns the link.
+async fn merchant_creates_a_page(app: &TestApp, client: &Client, allowed_origin: &str) -> String {
+    client.goto(&app.url("/")).await.unwrap();
+    fill(client, "merchant_name", "Fietsabo").await;
+    fill(client, "email", "owner@example.com").await;
+    fill(client, "password", "correct horse battery").await;
+    fill(client, "password_confirm", "correct horse battery").await;
+    click(client, "button[type=submit]").await;
+    wait_for(client, "input[name='creditor_id']").await;
+
+    client.goto(&app.url("/admin/products/new")).await.unwrap();
+    fill(client, "name", "Fiets Plus").await;
+    fill(client, "price", "12.95").await;
+    click(client, "form.panel button[type=submit]").await;
+    assert!(
+        wait_for(client, "tr[id^='product-']")
+            .await
+            .contains("Fiets Plus")
+    );
+
+    client.goto(&app.url("/admin/pages/new")).await.unwrap();
+    fill(client, "title", "Word lid van Fietsabo").await;
+    fill(client, "slug", "fiets-plus").await;
+    click(client, "input[name^='product_']").await;
+    fill(client, "allowed_origins", allowed_origin).await;
+    click(client, "form.panel button[type=submit]").await;
+    wait_for(client, "#public-link").await;
+    let link = client
+        .find(Locator::Id("public-link"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(link, app.url("/s/fiets-plus"));
+    screenshot(client, "1-merchant-sign-up-page").await;
+    link
+}
+
+#[tokio::test]
+async fn a_customer_signs_up_on_the_hosted_page_and_confirms_by_email() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    browser.run(customer_signs_up).await;
+}
+
+async fn customer_signs_up(client: Client) {
+    let client = &client;
+    let mut sink = SmtpSink::start().await;
+    let url = sink.url.clone();
+    let app = spawn_app_with(|s| {
+        s.email.url = url;
+        s.mandates.min_fill_seconds = 0;
+    })
+    .await;
+    let link = merchant_creates_a_page(&app, client, "https://www.fietsabo.example").await;
+
+    client.goto(&link).await.unwrap();
+    fill(client, "first_name", "Jan").await;
+    fill(client, "last_name", "de Vries").await;
+    fill(client, "email", "jan@example.nl").await;
+    fill(client, "iban", "NL91 ABNA 0417 1643 01").await;
+    fill(client, "account_holder", "J. de Vries").await;
+    click(client, "#consent").await;
+    click(client, "#submit").await;
+    assert!(
+        wait_for(client, "#iban-error").await.contains("IBAN"),
+        "the wrong IBAN is explained"
+    );
+    fill(client, "iban", "NL91 ABNA 0417 1643 00").await;
+    click(client, "#submit").await;
+    wait_for(client, "#text").await;
+    assert_eq!(text(client, "#title").await, "Check your email");
+    screenshot(client, "2-customer-check-email").await;
+
+    app.outbox.deliver_due().await.unwrap();
+    let email = sink.next();
+    let parsed = mailparse::parse_mail(email.data.as_bytes()).unwrap();
+    let body = parsed.subparts[0].get_body().unwrap();
+    let confirm = body
+        .split_whitespace()
+        .find(|w| w.contains("/m/"))
+        .unwrap()
+        .to_string();
+    client.goto(&confirm).await.unwrap();
+    assert!(text(client, "#title").await.contains("SEPA"));
+    click(client, "button[value=confirm]").await;
+    wait_for(client, "#notice").await;
+    assert_eq!(
+        text(client, "#title").await,
+        "Thank you, your mandate is confirmed"
+    );
+    screenshot(client, "2-customer-confirmed").await;
+
+    client.goto(&app.url("/admin/subscriptions")).await.unwrap();
+    assert!(wait_for(client, "#subscriptions").await.contains("active"));
+    screenshot(client, "2-merchant-sees-active-subscription").await;
+}
+
+#[tokio::test]
+async fn the_page_works_inside_an_iframe_on_an_allowed_site_only() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    browser.run(iframe_on_allowed_sites).await;
+}
+
+async fn iframe_on_allowed_sites(client: Client) {
+    let client = &client;
+    let app = spawn_app_with(|s| s.mandates.min_fill_seconds = 0).await;
+    let frame = |src: String| {
+        format!(
+            "<!doctype html><title>Shop</title><h1>Our shop</h1><iframe id=\"signup\" src=\"{src}\" style=\"width:100%;border:0;height:200px\"></iframe><script src=\"{}/static/embed.js\"></script>",
+            app.address
+        )
+    };
+    let src = app.url("/s/fiets-plus?embed=1");
+    let allowed = website(frame(src.clone())).await;
+    let other = website(frame(src)).await;
+    merchant_creates_a_page(&app, client, &allowed).await;
+
+    client.goto(&allowed).await.unwrap();
+    client.enter_frame(0).await.unwrap();
+    assert_eq!(text(client, "#title").await, "Word lid van Fietsabo");
+    fill(client, "first_name", "Ann").await;
+    fill(client, "last_name", "Bakker").await;
+    fill(client, "email", "ann@example.nl").await;
+    fill(client, "iban", "DE89370400440532013000").await;
+    fill(client, "account_holder", "Ann Bakker").await;
+    click(client, "#consent").await;
+    click(client, "#submit").await;
+    wait_for(client, "#text").await;
+    assert_eq!(text(client, "#title").await, "Check your email");
+    client.enter_parent_frame().await.unwrap();
+    // The frame grew to its content through embed.js.
+    let height: f64 = client
+        .execute(
+            "return document.getElementById('signup').getBoundingClientRect().height",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    screenshot(client, "3-iframe-allowed-site").await;
+    assert_ne!(height, 200.0, "resized by postMessage");
+
+    // Another site gets no form: the browser refuses to frame the page.
+    client.goto(&other).await.unwrap();
+    client.enter_frame(0).await.unwrap();
+    assert!(
+        client.find(Locator::Css("#title")).await.is_err(),
+        "the form must not load on a site that is not allowed"
+    );
+    client.enter_parent_frame().await.unwrap();
+    screenshot(client, "3-iframe-refused-site").await;
+}
