@@ -12,6 +12,7 @@ pub mod mandates;
 pub mod merchants;
 pub mod notify;
 pub mod pages;
+pub mod payments;
 pub mod store;
 pub mod subscriptions;
 pub mod telemetry;

@@ -20,6 +20,7 @@ pub enum IdPrefix {
     Message,
     Link,
     Evidence,
+    Payment,
 }
 
 impl IdPrefix {
@@ -41,6 +42,7 @@ impl IdPrefix {
             IdPrefix::Message => "msg_",
             IdPrefix::Link => "lnk_",
             IdPrefix::Evidence => "evd_",
+            IdPrefix::Payment => "pay_",
         }
     }
 }

@@ -327,7 +327,8 @@ pub async fn set_grey_listed(
     Ok(n == 1)
 }
 
-/// How many of the customer's subscriptions run or wait, and how many mandates were collected on.
+/// How many of the customer's subscriptions run or wait, and how many financial records
+/// (collected mandates, transactions) refer to them.
 pub async fn financial_ties(
     tx: &mut Tx,
     merchant_id: &str,
@@ -337,7 +338,8 @@ pub async fn financial_ties(
         sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM subscriptions WHERE merchant_id = $1 AND customer_id = $2 \
                AND status IN ('pending_mandate', 'planned', 'active', 'paused', 'cancelled')), \
-             (SELECT COUNT(*) FROM mandates WHERE merchant_id = $1 AND customer_id = $2 AND first_used_on IS NOT NULL)",
+             (SELECT COUNT(*) FROM mandates WHERE merchant_id = $1 AND customer_id = $2 AND first_used_on IS NOT NULL) \
+             + (SELECT COUNT(*) FROM transactions WHERE merchant_id = $1 AND customer_id = $2)",
         )
         .bind(merchant_id)
         .bind(id)
@@ -388,6 +390,7 @@ pub async fn anonymise(
 pub async fn delete(tx: &mut Tx, merchant_id: &str, id: &str) -> anyhow::Result<()> {
     let statements = [
         "UPDATE messages SET customer_id = NULL, recipient = '', body_text = '', body_html = '' WHERE merchant_id = $1 AND customer_id = $2",
+        "DELETE FROM payments WHERE merchant_id = $1 AND customer_id = $2",
         "DELETE FROM subscriptions WHERE merchant_id = $1 AND customer_id = $2",
         "DELETE FROM mandate_evidence WHERE merchant_id = $1 AND mandate_id IN (SELECT id FROM mandates WHERE merchant_id = $1 AND customer_id = $2)",
         "DELETE FROM mandate_links WHERE merchant_id = $1 AND mandate_id IN (SELECT id FROM mandates WHERE merchant_id = $1 AND customer_id = $2)",

@@ -323,3 +323,32 @@ pub async fn for_customer(
     })
     .context("loading a customer's mandates")
 }
+
+/// Completes a pending online-payment mandate with the account the first payment came from.
+pub async fn complete_online(
+    tx: &mut Tx,
+    merchant_id: &str,
+    id: &str,
+    iban: &str,
+    account_holder: &str,
+    signed_on: NaiveDate,
+    at: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let n = on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE mandates SET status = 'valid', iban = $3, account_holder = $4, signed_on = $5, \
+             updated_at = $6 WHERE merchant_id = $1 AND id = $2 AND status = 'pending'",
+        )
+        .bind(merchant_id)
+        .bind(id)
+        .bind(iban)
+        .bind(account_holder)
+        .bind(signed_on)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })
+    .context("completing an online mandate")?;
+    Ok(n == 1)
+}

@@ -10,6 +10,7 @@ pub mod mandates;
 pub mod merchants;
 pub mod messages;
 pub mod pages;
+pub mod payments;
 pub mod products;
 pub mod subscriptions;
 pub mod users;

@@ -82,7 +82,7 @@ fn exempt(path: &str) -> bool {
 /// Public pages work without cookies (so inside iFrames too): the secret in their URL is what
 /// a forger would lack, so they need no session token, but cross-site posts are still refused.
 fn needs_session_token(path: &str) -> bool {
-    !(path.starts_with("/m/") || path.starts_with("/s/"))
+    !(path.starts_with("/m/") || path.starts_with("/s/") || path.starts_with("/pay/"))
 }
 
 /// Refuses state-changing requests that come from another site or lack the session's token.

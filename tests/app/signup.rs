@@ -456,3 +456,155 @@ async fn an_inactive_page_takes_no_sign_ups() {
     let response = sign_up(&app, &token(&app, &page_id(&admin)), &product, &[]).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_online_first_payment_makes_the_mandate_valid_and_failures_can_be_retried() {
+    let app = spawn_app().await;
+    app.setup().await;
+    let product = product(&app, &[("method_online_payment", "on")]).await;
+    let admin = page(&app, &product, "online_payment", &[]).await;
+    let html = browser()
+        .get(app.url("/s/fiets-plus"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains("name=\"iban\""),
+        "the account comes from the payment"
+    );
+    let response = sign_up(
+        &app,
+        &token(&app, &page_id(&admin)),
+        &product,
+        &[("iban", ""), ("account_holder", "")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let checkout = location(&response);
+    assert!(checkout.starts_with(&app.url("/pay/pay_")), "{checkout}");
+    let page_html = browser()
+        .get(&checkout)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page_html.contains("Test mode") && page_html.contains("€ 12.95"));
+
+    // Failed: a clear page with a way to try again; nothing valid yet.
+    let failed = browser()
+        .post(&checkout)
+        .form(&[("outcome", "failed")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.status(), StatusCode::PAYMENT_REQUIRED);
+    let html = failed.text().await.unwrap();
+    assert_eq!(
+        text_of(&html, "title").as_deref(),
+        Some("De betaling is niet gelukt")
+    );
+    assert!(html.contains("Opnieuw proberen"));
+    assert!(app.page("/admin/mandates").await.contains("pending"));
+    let retry = browser()
+        .post(format!("{checkout}/retry"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), StatusCode::SEE_OTHER);
+    let second = location(&retry);
+    assert_ne!(second, checkout);
+
+    // Paid with an account: the mandate is valid with it, the subscription runs, the first period is paid.
+    let bad = browser()
+        .post(&second)
+        .form(&[
+            ("outcome", "paid"),
+            ("iban", "nope"),
+            ("account_holder", "Jan"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let paid = browser()
+        .post(&second)
+        .form(&[
+            ("outcome", "paid"),
+            ("iban", "DE89 3704 0044 0532 0130 00"),
+            ("account_holder", "Jan de Vries"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), StatusCode::OK);
+    assert_eq!(
+        text_of(&paid.text().await.unwrap(), "title").as_deref(),
+        Some("Bedankt, uw betaling is ontvangen")
+    );
+    let again = browser()
+        .post(&second)
+        .form(&[("outcome", "failed")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.status(),
+        StatusCode::OK,
+        "a settled payment stays paid"
+    );
+    let mandates = app.page("/admin/mandates").await;
+    assert!(
+        mandates.contains("online_payment")
+            && mandates.contains("valid")
+            && mandates.contains("DE89")
+    );
+    assert!(
+        text_of(&app.page("/admin/subscriptions").await, "subscriptions")
+            .unwrap()
+            .contains("active")
+    );
+    let merchant = abbo::store::merchants::list(&app.db)
+        .await
+        .unwrap()
+        .remove(0);
+    let subscription = abbo::store::subscriptions::list(&app.db, &merchant.id, "", 10, 0)
+        .await
+        .unwrap()
+        .remove(0);
+    let transactions =
+        abbo::store::payments::transactions_for(&app.db, &merchant.id, &subscription.id)
+            .await
+            .unwrap();
+    assert_eq!(
+        transactions,
+        vec![("paid".to_string(), 1295, "ONLINE".to_string())]
+    );
+    // The first SEPA debit will still be a FRST.
+    let mandate =
+        abbo::store::mandates::for_customer(&app.db, &merchant.id, &subscription.customer_id)
+            .await
+            .unwrap()
+            .remove(0);
+    assert_eq!(mandate.first_used_on, None);
+    // Retrying a paid sign-up is refused.
+    let late = browser()
+        .post(format!("{checkout}/retry"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(late.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser()
+            .get(app.url("/pay/pay_unknown"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}

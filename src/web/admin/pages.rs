@@ -156,7 +156,10 @@ impl PageForm {
         if chosen.is_empty() {
             errors.add("products", "Choose at least one product");
         }
-        if !matches!(self.mandate_type.as_str(), "email" | "sms") {
+        if !matches!(
+            self.mandate_type.as_str(),
+            "email" | "sms" | "online_payment"
+        ) {
             errors.add("mandate_type", "Choose how customers give the mandate");
         } else if let Some(p) = chosen.iter().find(|p| !p.offers(&self.mandate_type)) {
             errors.add("mandate_type", format!("{} does not offer this way of giving the mandate; change the product or choose another way", p.name));

@@ -259,7 +259,8 @@ async fn show(
 /// The checked sign-up, ready for the mandate request.
 struct Checked {
     customer: NewCustomer,
-    iban: Iban,
+    /// The account to debit; comes from the first payment for online-payment pages.
+    iban: Option<Iban>,
     account_holder: String,
     start_date: NaiveDate,
 }
@@ -338,10 +339,15 @@ fn check(
             errors.add("birth_date", t.get("error-date"));
         }
     }
-    let iban = Iban::parse(&form.iban)
-        .map_err(|_| errors.add("iban", t.get("error-iban")))
-        .ok();
-    let account_holder = required(&mut errors, "account_holder", &form.account_holder, true);
+    let online = page.mandate_type == "online_payment";
+    let iban = if online {
+        None
+    } else {
+        Iban::parse(&form.iban)
+            .map_err(|_| errors.add("iban", t.get("error-iban")))
+            .ok()
+    };
+    let account_holder = required(&mut errors, "account_holder", &form.account_holder, !online);
     let start_date = match page.start_rule.as_str() {
         "customer" => match NaiveDate::parse_from_str(form.start_date.trim(), "%Y-%m-%d") {
             Ok(d) if d >= today => Some(d),
@@ -357,7 +363,8 @@ fn check(
     if form.consent.is_none() {
         errors.add("consent", t.get("error-consent"));
     }
-    let (Some(iban), Some(start_date), true) = (iban, start_date, errors.is_empty()) else {
+    let (Some(start_date), true) = (start_date, errors.is_empty() && (online || iban.is_some()))
+    else {
         return Err(errors);
     };
     Ok(Checked {
@@ -508,11 +515,42 @@ async fn submit(
         Some(c) => (c.id, None),
         None => (String::new(), Some(checked.customer.clone())),
     };
+    if page.mandate_type == "online_payment" {
+        let provider = crate::payments::TestProvider {
+            base_url: state.config.base_url.clone(),
+        };
+        let signup = crate::payments::OnlineSignUp {
+            merchant_id: merchant.id.clone(),
+            customer_id: Some(customer_id.clone()).filter(|id| !id.is_empty()),
+            new_customer,
+            product_id: form.product_id.clone(),
+            start_date: checked.start_date,
+            success_redirect_url: Some(page.success_url.clone()).filter(|u| !u.is_empty()),
+            form_nonce: Some(nonce),
+        };
+        return match crate::payments::start(&state.db, &provider, signup).await {
+            Ok(url) => Ok(crate::web::error::see_other(&url)),
+            Err(crate::payments::OnlineError::Unexpected(e)) => Err(e.into()),
+            Err(_) => {
+                refuse(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    t.get("error-form-expired"),
+                    FieldErrors::default(),
+                )
+                .await
+            }
+        };
+    }
+    let Some(iban) = checked.iban else {
+        return Err(AppError::Unexpected(anyhow::anyhow!(
+            "a debit sign-up without IBAN"
+        )));
+    };
     let request = MandateRequest {
         merchant_id: merchant.id.clone(),
         customer_id,
         product_id: form.product_id.clone(),
-        iban: checked.iban,
+        iban,
         bic: None,
         account_holder: checked.account_holder,
         channel,

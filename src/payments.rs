@@ -1,0 +1,331 @@
+//! Mandates by online first payment: the customer pays the first period through a payment
+//! provider; a paid payment makes the mandate valid (with the account it came from) and is
+//! recorded as the first transaction.
+//!
+//! Providers plug in behind `PaymentProvider`. The built-in `test` provider has its own checkout
+//! page (`/pay/{id}`) where the tester chooses the outcome, as payment providers' test modes do;
+//! a real provider (Mollie first) returns its own checkout URL and reports the outcome to a
+//! webhook that calls `settle` the same way.
+
+use std::future::Future;
+
+use anyhow::Context;
+use chrono::{NaiveDate, Utc};
+
+use crate::domain::id::{IdPrefix, new_id};
+use crate::domain::{Iban, MandateReference};
+use crate::store::activity::{self, NewActivity};
+use crate::store::customers::{self, NewCustomer};
+use crate::store::mandates::{self, Mandate};
+use crate::store::payments::{self, NewTransaction, Payment};
+use crate::store::subscriptions::{self, Subscription};
+use crate::store::{self, Db, merchants, pages, products};
+
+/// A payment to start at a provider.
+#[derive(Debug, Clone)]
+pub struct CheckoutRequest<'a> {
+    pub payment_id: &'a str,
+    pub amount_minor: i64,
+    pub description: &'a str,
+}
+
+/// A payment service provider.
+pub trait PaymentProvider: Send + Sync {
+    /// The stored name of the provider.
+    fn name(&self) -> &'static str;
+    /// Starts a payment and returns the URL the customer pays at.
+    fn create_checkout(
+        &self,
+        request: &CheckoutRequest<'_>,
+    ) -> impl Future<Output = anyhow::Result<String>> + Send;
+}
+
+/// The built-in provider for trying every flow locally.
+#[derive(Debug, Clone)]
+pub struct TestProvider {
+    pub base_url: String,
+}
+
+impl PaymentProvider for TestProvider {
+    fn name(&self) -> &'static str {
+        "test"
+    }
+
+    async fn create_checkout(&self, request: &CheckoutRequest<'_>) -> anyhow::Result<String> {
+        Ok(format!("{}/pay/{}", self.base_url, request.payment_id))
+    }
+}
+
+/// Why an online sign-up could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum OnlineError {
+    #[error("That product does not exist")]
+    ProductNotFound,
+    #[error("This form was already sent")]
+    DoubleSubmit,
+    #[error("This payment can no longer be retried")]
+    NotRetriable,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// A customer signing up with an online first payment.
+#[derive(Debug, Clone)]
+pub struct OnlineSignUp {
+    pub merchant_id: String,
+    /// An existing customer, or one to create.
+    pub customer_id: Option<String>,
+    pub new_customer: Option<NewCustomer>,
+    pub product_id: String,
+    pub start_date: NaiveDate,
+    pub success_redirect_url: Option<String>,
+    pub form_nonce: Option<String>,
+}
+
+/// Creates the customer (if new), a pending mandate, the subscription waiting for it and an open
+/// payment in one transaction; returns the checkout URL.
+pub async fn start(
+    db: &Db,
+    provider: &impl PaymentProvider,
+    signup: OnlineSignUp,
+) -> Result<String, OnlineError> {
+    let merchant = merchants::get(db, &signup.merchant_id)
+        .await?
+        .context("merchant")?;
+    let product = products::get(db, &merchant.id, &signup.product_id)
+        .await?
+        .filter(|p| p.active)
+        .ok_or(OnlineError::ProductNotFound)?;
+    let now = store::now();
+    let customer_id = signup
+        .customer_id
+        .clone()
+        .unwrap_or_else(|| new_id(IdPrefix::Customer));
+    let mandate = Mandate {
+        id: new_id(IdPrefix::Mandate),
+        merchant_id: merchant.id.clone(),
+        customer_id: customer_id.clone(),
+        reference: MandateReference::generate(&merchant.name).to_string(),
+        iban: String::new(),
+        bic: None,
+        account_holder: String::new(),
+        method: "online_payment".into(),
+        status: "pending".into(),
+        signed_on: None,
+        first_used_on: None,
+        revoked_at: None,
+        created_at: now,
+    };
+    let subscription = Subscription {
+        id: new_id(IdPrefix::Subscription),
+        merchant_id: merchant.id.clone(),
+        customer_id: customer_id.clone(),
+        product_id: product.id.clone(),
+        mandate_id: Some(mandate.id.clone()),
+        description: product.name.clone(),
+        amount_minor: product.amount_minor,
+        vat_basis_points: product.vat_basis_points,
+        billing_interval: product.billing_interval.clone(),
+        start_date: signup.start_date,
+        status: "pending_mandate".into(),
+        success_redirect_url: signup.success_redirect_url.clone(),
+        pause_on: None,
+        resume_on: None,
+        cancel_on: None,
+    };
+    let payment_id = new_id(IdPrefix::Payment);
+    let checkout_url = provider
+        .create_checkout(&CheckoutRequest {
+            payment_id: &payment_id,
+            amount_minor: product.amount_minor,
+            description: &product.name,
+        })
+        .await?;
+    let mut tx = db.begin().await?;
+    if let Some(nonce) = &signup.form_nonce
+        && !pages::use_form_token(&mut tx, nonce, now).await?
+    {
+        return Err(OnlineError::DoubleSubmit);
+    }
+    if let Some(new) = &signup.new_customer {
+        let mut new = new.clone();
+        new.id = customer_id.clone();
+        new.merchant_id = merchant.id.clone();
+        customers::insert(&mut tx, &new, now)
+            .await
+            .context("inserting the customer")?;
+    }
+    mandates::insert(&mut tx, &mandate, now)
+        .await
+        .context("inserting a mandate")?;
+    subscriptions::insert(&mut tx, &subscription, now).await?;
+    let payment = Payment {
+        id: payment_id,
+        merchant_id: merchant.id.clone(),
+        provider: provider.name().into(),
+        customer_id,
+        subscription_id: subscription.id.clone(),
+        mandate_id: mandate.id.clone(),
+        amount_minor: product.amount_minor,
+        description: product.name.clone(),
+        status: "open".into(),
+        checkout_url: checkout_url.clone(),
+    };
+    payments::insert(&mut tx, &payment, now).await?;
+    let entry = NewActivity {
+        merchant_id: &merchant.id,
+        actor_id: None,
+        actor_label: "sign-up page",
+        subject_type: "mandate",
+        subject_id: &mandate.id,
+        action: "mandate.payment_started",
+        details: format!("first payment {}", payment.id),
+    };
+    activity::record(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    Ok(checkout_url)
+}
+
+/// How a payment ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Paid,
+    Failed,
+    Cancelled,
+    Expired,
+}
+
+impl Outcome {
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Outcome> {
+        match s {
+            "paid" => Some(Outcome::Paid),
+            "failed" => Some(Outcome::Failed),
+            "cancelled" => Some(Outcome::Cancelled),
+            "expired" => Some(Outcome::Expired),
+            _ => None,
+        }
+    }
+
+    /// The stored name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Paid => "paid",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Expired => "expired",
+        }
+    }
+}
+
+/// Records a payment's outcome once. Paid: the mandate becomes valid with the paying account,
+/// the subscription planned or active, and the first period a paid transaction. Returns false
+/// when the payment was already settled.
+pub async fn settle(
+    db: &Db,
+    payment: &Payment,
+    outcome: Outcome,
+    iban: &Iban,
+    account_holder: &str,
+    today: NaiveDate,
+) -> anyhow::Result<bool> {
+    let now = store::now();
+    let mut tx = db.begin().await?;
+    if !payments::settle(&mut tx, &payment.id, outcome.as_str(), now).await? {
+        return Ok(false);
+    }
+    let m = payment.merchant_id.as_str();
+    if outcome == Outcome::Paid {
+        mandates::complete_online(
+            &mut tx,
+            m,
+            &payment.mandate_id,
+            iban.as_str(),
+            account_holder,
+            today,
+            now,
+        )
+        .await?;
+        subscriptions::start_pending(&mut tx, m, &payment.mandate_id, today, now).await?;
+        let subscription = subscriptions::get(db, m, &payment.subscription_id)
+            .await?
+            .context("the paid subscription")?;
+        let transaction_id = new_id(IdPrefix::Transaction);
+        payments::insert_transaction(
+            &mut tx,
+            &NewTransaction {
+                id: &transaction_id,
+                merchant_id: m,
+                subscription_id: &payment.subscription_id,
+                customer_id: &payment.customer_id,
+                period_start: subscription.start_date,
+                due_date: today,
+                amount_minor: payment.amount_minor,
+                sequence_type: "ONLINE",
+                status: "paid",
+                payment_id: Some(&payment.id),
+            },
+            now,
+        )
+        .await?;
+    }
+    let entry = NewActivity {
+        merchant_id: m,
+        actor_id: None,
+        actor_label: "payment provider",
+        subject_type: "mandate",
+        subject_id: &payment.mandate_id,
+        action: if outcome == Outcome::Paid {
+            "mandate.confirmed"
+        } else {
+            "mandate.payment_unsuccessful"
+        },
+        details: format!("first payment {}", outcome.as_str()),
+    };
+    activity::record(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// A new attempt after a failed, cancelled or expired payment, while the subscription still
+/// waits; returns the new checkout URL.
+pub async fn retry(
+    db: &Db,
+    provider: &impl PaymentProvider,
+    payment: &Payment,
+) -> Result<String, OnlineError> {
+    let subscription = subscriptions::get(db, &payment.merchant_id, &payment.subscription_id)
+        .await?
+        .context("subscription")?;
+    if payment.status == "open"
+        || payment.status == "paid"
+        || subscription.status != "pending_mandate"
+    {
+        return Err(OnlineError::NotRetriable);
+    }
+    let now = store::now();
+    let id = new_id(IdPrefix::Payment);
+    let checkout_url = provider
+        .create_checkout(&CheckoutRequest {
+            payment_id: &id,
+            amount_minor: payment.amount_minor,
+            description: &payment.description,
+        })
+        .await?;
+    let next = Payment {
+        id,
+        status: "open".into(),
+        checkout_url: checkout_url.clone(),
+        provider: provider.name().into(),
+        ..payment.clone()
+    };
+    let mut tx = db.begin().await?;
+    payments::insert(&mut tx, &next, now).await?;
+    tx.commit().await?;
+    Ok(checkout_url)
+}
+
+/// Today's date for settling.
+pub fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}

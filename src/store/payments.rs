@@ -1,0 +1,142 @@
+//! Online payments through a provider, and the transactions they settle.
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Db, Tx};
+use crate::{on_db, on_tx};
+
+/// A payment as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Payment {
+    pub id: String,
+    pub merchant_id: String,
+    pub provider: String,
+    pub customer_id: String,
+    pub subscription_id: String,
+    pub mandate_id: String,
+    pub amount_minor: i64,
+    pub description: String,
+    pub status: String,
+    pub checkout_url: String,
+}
+
+const COLUMNS: &str = "id, merchant_id, provider, customer_id, subscription_id, mandate_id, amount_minor, \
+     description, status, checkout_url";
+
+/// Stores an open payment.
+pub async fn insert(tx: &mut Tx, p: &Payment, at: DateTime<Utc>) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO payments (id, merchant_id, provider, customer_id, subscription_id, mandate_id, amount_minor, \
+             description, status, checkout_url, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+        )
+        .bind(&p.id)
+        .bind(&p.merchant_id)
+        .bind(&p.provider)
+        .bind(&p.customer_id)
+        .bind(&p.subscription_id)
+        .bind(&p.mandate_id)
+        .bind(p.amount_minor)
+        .bind(&p.description)
+        .bind(&p.status)
+        .bind(&p.checkout_url)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("storing a payment")
+}
+
+/// The payment with this id (its id is the secret of the checkout link).
+pub async fn get(db: &Db, id: &str) -> anyhow::Result<Option<Payment>> {
+    let sql = format!("SELECT {COLUMNS} FROM payments WHERE id = $1");
+    on_db!(db, pool => sqlx::query_as::<_, Payment>(&sql).bind(id).fetch_optional(pool).await)
+        .context("loading a payment")
+}
+
+/// Moves an open payment to `status`; false when it was not open any more.
+pub async fn settle(
+    tx: &mut Tx,
+    id: &str,
+    status: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let n = on_tx!(tx, conn => {
+        sqlx::query("UPDATE payments SET status = $2, updated_at = $3 WHERE id = $1 AND status = 'open'")
+            .bind(id)
+            .bind(status)
+            .bind(at)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    })
+    .context("settling a payment")?;
+    Ok(n == 1)
+}
+
+/// A transaction to record.
+#[derive(Debug, Clone)]
+pub struct NewTransaction<'a> {
+    pub id: &'a str,
+    pub merchant_id: &'a str,
+    pub subscription_id: &'a str,
+    pub customer_id: &'a str,
+    pub period_start: NaiveDate,
+    pub due_date: NaiveDate,
+    pub amount_minor: i64,
+    pub sequence_type: &'a str,
+    pub status: &'a str,
+    pub payment_id: Option<&'a str>,
+}
+
+/// Records a transaction; one per subscription period (a unique constraint).
+pub async fn insert_transaction(
+    tx: &mut Tx,
+    t: &NewTransaction<'_>,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO transactions (id, merchant_id, subscription_id, customer_id, period_start, due_date, \
+             amount_minor, sequence_type, status, payment_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+        )
+        .bind(t.id)
+        .bind(t.merchant_id)
+        .bind(t.subscription_id)
+        .bind(t.customer_id)
+        .bind(t.period_start)
+        .bind(t.due_date)
+        .bind(t.amount_minor)
+        .bind(t.sequence_type)
+        .bind(t.status)
+        .bind(t.payment_id)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("recording a transaction")
+}
+
+/// (status, amount, sequence type) of a subscription's transactions, oldest first.
+pub async fn transactions_for(
+    db: &Db,
+    merchant_id: &str,
+    subscription_id: &str,
+) -> anyhow::Result<Vec<(String, i64, String)>> {
+    on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT status, amount_minor, sequence_type FROM transactions WHERE merchant_id = $1 AND subscription_id = $2 \
+             ORDER BY period_start",
+        )
+        .bind(merchant_id)
+        .bind(subscription_id)
+        .fetch_all(pool)
+        .await
+    })
+    .context("loading transactions")
+}
