@@ -332,3 +332,85 @@ async fn iframe_on_allowed_sites(client: Client) {
     client.enter_parent_frame().await.unwrap();
     screenshot(client, "3-iframe-refused-site").await;
 }
+
+#[tokio::test]
+async fn a_customer_pays_the_first_period_online_after_a_failed_attempt() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let app = spawn_app_with(|s| s.mandates.min_fill_seconds = 0).await;
+    app.setup().await;
+    app.submit(
+        "/admin/products/new",
+        "/admin/products",
+        &[
+            ("name", "Fiets Plus"),
+            ("price", "12.95"),
+            ("vat_rate", "21"),
+            ("interval", "1 month"),
+            ("method_online_payment", "on"),
+        ],
+    )
+    .await;
+    let merchant = abbo::store::merchants::list(&app.db)
+        .await
+        .unwrap()
+        .remove(0);
+    let product = abbo::store::products::list(&app.db, &merchant.id)
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    let key = format!("product_{product}");
+    let response = app
+        .submit(
+            "/admin/pages/new",
+            "/admin/pages",
+            &[
+                ("title", "Pay online"),
+                ("slug", "online"),
+                (key.as_str(), "on"),
+                ("mandate_type", "online_payment"),
+                ("start_rule", "today"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+    let link = app.url("/s/online");
+    browser
+        .run(|client| async move {
+            let client = &client;
+            client.goto(&link).await.unwrap();
+            fill(client, "first_name", "Piet").await;
+            fill(client, "last_name", "Visser").await;
+            fill(client, "email", "piet@example.nl").await;
+            click(client, "#consent").await;
+            click(client, "#submit").await;
+            assert!(wait_for(client, "#title").await.starts_with("Pay"));
+            click(client, "#pay-failed").await;
+            wait_for(client, "#retry").await;
+            assert_eq!(
+                text(client, "#title").await,
+                "The payment did not go through"
+            );
+            screenshot(client, "4-online-payment-failed").await;
+            click(client, "#retry").await;
+            wait_for(client, "#pay-paid").await;
+            fill(client, "iban", "NL91 ABNA 0417 1643 00").await;
+            click(client, "#pay-paid").await;
+            wait_for(client, "#text").await;
+            assert_eq!(
+                text(client, "#title").await,
+                "Thank you, your payment is received"
+            );
+            screenshot(client, "4-online-payment-paid").await;
+        })
+        .await;
+    assert!(app.page("/admin/mandates").await.contains("online_payment"));
+    assert!(
+        crate::helpers::text_of(&app.page("/admin/subscriptions").await, "subscriptions")
+            .unwrap()
+            .contains("active")
+    );
+}
