@@ -38,6 +38,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../static/embed-frame.js"),
     },
     Asset {
+        name: "signup.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/signup.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../../static/favicon.svg"),

@@ -238,6 +238,11 @@ async fn customer_signs_up(client: Client) {
     fill(client, "email", "jan@example.nl").await;
     fill(client, "iban", "NL91 ABNA 0417 1643 01").await;
     fill(client, "account_holder", "J. de Vries").await;
+    // Checked as typed (leaving the field), before the server checks it again.
+    assert!(
+        text(client, "#iban-live").await.contains("IBAN"),
+        "live IBAN check"
+    );
     click(client, "#consent").await;
     click(client, "#submit").await;
     assert!(

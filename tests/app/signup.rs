@@ -221,6 +221,32 @@ async fn the_public_page_is_localised_cookie_free_and_framable_only_by_allowed_o
             .contains("frame-ancestors 'none'")
     );
 
+    // Branded with the merchant's logo once there is one.
+    let token = crate::helpers::csrf_token(&app.page("/admin/settings").await);
+    let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 32]].concat();
+    let form = reqwest::multipart::Form::new().part(
+        "logo",
+        reqwest::multipart::Part::bytes(png).file_name("logo.png"),
+    );
+    app.client
+        .post(app.url(&format!("/admin/settings/logo?csrf_token={token}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let html = browser()
+        .get(app.url("/s/fiets-plus"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<img src=\"/media/logo/mer_"),
+        "the logo shows"
+    );
+
     let missing = browser()
         .get(app.url("/s/no-such-page"))
         .send()

@@ -89,6 +89,7 @@ struct SignUpPage {
     ask_start_date: bool,
     allowed_origins: String,
     signed_up: Option<String>,
+    logo_url: Option<String>,
 }
 
 #[derive(Template)]
@@ -204,7 +205,11 @@ async fn form_page(
 ) -> Result<SignUpPage, AppError> {
     let offers = offers(state, &page, language).await?;
     let t = Texts::new(language).arg("creditor", mandates::creditor_name(merchant));
+    let logo_url = merchants::logo_version(&state.db, &merchant.id)
+        .await?
+        .map(|at| format!("/media/logo/{}?v={}", merchant.id, at.timestamp()));
     Ok(SignUpPage {
+        logo_url,
         token: issue_token(
             &state.config.secrets.link_key,
             &page.id,
