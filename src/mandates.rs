@@ -15,6 +15,7 @@ use crate::store::customers::{self, Customer, NewCustomer};
 use crate::store::mandates::{self, Evidence, Link, Mandate, NewLink};
 use crate::store::merchants::{self, Merchant};
 use crate::store::messages::{self, NewMessage};
+use crate::store::products::Product;
 use crate::store::subscriptions::{self, Subscription};
 use crate::store::users::User;
 use crate::store::{self, Db, Tx, pages, products};
@@ -139,7 +140,7 @@ fn customer_from(new: &NewCustomer, merchant_id: &str, now: DateTime<Utc>) -> Cu
 }
 
 /// The language a customer reads: their own, else the merchant's default.
-fn language_of(customer: &Customer, merchant: &Merchant) -> Language {
+pub fn language_of(customer: &Customer, merchant: &Merchant) -> Language {
     customer
         .language
         .as_deref()
@@ -296,6 +297,61 @@ fn entry<'a>(
     }
 }
 
+/// A subscription to `product` under `mandate_id`, with price, VAT and interval copied from the
+/// product at this moment.
+pub fn subscription_for(
+    product: &Product,
+    customer_id: &str,
+    mandate_id: &str,
+    start_date: NaiveDate,
+    status: &str,
+    success_redirect_url: Option<String>,
+) -> Subscription {
+    Subscription {
+        id: new_id(IdPrefix::Subscription),
+        merchant_id: product.merchant_id.clone(),
+        customer_id: customer_id.to_string(),
+        product_id: product.id.clone(),
+        mandate_id: Some(mandate_id.to_string()),
+        description: product.name.clone(),
+        amount_minor: product.amount_minor,
+        vat_basis_points: product.vat_basis_points,
+        billing_interval: product.billing_interval.clone(),
+        start_date,
+        status: status.into(),
+        success_redirect_url,
+        pause_on: None,
+        resume_on: None,
+        cancel_on: None,
+    }
+}
+
+/// Opens a self sign-up inside `tx`: claims the form's single-use token and creates the new
+/// customer under `customer_id`. False when the token was already used (a double submit).
+pub async fn begin_sign_up(
+    tx: &mut Tx,
+    form_nonce: Option<&str>,
+    new_customer: Option<&NewCustomer>,
+    customer_id: &str,
+    merchant_id: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    if let Some(nonce) = form_nonce
+        && !pages::use_form_token(tx, nonce, now).await?
+    {
+        return Ok(false);
+    }
+    if let Some(new) = new_customer {
+        let mut new = new.clone();
+        new.id = customer_id.to_string();
+        new.merchant_id = merchant_id.to_string();
+        customers::insert(tx, &new, now)
+            .await
+            .context("inserting the customer")?;
+    }
+    Ok(true)
+}
+
 /// Creates a pending mandate and a subscription waiting for it, and sends the customer the link.
 #[tracing::instrument(skip(db, links, request), fields(merchant_id = %request.merchant_id))]
 pub async fn request(
@@ -335,42 +391,32 @@ pub async fn request(
         revoked_at: None,
         created_at: now,
     };
-    let subscription = Subscription {
-        id: new_id(IdPrefix::Subscription),
-        merchant_id: merchant.id.clone(),
-        customer_id: customer.id.clone(),
-        product_id: product.id.clone(),
-        mandate_id: Some(mandate.id.clone()),
-        description: product.name.clone(),
-        amount_minor: product.amount_minor,
-        vat_basis_points: product.vat_basis_points,
-        billing_interval: product.billing_interval.clone(),
-        start_date: request.start_date,
-        status: "pending_mandate".into(),
-        success_redirect_url: request.success_redirect_url.clone(),
-        pause_on: None,
-        resume_on: None,
-        cancel_on: None,
-    };
+    let subscription = subscription_for(
+        &product,
+        &customer.id,
+        &mandate.id,
+        request.start_date,
+        "pending_mandate",
+        request.success_redirect_url.clone(),
+    );
+    let brand = branding(db, &merchant, &links.base_url).await?;
     let mut tx = db.begin().await?;
-    if let Some(nonce) = &request.form_nonce
-        && !pages::use_form_token(&mut tx, nonce, now).await?
-    {
+    let fresh = begin_sign_up(
+        &mut tx,
+        request.form_nonce.as_deref(),
+        request.new_customer.as_ref(),
+        &customer.id,
+        &merchant.id,
+        now,
+    )
+    .await?;
+    if !fresh {
         return Err(MandateError::DoubleSubmit);
-    }
-    if let Some(new) = &request.new_customer {
-        let mut new = new.clone();
-        new.id = customer.id.clone();
-        new.merchant_id = merchant.id.clone();
-        customers::insert(&mut tx, &new, now)
-            .await
-            .context("inserting the customer")?;
     }
     mandates::insert(&mut tx, &mandate, now)
         .await
         .context("inserting a mandate")?;
     subscriptions::insert(&mut tx, &subscription, now).await?;
-    let brand = branding(db, &merchant, &links.base_url).await?;
     let url = send_link(
         &mut tx,
         links,
@@ -763,23 +809,14 @@ pub async fn record_paper(
     } else {
         "active"
     };
-    let subscription = Subscription {
-        id: new_id(IdPrefix::Subscription),
-        merchant_id: merchant.id.clone(),
-        customer_id: customer.id.clone(),
-        product_id: product.id.clone(),
-        mandate_id: Some(mandate.id.clone()),
-        description: product.name.clone(),
-        amount_minor: product.amount_minor,
-        vat_basis_points: product.vat_basis_points,
-        billing_interval: product.billing_interval.clone(),
-        start_date: paper.start_date,
-        status: status.into(),
-        success_redirect_url: None,
-        pause_on: None,
-        resume_on: None,
-        cancel_on: None,
-    };
+    let subscription = subscription_for(
+        &product,
+        &customer.id,
+        &mandate.id,
+        paper.start_date,
+        status,
+        None,
+    );
     let mut tx = db.begin().await?;
     match mandates::insert(&mut tx, &mandate, now).await {
         Ok(()) => {}

@@ -15,11 +15,11 @@ use chrono::{NaiveDate, Utc};
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::{Iban, MandateReference};
 use crate::store::activity::{self, NewActivity};
-use crate::store::customers::{self, NewCustomer};
+use crate::store::customers::NewCustomer;
 use crate::store::mandates::{self, Mandate};
 use crate::store::payments::{self, NewTransaction, Payment};
-use crate::store::subscriptions::{self, Subscription};
-use crate::store::{self, Db, merchants, pages, products};
+use crate::store::subscriptions;
+use crate::store::{self, Db, merchants, products};
 
 /// A payment to start at a provider.
 #[derive(Debug, Clone)]
@@ -116,23 +116,14 @@ pub async fn start(
         revoked_at: None,
         created_at: now,
     };
-    let subscription = Subscription {
-        id: new_id(IdPrefix::Subscription),
-        merchant_id: merchant.id.clone(),
-        customer_id: customer_id.clone(),
-        product_id: product.id.clone(),
-        mandate_id: Some(mandate.id.clone()),
-        description: product.name.clone(),
-        amount_minor: product.amount_minor,
-        vat_basis_points: product.vat_basis_points,
-        billing_interval: product.billing_interval.clone(),
-        start_date: signup.start_date,
-        status: "pending_mandate".into(),
-        success_redirect_url: signup.success_redirect_url.clone(),
-        pause_on: None,
-        resume_on: None,
-        cancel_on: None,
-    };
+    let subscription = crate::mandates::subscription_for(
+        &product,
+        &customer_id,
+        &mandate.id,
+        signup.start_date,
+        "pending_mandate",
+        signup.success_redirect_url.clone(),
+    );
     let payment_id = new_id(IdPrefix::Payment);
     let checkout_url = provider
         .create_checkout(&CheckoutRequest {
@@ -142,18 +133,17 @@ pub async fn start(
         })
         .await?;
     let mut tx = db.begin().await?;
-    if let Some(nonce) = &signup.form_nonce
-        && !pages::use_form_token(&mut tx, nonce, now).await?
-    {
+    let fresh = crate::mandates::begin_sign_up(
+        &mut tx,
+        signup.form_nonce.as_deref(),
+        signup.new_customer.as_ref(),
+        &customer_id,
+        &merchant.id,
+        now,
+    )
+    .await?;
+    if !fresh {
         return Err(OnlineError::DoubleSubmit);
-    }
-    if let Some(new) = &signup.new_customer {
-        let mut new = new.clone();
-        new.id = customer_id.clone();
-        new.merchant_id = merchant.id.clone();
-        customers::insert(&mut tx, &new, now)
-            .await
-            .context("inserting the customer")?;
     }
     mandates::insert(&mut tx, &mandate, now)
         .await

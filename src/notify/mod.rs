@@ -38,6 +38,30 @@ impl Channel {
     }
 }
 
+/// Queues a failed or unconfirmed message again at a person's request (logged); false when the
+/// message is in no state to be sent again.
+pub async fn send_again(
+    db: &Db,
+    actor: &crate::store::users::User,
+    message: &Message,
+) -> anyhow::Result<bool> {
+    let now = store::now();
+    let mut tx = db.begin().await?;
+    if !messages::requeue(&mut tx, &actor.merchant_id, &message.id, now).await? {
+        return Ok(false);
+    }
+    let entry = crate::store::activity::NewActivity::by_user(
+        actor,
+        "message",
+        &message.id,
+        "message.requeued",
+        message.recipient.clone(),
+    );
+    crate::store::activity::record(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// What one delivery round did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DeliveryReport {

@@ -345,27 +345,7 @@ async fn a_customer_pays_the_first_period_online_after_a_failed_attempt() {
     };
     let app = spawn_app_with(|s| s.mandates.min_fill_seconds = 0).await;
     app.setup().await;
-    app.submit(
-        "/admin/products/new",
-        "/admin/products",
-        &[
-            ("name", "Fiets Plus"),
-            ("price", "12.95"),
-            ("vat_rate", "21"),
-            ("interval", "1 month"),
-            ("method_online_payment", "on"),
-        ],
-    )
-    .await;
-    let merchant = abbo::store::merchants::list(&app.db)
-        .await
-        .unwrap()
-        .remove(0);
-    let product = abbo::store::products::list(&app.db, &merchant.id)
-        .await
-        .unwrap()
-        .remove(0)
-        .id;
+    let product = app.product(&[("method_online_payment", "on")]).await;
     let key = format!("product_{product}");
     let response = app
         .submit(

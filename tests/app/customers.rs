@@ -272,30 +272,7 @@ async fn viewers_and_other_merchants_cannot_change_customers() {
 
 async fn with_product(app: &TestApp) -> (String, String) {
     let customer = create(app, &JAN).await;
-    let response = app
-        .submit(
-            "/admin/products/new",
-            "/admin/products",
-            &[
-                ("name", "Fiets Plus"),
-                ("price", "12.95"),
-                ("vat_rate", "21"),
-                ("prices_include_vat", "on"),
-                ("interval", "1 month"),
-                ("method_email", "on"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let merchant = abbo::store::merchants::list(&app.db)
-        .await
-        .unwrap()
-        .remove(0);
-    let product = abbo::store::products::list(&app.db, &merchant.id)
-        .await
-        .unwrap()
-        .remove(0)
-        .id;
+    let product = app.product(&[("method_email", "on")]).await;
     (customer, product)
 }
 

@@ -329,4 +329,30 @@ impl TestApp {
             .await;
         client
     }
+
+    /// Creates the product "Fiets Plus" (€ 12.95 incl. 21% VAT a month) offering the given
+    /// mandate methods, e.g. `[("method_email", "on")]`; returns its id.
+    pub async fn product(&self, methods: &[(&str, &str)]) -> String {
+        let mut fields = vec![
+            ("name", "Fiets Plus"),
+            ("price", "12.95"),
+            ("vat_rate", "21"),
+            ("prices_include_vat", "on"),
+            ("interval", "1 month"),
+        ];
+        fields.extend_from_slice(methods);
+        let response = self
+            .submit("/admin/products/new", "/admin/products", &fields)
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "product created");
+        let merchant = abbo::store::merchants::list(&self.db)
+            .await
+            .unwrap()
+            .remove(0);
+        abbo::store::products::list(&self.db, &merchant.id)
+            .await
+            .unwrap()
+            .remove(0)
+            .id
+    }
 }

@@ -23,27 +23,7 @@ async fn customer(app: &TestApp, subscribe: bool) -> String {
         .await;
     let page = location(&response);
     if subscribe {
-        app.submit(
-            "/admin/products/new",
-            "/admin/products",
-            &[
-                ("name", "Fiets Plus"),
-                ("price", "12.95"),
-                ("vat_rate", "21"),
-                ("interval", "1 month"),
-                ("method_email", "on"),
-            ],
-        )
-        .await;
-        let merchant = abbo::store::merchants::list(&app.db)
-            .await
-            .unwrap()
-            .remove(0);
-        let product = abbo::store::products::list(&app.db, &merchant.id)
-            .await
-            .unwrap()
-            .remove(0)
-            .id;
+        let product = app.product(&[("method_email", "on")]).await;
         let today = Utc::now().date_naive().to_string();
         let response = app
             .submit(
@@ -243,27 +223,7 @@ async fn open_links_can_be_withdrawn() {
     let app = crate::helpers::spawn_app_with(|s| s.email.url = url).await;
     app.setup().await;
     let page = customer(&app, false).await;
-    app.submit(
-        "/admin/products/new",
-        "/admin/products",
-        &[
-            ("name", "Fiets Plus"),
-            ("price", "12.95"),
-            ("vat_rate", "21"),
-            ("interval", "1 month"),
-            ("method_email", "on"),
-        ],
-    )
-    .await;
-    let merchant = abbo::store::merchants::list(&app.db)
-        .await
-        .unwrap()
-        .remove(0);
-    let product = abbo::store::products::list(&app.db, &merchant.id)
-        .await
-        .unwrap()
-        .remove(0)
-        .id;
+    let product = app.product(&[("method_email", "on")]).await;
     app.submit(
         &page,
         &format!("{page}/subscriptions"),

@@ -5,28 +5,6 @@ use reqwest::StatusCode;
 use crate::helpers::{TestApp, browser, location, spawn_app, spawn_app_with, text_of};
 use crate::sinks::{HttpSink, SmtpSink};
 
-async fn product(app: &TestApp, methods: &[(&'static str, &'static str)]) -> String {
-    let mut fields = vec![
-        ("name", "Fiets Plus"),
-        ("price", "12.95"),
-        ("vat_rate", "21"),
-        ("prices_include_vat", "on"),
-        ("interval", "1 month"),
-    ];
-    fields.extend_from_slice(methods);
-    app.submit("/admin/products/new", "/admin/products", &fields)
-        .await;
-    let merchant = abbo::store::merchants::list(&app.db)
-        .await
-        .unwrap()
-        .remove(0);
-    abbo::store::products::list(&app.db, &merchant.id)
-        .await
-        .unwrap()
-        .remove(0)
-        .id
-}
-
 /// Creates a page and returns its admin URL.
 async fn page(app: &TestApp, product: &str, mandate_type: &str, extra: &[(&str, &str)]) -> String {
     let key = format!("product_{product}");
@@ -95,7 +73,7 @@ async fn sign_up(
 async fn the_editor_checks_every_field_and_shares_link_snippet_and_qr() {
     let app = spawn_app().await;
     app.setup().await;
-    let product = product(&app, &[("method_email", "on")]).await;
+    let product = app.product(&[("method_email", "on")]).await;
     let key = format!("product_{product}");
     let response = app
         .submit(
@@ -176,7 +154,7 @@ async fn the_editor_checks_every_field_and_shares_link_snippet_and_qr() {
 async fn the_public_page_is_localised_cookie_free_and_framable_only_by_allowed_origins() {
     let app = spawn_app().await;
     app.setup().await;
-    let product = product(&app, &[("method_email", "on")]).await;
+    let product = app.product(&[("method_email", "on")]).await;
     page(&app, &product, "email", &[]).await;
     let response = browser()
         .get(app.url("/s/fiets-plus"))
@@ -268,7 +246,7 @@ async fn a_customer_signs_up_and_confirms_the_mandate_from_the_email() {
     let url = sink.url.clone();
     let app = spawn_app_with(|s| s.email.url = url).await;
     app.setup().await;
-    let product = product(&app, &[("method_email", "on")]).await;
+    let product = app.product(&[("method_email", "on")]).await;
     let admin = page(&app, &product, "email", &[]).await;
     let token = token(&app, &page_id(&admin));
     let response = sign_up(&app, &token, &product, &[("phone", "06 12345678")]).await;
@@ -333,7 +311,7 @@ async fn a_customer_signs_up_and_confirms_the_mandate_from_the_email() {
 async fn bad_sign_ups_are_explained_in_the_customers_language() {
     let app = spawn_app().await;
     app.setup().await;
-    let product = product(&app, &[("method_email", "on")]).await;
+    let product = app.product(&[("method_email", "on")]).await;
     let admin = page(&app, &product, "email", &[("field_address", "required")]).await;
     let id = page_id(&admin);
     let response = sign_up(
@@ -408,7 +386,7 @@ async fn text_message_sign_ups_are_capped_per_number_per_day() {
     let _gateway = HttpSink::start(vec![]).await;
     let app = spawn_app().await;
     app.setup().await;
-    let product = product(&app, &[("method_sms", "on")]).await;
+    let product = app.product(&[("method_sms", "on")]).await;
     let admin = page(&app, &product, "sms", &[]).await;
     let id = page_id(&admin);
     let missing_phone = sign_up(&app, &token(&app, &id), &product, &[]).await;
@@ -453,7 +431,7 @@ async fn text_message_sign_ups_are_capped_per_number_per_day() {
 async fn an_inactive_page_takes_no_sign_ups() {
     let app = spawn_app().await;
     app.setup().await;
-    let product = product(&app, &[("method_email", "on")]).await;
+    let product = app.product(&[("method_email", "on")]).await;
     let key = format!("product_{product}");
     let admin = page(&app, &product, "email", &[]).await;
     let response = app
@@ -487,7 +465,7 @@ async fn an_inactive_page_takes_no_sign_ups() {
 async fn an_online_first_payment_makes_the_mandate_valid_and_failures_can_be_retried() {
     let app = spawn_app().await;
     app.setup().await;
-    let product = product(&app, &[("method_online_payment", "on")]).await;
+    let product = app.product(&[("method_online_payment", "on")]).await;
     let admin = page(&app, &product, "online_payment", &[]).await;
     let html = browser()
         .get(app.url("/s/fiets-plus"))

@@ -8,7 +8,6 @@ use askama::Template;
 
 use super::{Layout, PageQuery, Pagination};
 use crate::store::messages::{self, Message, MessageSummary};
-use crate::store::{self};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
 use crate::web::session::{CurrentUser, FlashKind, flash};
@@ -109,19 +108,7 @@ async fn resend(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let message = load(&state, &user, &id).await?;
-    let mut tx = state.db.begin().await?;
-    let queued = messages::requeue(&mut tx, user.merchant_id(), &message.id, store::now()).await?;
-    let entry = store::activity::NewActivity::by_user(
-        &user.user,
-        "message",
-        &message.id,
-        "message.requeued",
-        message.recipient.clone(),
-    );
-    if queued {
-        store::activity::record(&mut tx, &entry, store::now()).await?;
-    }
-    tx.commit().await?;
+    let queued = crate::notify::send_again(&state.db, &user.user, &message).await?;
     if queued {
         state.outbox.wake();
         flash(

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::domain::{Iban, Language, Money};
+use crate::domain::{Iban, Money};
 use crate::i18n::Texts;
 use crate::mandates;
 use crate::payments::{self, OnlineError, Outcome, TestProvider};
@@ -153,12 +153,7 @@ async fn result(state: &AppState, payment: &Payment) -> Result<HttpResponse, App
     let customer = customers::get(&state.db, &payment.merchant_id, &payment.customer_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let language = customer
-        .language
-        .as_deref()
-        .and_then(|l| Language::parse(l).ok())
-        .or_else(|| Language::parse(&merchant.default_language).ok())
-        .unwrap_or_default();
+    let language = mandates::language_of(&customer, &merchant);
     let t = Texts::new(language).arg("creditor", mandates::creditor_name(&merchant));
     let paid = payment.status == "paid";
     let (title, text) = match payment.status.as_str() {
