@@ -108,6 +108,10 @@ pub enum MandateError {
     ReferenceTaken,
     #[error("This form was already sent")]
     DoubleSubmit,
+    #[error(
+        "This mandate is given by an online payment: the customer can retry the payment, no link is sent"
+    )]
+    ByPayment,
     #[error("This product is archived")]
     ProductArchived,
     #[error(transparent)]
@@ -678,6 +682,9 @@ pub async fn resend(
         .ok_or(MandateError::NotFound)?;
     if mandate.status != "pending" {
         return Err(MandateError::NotPending);
+    }
+    if mandate.method == "online_payment" {
+        return Err(MandateError::ByPayment);
     }
     let customer = customers::get(db, &merchant.id, &mandate.customer_id)
         .await?

@@ -514,6 +514,14 @@ async fn an_online_first_payment_makes_the_mandate_valid_and_failures_can_be_ret
     );
     assert!(html.contains("Opnieuw proberen"));
     assert!(app.page("/admin/mandates").await.contains("pending"));
+    // No email link can be sent for a mandate given by payment (it would carry no account).
+    let mandates = app.page("/admin/mandates").await;
+    let start = mandates.find("/admin/mandates/mdt_").unwrap();
+    let mandate_page = mandates[start..].split('"').next().unwrap().to_string();
+    assert!(!app.page(&mandate_page).await.contains("Send a new link"));
+    app.submit(&mandate_page, &format!("{mandate_page}/resend"), &[])
+        .await;
+    assert!(app.page(&mandate_page).await.contains("no link is sent"));
     let retry = browser()
         .post(format!("{checkout}/retry"))
         .send()
