@@ -1,9 +1,9 @@
 //! The merchant's products: create, edit, archive (never delete one in use), with activity.
 
 use crate::domain::id::{IdPrefix, new_id};
+use crate::store::activity::Actor;
 use crate::store::activity::{self, NewActivity};
 use crate::store::products::{self, ProductFields};
-use crate::store::users::User;
 use crate::store::{self, Db};
 
 /// Why a product change was refused.
@@ -18,11 +18,11 @@ pub enum ProductError {
 }
 
 /// Creates a product; returns its id.
-pub async fn create(db: &Db, actor: &User, fields: &ProductFields) -> anyhow::Result<String> {
+pub async fn create(db: &Db, actor: &dyn Actor, fields: &ProductFields) -> anyhow::Result<String> {
     let id = new_id(IdPrefix::Product);
     let now = store::now();
     let mut tx = db.begin().await?;
-    products::create(&mut tx, &actor.merchant_id, &id, fields, now).await?;
+    products::create(&mut tx, actor.merchant_id(), &id, fields, now).await?;
     let entry = NewActivity::by_user(
         actor,
         "product",
@@ -38,13 +38,13 @@ pub async fn create(db: &Db, actor: &User, fields: &ProductFields) -> anyhow::Re
 /// Saves a product's fields. Running subscriptions keep the price they were signed up with.
 pub async fn update(
     db: &Db,
-    actor: &User,
+    actor: &dyn Actor,
     id: &str,
     fields: &ProductFields,
 ) -> Result<(), ProductError> {
     let now = store::now();
     let mut tx = db.begin().await?;
-    if !products::update(&mut tx, &actor.merchant_id, id, fields, now).await? {
+    if !products::update(&mut tx, actor.merchant_id(), id, fields, now).await? {
         return Err(ProductError::NotFound);
     }
     let entry = NewActivity::by_user(actor, "product", id, "product.updated", fields.name.clone());
@@ -54,10 +54,15 @@ pub async fn update(
 }
 
 /// Archives (hides from new sign-ups) or restores a product.
-pub async fn set_active(db: &Db, actor: &User, id: &str, active: bool) -> Result<(), ProductError> {
+pub async fn set_active(
+    db: &Db,
+    actor: &dyn Actor,
+    id: &str,
+    active: bool,
+) -> Result<(), ProductError> {
     let now = store::now();
     let mut tx = db.begin().await?;
-    if !products::set_active(&mut tx, &actor.merchant_id, id, active, now).await? {
+    if !products::set_active(&mut tx, actor.merchant_id(), id, active, now).await? {
         return Err(ProductError::NotFound);
     }
     let action = if active {
@@ -76,12 +81,12 @@ pub async fn set_active(db: &Db, actor: &User, id: &str, active: bool) -> Result
 }
 
 /// Deletes a product nobody ever subscribed to.
-pub async fn delete(db: &Db, actor: &User, id: &str) -> Result<(), ProductError> {
+pub async fn delete(db: &Db, actor: &dyn Actor, id: &str) -> Result<(), ProductError> {
     let now = store::now();
     let mut tx = db.begin().await?;
-    if !products::delete_unused(&mut tx, &actor.merchant_id, id).await? {
+    if !products::delete_unused(&mut tx, actor.merchant_id(), id).await? {
         drop(tx);
-        return match products::get(db, &actor.merchant_id, id).await? {
+        return match products::get(db, actor.merchant_id(), id).await? {
             Some(_) => Err(ProductError::InUse),
             None => Err(ProductError::NotFound),
         };

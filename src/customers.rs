@@ -1,9 +1,9 @@
 //! Customers entered by staff: create and edit, with duplicates explained.
 
 use crate::domain::id::{IdPrefix, new_id};
+use crate::store::activity::Actor;
 use crate::store::activity::{self, NewActivity};
 use crate::store::customers::{self, NewCustomer};
-use crate::store::users::User;
 use crate::store::{self, Db};
 
 /// Why a customer could not be saved.
@@ -20,11 +20,11 @@ pub enum CustomerError {
 /// Creates a customer (its id and merchant are set here); returns the id.
 pub async fn create(
     db: &Db,
-    actor: &User,
+    actor: &dyn Actor,
     mut customer: NewCustomer,
 ) -> Result<String, CustomerError> {
     customer.id = new_id(IdPrefix::Customer);
-    customer.merchant_id = actor.merchant_id.clone();
+    customer.merchant_id = actor.merchant_id().to_string();
     let now = store::now();
     let mut tx = db.begin().await?;
     match customers::insert(&mut tx, &customer, now).await {
@@ -44,12 +44,12 @@ pub async fn create(
 /// Saves a customer's fields.
 pub async fn update(
     db: &Db,
-    actor: &User,
+    actor: &dyn Actor,
     id: &str,
     mut customer: NewCustomer,
 ) -> Result<(), CustomerError> {
     customer.id = id.to_string();
-    customer.merchant_id = actor.merchant_id.clone();
+    customer.merchant_id = actor.merchant_id().to_string();
     let now = store::now();
     let mut tx = db.begin().await?;
     match customers::update(&mut tx, &customer, now).await {
@@ -82,7 +82,7 @@ pub enum PrivacyError {
 }
 
 fn privacy_entry<'a>(
-    actor: &'a User,
+    actor: &'a dyn Actor,
     id: &'a str,
     action: &'a str,
     details: String,
@@ -92,8 +92,8 @@ fn privacy_entry<'a>(
 
 /// Removes the customer's personal data (keeping amounts, dates and country); refused while a
 /// subscription runs or waits for its mandate.
-pub async fn anonymise(db: &Db, actor: &User, id: &str) -> Result<(), PrivacyError> {
-    let customer = customers::get(db, &actor.merchant_id, id)
+pub async fn anonymise(db: &Db, actor: &dyn Actor, id: &str) -> Result<(), PrivacyError> {
+    let customer = customers::get(db, actor.merchant_id(), id)
         .await?
         .ok_or(PrivacyError::NotFound)?;
     if customer.anonymised_at.is_some() {
@@ -101,11 +101,11 @@ pub async fn anonymise(db: &Db, actor: &User, id: &str) -> Result<(), PrivacyErr
     }
     let now = store::now();
     let mut tx = db.begin().await?;
-    let (running, _) = customers::financial_ties(&mut tx, &actor.merchant_id, id).await?;
+    let (running, _) = customers::financial_ties(&mut tx, actor.merchant_id(), id).await?;
     if running > 0 {
         return Err(PrivacyError::SubscriptionRunning);
     }
-    customers::anonymise(&mut tx, &actor.merchant_id, id, now).await?;
+    customers::anonymise(&mut tx, actor.merchant_id(), id, now).await?;
     activity::record(
         &mut tx,
         &privacy_entry(actor, id, "customer.anonymised", String::new()),
@@ -117,20 +117,20 @@ pub async fn anonymise(db: &Db, actor: &User, id: &str) -> Result<(), PrivacyErr
 }
 
 /// Deletes a customer nothing financial refers to.
-pub async fn delete(db: &Db, actor: &User, id: &str) -> Result<(), PrivacyError> {
-    customers::get(db, &actor.merchant_id, id)
+pub async fn delete(db: &Db, actor: &dyn Actor, id: &str) -> Result<(), PrivacyError> {
+    customers::get(db, actor.merchant_id(), id)
         .await?
         .ok_or(PrivacyError::NotFound)?;
     let now = store::now();
     let mut tx = db.begin().await?;
-    let (running, collected) = customers::financial_ties(&mut tx, &actor.merchant_id, id).await?;
+    let (running, collected) = customers::financial_ties(&mut tx, actor.merchant_id(), id).await?;
     if collected > 0 {
         return Err(PrivacyError::FinancialRecords);
     }
     if running > 0 {
         return Err(PrivacyError::SubscriptionRunning);
     }
-    customers::delete(&mut tx, &actor.merchant_id, id).await?;
+    customers::delete(&mut tx, actor.merchant_id(), id).await?;
     activity::record(
         &mut tx,
         &privacy_entry(actor, id, "customer.deleted", String::new()),
@@ -142,16 +142,16 @@ pub async fn delete(db: &Db, actor: &User, id: &str) -> Result<(), PrivacyError>
 }
 
 /// Withdraws every open mandate link of the customer; returns how many.
-pub async fn revoke_links(db: &Db, actor: &User, id: &str) -> Result<u64, PrivacyError> {
-    customers::get(db, &actor.merchant_id, id)
+pub async fn revoke_links(db: &Db, actor: &dyn Actor, id: &str) -> Result<u64, PrivacyError> {
+    customers::get(db, actor.merchant_id(), id)
         .await?
         .ok_or(PrivacyError::NotFound)?;
     let now = store::now();
     let mut tx = db.begin().await?;
     let mut revoked = 0;
-    for mandate in crate::store::mandates::for_customer(db, &actor.merchant_id, id).await? {
+    for mandate in crate::store::mandates::for_customer(db, actor.merchant_id(), id).await? {
         revoked +=
-            crate::store::mandates::revoke_links(&mut tx, &actor.merchant_id, &mandate.id, now)
+            crate::store::mandates::revoke_links(&mut tx, actor.merchant_id(), &mandate.id, now)
                 .await?;
     }
     activity::record(
@@ -172,14 +172,14 @@ pub async fn revoke_links(db: &Db, actor: &User, id: &str) -> Result<u64, Privac
 /// Puts a customer on the grey list, or takes them off; a reason is always recorded.
 pub async fn set_grey_listed(
     db: &Db,
-    actor: &User,
+    actor: &dyn Actor,
     id: &str,
     on: bool,
     reason: &str,
 ) -> Result<(), PrivacyError> {
     let now = store::now();
     let mut tx = db.begin().await?;
-    if !customers::set_grey_listed(&mut tx, &actor.merchant_id, id, on, reason, now).await? {
+    if !customers::set_grey_listed(&mut tx, actor.merchant_id(), id, on, reason, now).await? {
         return Err(PrivacyError::NotFound);
     }
     let action = if on {

@@ -3,6 +3,7 @@
 //! Everything testable lives behind this library; `main.rs` is only the command line.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod catalog;
 pub mod config;
 pub mod customers;
@@ -13,6 +14,7 @@ pub mod merchants;
 pub mod notify;
 pub mod pages;
 pub mod payments;
+pub mod sign_ups;
 pub mod store;
 pub mod subscriptions;
 pub mod telemetry;

@@ -36,6 +36,22 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage API keys.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key and print it (the only time it is shown).
+    Create {
+        /// What uses the key, e.g. "Webshop".
+        #[arg(long)]
+        name: String,
+        /// The merchant's id (mer_…); may be left out when there is one merchant.
+        #[arg(long)]
+        merchant: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -80,6 +96,7 @@ fn main() -> ExitCode {
         Command::Serve => actix_web::rt::System::new().block_on(serve(config)),
         Command::Migrate => runtime.block_on(migrate(config)),
         Command::User(cmd) => runtime.block_on(user(config, cmd)),
+        Command::ApiKey(cmd) => runtime.block_on(api_key(config, cmd)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -129,24 +146,7 @@ async fn user(config: Config, cmd: UserCommand) -> anyhow::Result<()> {
         } => {
             let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let role = Role::parse(&role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
-            let all = merchants::list(&db).await?;
-            let merchant = match merchant {
-                Some(id) => all
-                    .into_iter()
-                    .find(|m| m.id == id)
-                    .with_context(|| format!("--merchant: no merchant {id}"))?,
-                None if all.len() == 1 => all.into_iter().next().context("no merchant")?,
-                None if all.is_empty() => {
-                    bail!("no merchant yet: open the app and complete the setup first")
-                }
-                None => bail!(
-                    "--merchant is needed when there are several merchants: {}",
-                    all.iter()
-                        .map(|m| format!("{} ({})", m.id, m.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
+            let merchant = pick_merchant(&db, merchant).await?;
             let password = read_password()?;
             let user =
                 accounts::add_user_by_operator(&db, &merchant.id, &email, role, &password).await?;
@@ -160,6 +160,47 @@ async fn user(config: Config, cmd: UserCommand) -> anyhow::Result<()> {
             let password = read_password()?;
             let user = accounts::reset_password(&db, &email, &password).await?;
             println!("New password set for {}.", user.email);
+        }
+    }
+    db.close().await;
+    Ok(())
+}
+
+/// The merchant `--merchant` names, or the only one.
+async fn pick_merchant(db: &Db, id: Option<String>) -> anyhow::Result<merchants::Merchant> {
+    let all = merchants::list(db).await?;
+    Ok(match id {
+        Some(id) => all
+            .into_iter()
+            .find(|m| m.id == id)
+            .with_context(|| format!("--merchant: no merchant {id}"))?,
+        None if all.len() == 1 => all.into_iter().next().context("no merchant")?,
+        None if all.is_empty() => {
+            bail!("no merchant yet: open the app and complete the setup first")
+        }
+        None => bail!(
+            "--merchant is needed when there are several merchants: {}",
+            all.iter()
+                .map(|m| format!("{} ({})", m.id, m.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}
+
+async fn api_key(config: Config, cmd: ApiKeyCommand) -> anyhow::Result<()> {
+    let db = Db::open(&config).await?;
+    match cmd {
+        ApiKeyCommand::Create { name, merchant } => {
+            let merchant = pick_merchant(&db, merchant).await?;
+            let key = abbo::api_keys::create(&db, &merchant.id, None, &name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!(
+                "Created API key {} for {}; it is not shown again.",
+                key.id, merchant.name
+            );
+            println!("{}", key.secret);
         }
     }
     db.close().await;

@@ -31,7 +31,8 @@ pub struct LinkSettings {
 }
 
 /// A new random link token (256 bits) and the hash that is stored instead of it.
-fn new_token() -> (String, String) {
+/// A fresh 256-bit secret (URL-safe) and its stored hash.
+pub fn new_token() -> (String, String) {
     let mut bytes = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
@@ -54,9 +55,14 @@ pub struct Actor<'a> {
 impl<'a> Actor<'a> {
     /// A signed-in staff member.
     pub fn user(user: &'a User) -> Actor<'a> {
+        Actor::of(user)
+    }
+
+    /// A staff member or an API key.
+    pub fn of(actor: &'a dyn crate::store::activity::Actor) -> Actor<'a> {
         Actor {
-            id: Some(&user.id),
-            label: &user.email,
+            id: Some(actor.actor_id()),
+            label: actor.actor_label(),
         }
     }
 }
@@ -77,6 +83,10 @@ pub struct MandateRequest {
     pub new_customer: Option<NewCustomer>,
     /// The single-use token of the form that asked, claimed in the same transaction.
     pub form_nonce: Option<String>,
+    /// What an API client adds to the subscription.
+    pub options: crate::store::subscriptions::Options,
+    /// False when the merchant delivers the link themselves (the API's `confirmation_sent`).
+    pub deliver: bool,
 }
 
 /// What a request created.
@@ -212,6 +222,34 @@ async fn branding(
     })
 }
 
+/// Creates a confirmation link for `mandate` inside `tx`: its URL and expiry.
+async fn add_link(
+    tx: &mut Tx,
+    links: &LinkSettings,
+    merchant: &Merchant,
+    mandate: &Mandate,
+    channel: Channel,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(String, DateTime<Utc>)> {
+    let (token, token_hash) = new_token();
+    let expires_at = now + links.validity;
+    let link_id = new_id(IdPrefix::Link);
+    mandates::insert_link(
+        tx,
+        &NewLink {
+            id: &link_id,
+            merchant_id: &merchant.id,
+            mandate_id: &mandate.id,
+            token_hash: &token_hash,
+            channel: channel.as_str(),
+            expires_at,
+        },
+        now,
+    )
+    .await?;
+    Ok((format!("{}/m/{token}", links.base_url), expires_at))
+}
+
 /// Queues the email or text message with a new link, inside `tx`. Returns the link's URL.
 #[allow(clippy::too_many_arguments)]
 async fn send_link(
@@ -231,23 +269,7 @@ async fn send_link(
         Channel::Email => customer.email.clone(),
         Channel::Sms => customer.phone.clone(),
     };
-    let (token, token_hash) = new_token();
-    let expires_at = now + links.validity;
-    let link_id = new_id(IdPrefix::Link);
-    mandates::insert_link(
-        tx,
-        &NewLink {
-            id: &link_id,
-            merchant_id: &merchant.id,
-            mandate_id: &mandate.id,
-            token_hash: &token_hash,
-            channel: channel.as_str(),
-            expires_at,
-        },
-        now,
-    )
-    .await?;
-    let url = format!("{}/m/{token}", links.base_url);
+    let (url, expires_at) = add_link(tx, links, merchant, mandate, channel, now).await?;
     let language = language_of(customer, merchant);
     let t = mandate_texts(language, merchant, mandate, customer, subscription)
         .arg("date", expires_at.format("%Y-%m-%d").to_string());
@@ -327,6 +349,10 @@ pub fn subscription_for(
         pause_on: None,
         resume_on: None,
         cancel_on: None,
+        metadata: None,
+        create_invoice: false,
+        invoice_text: String::new(),
+        created_at: store::now(),
     }
 }
 
@@ -402,7 +428,8 @@ pub async fn request(
         request.start_date,
         "pending_mandate",
         request.success_redirect_url.clone(),
-    );
+    )
+    .with_options(&request.options);
     let brand = branding(db, &merchant, &links.base_url).await?;
     let mut tx = db.begin().await?;
     let fresh = begin_sign_up(
@@ -421,19 +448,29 @@ pub async fn request(
         .await
         .context("inserting a mandate")?;
     subscriptions::insert(&mut tx, &subscription, now).await?;
-    let url = send_link(
-        &mut tx,
-        links,
-        &brand,
-        &merchant,
-        &customer,
-        &mandate,
-        Some(&subscription),
-        request.channel,
-        now,
-    )
-    .await?;
-    let details = format!("link sent by {}", request.channel.as_str());
+    let url = if request.deliver {
+        send_link(
+            &mut tx,
+            links,
+            &brand,
+            &merchant,
+            &customer,
+            &mandate,
+            Some(&subscription),
+            request.channel,
+            now,
+        )
+        .await?
+    } else {
+        add_link(&mut tx, links, &merchant, &mandate, request.channel, now)
+            .await?
+            .0
+    };
+    let details = if request.deliver {
+        format!("link sent by {}", request.channel.as_str())
+    } else {
+        "link handed to the API client".to_string()
+    };
     activity::record(
         &mut tx,
         &entry(
@@ -730,22 +767,26 @@ pub async fn resend(
 
 /// The merchant revokes a mandate: no more collections under it, open links withdrawn,
 /// subscriptions still waiting for it ended.
-pub async fn revoke(db: &Db, user: &User, mandate_id: &str) -> Result<(), MandateError> {
+pub async fn revoke(
+    db: &Db,
+    actor: &dyn crate::store::activity::Actor,
+    mandate_id: &str,
+) -> Result<(), MandateError> {
     let now = store::now();
     let mut tx = db.begin().await?;
-    let mandate = mandates::get(db, &user.merchant_id, mandate_id)
+    let mandate = mandates::get(db, actor.merchant_id(), mandate_id)
         .await?
         .ok_or(MandateError::NotFound)?;
-    if !mandates::revoke(&mut tx, &user.merchant_id, &mandate.id, now).await? {
+    if !mandates::revoke(&mut tx, actor.merchant_id(), &mandate.id, now).await? {
         return Err(MandateError::AlreadyRevoked);
     }
-    mandates::revoke_links(&mut tx, &user.merchant_id, &mandate.id, now).await?;
-    subscriptions::end_pending(&mut tx, &user.merchant_id, &mandate.id, now).await?;
+    mandates::revoke_links(&mut tx, actor.merchant_id(), &mandate.id, now).await?;
+    subscriptions::end_pending(&mut tx, actor.merchant_id(), &mandate.id, now).await?;
     activity::record(
         &mut tx,
         &entry(
-            &user.merchant_id,
-            Actor::user(user),
+            actor.merchant_id(),
+            Actor::of(actor),
             &mandate.id,
             "mandate.revoked",
             String::new(),
@@ -859,4 +900,71 @@ pub async fn record_paper(
     .await?;
     tx.commit().await?;
     Ok((mandate.id, subscription.id))
+}
+
+/// A mandate the merchant already holds, entered without a subscription (the API's
+/// `POST /mandates`).
+#[derive(Debug, Clone)]
+pub struct SignedMandate {
+    pub customer_id: String,
+    /// `None` generates one.
+    pub reference: Option<MandateReference>,
+    pub signed_on: NaiveDate,
+    pub iban: Iban,
+    pub bic: Option<Bic>,
+    pub account_holder: String,
+}
+
+/// Records a signed mandate, valid at once. Returns it.
+pub async fn record_signed(
+    db: &Db,
+    actor: &dyn crate::store::activity::Actor,
+    signed: SignedMandate,
+) -> Result<Mandate, MandateError> {
+    let merchant = merchants::get(db, actor.merchant_id())
+        .await?
+        .context("merchant")?;
+    let customer = customers::get(db, &merchant.id, &signed.customer_id)
+        .await?
+        .ok_or(MandateError::CustomerNotFound)?;
+    let now = store::now();
+    let mandate = Mandate {
+        id: new_id(IdPrefix::Mandate),
+        merchant_id: merchant.id.clone(),
+        customer_id: customer.id.clone(),
+        reference: signed
+            .reference
+            .unwrap_or_else(|| MandateReference::generate(&merchant.name))
+            .to_string(),
+        iban: signed.iban.to_string(),
+        bic: signed.bic.map(|b| b.to_string()),
+        account_holder: signed.account_holder,
+        method: "api".into(),
+        status: "valid".into(),
+        signed_on: Some(signed.signed_on),
+        first_used_on: None,
+        revoked_at: None,
+        created_at: now,
+    };
+    let mut tx = db.begin().await?;
+    match mandates::insert(&mut tx, &mandate, now).await {
+        Ok(()) => {}
+        Err(e) if store::is_unique_violation(&e) => return Err(MandateError::ReferenceTaken),
+        Err(e) => return Err(anyhow::Error::new(e).context("inserting a mandate").into()),
+    }
+    let details = format!("signed {}", signed.signed_on);
+    activity::record(
+        &mut tx,
+        &entry(
+            &merchant.id,
+            Actor::of(actor),
+            &mandate.id,
+            "mandate.recorded",
+            details,
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(mandate)
 }

@@ -80,15 +80,17 @@ pub struct OnlineSignUp {
     pub start_date: NaiveDate,
     pub success_redirect_url: Option<String>,
     pub form_nonce: Option<String>,
+    /// What an API client adds to the subscription.
+    pub options: crate::store::subscriptions::Options,
 }
 
 /// Creates the customer (if new), a pending mandate, the subscription waiting for it and an open
-/// payment in one transaction; returns the checkout URL.
+/// payment in one transaction.
 pub async fn start(
     db: &Db,
     provider: &impl PaymentProvider,
     signup: OnlineSignUp,
-) -> Result<String, OnlineError> {
+) -> Result<Started, OnlineError> {
     let merchant = merchants::get(db, &signup.merchant_id)
         .await?
         .context("merchant")?;
@@ -123,7 +125,8 @@ pub async fn start(
         signup.start_date,
         "pending_mandate",
         signup.success_redirect_url.clone(),
-    );
+    )
+    .with_options(&signup.options);
     let payment_id = new_id(IdPrefix::Payment);
     let checkout_url = provider
         .create_checkout(&CheckoutRequest {
@@ -173,7 +176,19 @@ pub async fn start(
     };
     activity::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
-    Ok(checkout_url)
+    Ok(Started {
+        checkout_url,
+        subscription_id: subscription.id,
+    })
+}
+
+/// A first payment waiting at the provider.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// Where the customer pays.
+    pub checkout_url: String,
+    /// The subscription that starts once the payment is paid.
+    pub subscription_id: String,
 }
 
 /// How a payment ended.

@@ -6,10 +6,10 @@ use chrono::NaiveDate;
 
 use crate::domain::Interval;
 use crate::domain::subscription::{Event, Status, TransitionError};
+use crate::store::activity::Actor;
 use crate::store::activity::{self, NewActivity};
 use crate::store::mandates;
 use crate::store::subscriptions::{self, Subscription};
-use crate::store::users::User;
 use crate::store::{self, Db};
 
 /// Why a change was refused.
@@ -56,7 +56,7 @@ fn status_of(s: &Subscription) -> anyhow::Result<Status> {
 /// Saves `changed` if the subscription still has status `from`, with an activity entry.
 async fn save(
     db: &Db,
-    actor: Option<&User>,
+    actor: Option<&dyn Actor>,
     changed: &Subscription,
     from: Status,
     action: &str,
@@ -84,8 +84,8 @@ async fn save(
     Ok(())
 }
 
-async fn load(db: &Db, user: &User, id: &str) -> Result<(Subscription, Status), ChangeError> {
-    let s = subscriptions::get(db, &user.merchant_id, id)
+async fn load(db: &Db, user: &dyn Actor, id: &str) -> Result<(Subscription, Status), ChangeError> {
+    let s = subscriptions::get(db, user.merchant_id(), id)
         .await?
         .ok_or(ChangeError::NotFound)?;
     let status = status_of(&s)?;
@@ -96,7 +96,7 @@ async fn load(db: &Db, user: &User, id: &str) -> Result<(Subscription, Status), 
 /// resume date ends the pause by itself.
 pub async fn pause(
     db: &Db,
-    user: &User,
+    user: &dyn Actor,
     id: &str,
     from: Option<NaiveDate>,
     resume_on: Option<NaiveDate>,
@@ -125,7 +125,7 @@ pub async fn pause(
 }
 
 /// Ends a pause now.
-pub async fn resume(db: &Db, user: &User, id: &str) -> Result<(), ChangeError> {
+pub async fn resume(db: &Db, user: &dyn Actor, id: &str) -> Result<(), ChangeError> {
     let (mut s, status) = load(db, user, id).await?;
     s.status = status.next(Event::Resume)?.as_str().into();
     s.pause_on = None;
@@ -144,7 +144,7 @@ pub async fn resume(db: &Db, user: &User, id: &str) -> Result<(), ChangeError> {
 /// Cancels: a running subscription runs until its cancel date; one that never started ends now.
 pub async fn cancel(
     db: &Db,
-    user: &User,
+    user: &dyn Actor,
     id: &str,
     when: CancelWhen,
     today: NaiveDate,
@@ -186,7 +186,7 @@ pub async fn cancel(
 /// Moves a running subscription to another valid mandate of the same customer.
 pub async fn change_mandate(
     db: &Db,
-    user: &User,
+    user: &dyn Actor,
     id: &str,
     mandate_id: &str,
 ) -> Result<(), ChangeError> {
@@ -198,7 +198,7 @@ pub async fn change_mandate(
             message: "Only a running subscription can change its mandate",
         }));
     }
-    let mandate = mandates::get(db, &user.merchant_id, mandate_id)
+    let mandate = mandates::get(db, user.merchant_id(), mandate_id)
         .await?
         .ok_or(ChangeError::BadMandate)?;
     if mandate.customer_id != s.customer_id || mandate.status != "valid" {

@@ -32,19 +32,53 @@ pub struct NewActivity<'a> {
     pub details: String,
 }
 
+/// Someone who changes a merchant's data: a signed-in staff member or an API key.
+pub trait Actor: Sync {
+    /// The merchant the actor works for; every change stays inside it.
+    fn merchant_id(&self) -> &str;
+    /// The user or API key id.
+    fn actor_id(&self) -> &str;
+    /// How the activity log names the actor.
+    fn actor_label(&self) -> &str;
+}
+
+impl Actor for User {
+    fn merchant_id(&self) -> &str {
+        &self.merchant_id
+    }
+    fn actor_id(&self) -> &str {
+        &self.id
+    }
+    fn actor_label(&self) -> &str {
+        &self.email
+    }
+}
+
+impl Actor for super::api_keys::ApiKey {
+    fn merchant_id(&self) -> &str {
+        &self.merchant_id
+    }
+    fn actor_id(&self) -> &str {
+        &self.id
+    }
+    fn actor_label(&self) -> &str {
+        &self.label
+    }
+}
+
 impl<'a> NewActivity<'a> {
-    /// An entry for a change a signed-in user made.
+    /// An entry for a change a staff member or an API key made.
     pub fn by_user(
-        actor: &'a User,
+        actor: &'a dyn Actor,
         subject_type: &'a str,
         subject_id: &'a str,
         action: &'a str,
         details: String,
     ) -> Self {
         NewActivity {
-            merchant_id: &actor.merchant_id,
-            actor_id: Some(&actor.id),
-            actor_label: &actor.email,
+            merchant_id: actor.merchant_id(),
+            actor_id: Some(actor.actor_id()),
+            actor_label: actor.actor_label(),
             subject_type,
             subject_id,
             action,

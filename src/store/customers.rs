@@ -403,3 +403,32 @@ pub async fn delete(tx: &mut Tx, merchant_id: &str, id: &str) -> anyhow::Result<
     }
     Ok(())
 }
+
+/// A page of the merchant's customers for the API, newest first, optionally by email or reference.
+pub async fn list_after(
+    db: &Db,
+    merchant_id: &str,
+    after: Option<&super::After>,
+    email: Option<&str>,
+    reference: Option<&str>,
+    limit: i64,
+) -> anyhow::Result<Vec<Customer>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM customers WHERE merchant_id = $1 AND {} \
+         AND ($4 IS NULL OR email = $4) AND ($5 IS NULL OR reference = $5) \
+         ORDER BY created_at DESC, id DESC LIMIT $6",
+        super::AFTER_CURSOR
+    );
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Customer>(&sql)
+            .bind(merchant_id)
+            .bind(after.map(|a| a.created_at))
+            .bind(after.map(|a| a.id.as_str()))
+            .bind(email)
+            .bind(reference)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+    })
+    .context("listing customers")
+}

@@ -352,3 +352,32 @@ pub async fn complete_online(
     .context("completing an online mandate")?;
     Ok(n == 1)
 }
+
+/// A page of the merchant's mandates for the API, newest first, optionally of one customer or status.
+pub async fn list_after(
+    db: &Db,
+    merchant_id: &str,
+    after: Option<&super::After>,
+    customer_id: Option<&str>,
+    status: Option<&str>,
+    limit: i64,
+) -> anyhow::Result<Vec<Mandate>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM mandates WHERE merchant_id = $1 AND {} \
+         AND ($4 IS NULL OR customer_id = $4) AND ($5 IS NULL OR status = $5) \
+         ORDER BY created_at DESC, id DESC LIMIT $6",
+        super::AFTER_CURSOR
+    );
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Mandate>(&sql)
+            .bind(merchant_id)
+            .bind(after.map(|a| a.created_at))
+            .bind(after.map(|a| a.id.as_str()))
+            .bind(customer_id)
+            .bind(status)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+    })
+    .context("listing mandates")
+}

@@ -4,6 +4,7 @@
 //! live backend by `on_db!` / `on_tx!`. Every query that reads tenant data takes the merchant id.
 
 pub mod activity;
+pub mod api_keys;
 pub mod customers;
 pub mod login_attempts;
 pub mod mandates;
@@ -183,6 +184,18 @@ impl Tx {
 }
 
 /// The current time as stored: whole seconds, so that SQLite's text timestamps compare correctly.
+/// Where a list continues (cursor pagination, newest first): after the row with this creation
+/// time and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct After {
+    pub created_at: DateTime<Utc>,
+    pub id: String,
+}
+
+/// The condition "created before the cursor", with the cursor bound at `$2` (time) and `$3` (id).
+pub const AFTER_CURSOR: &str = "($2 IS NULL OR created_at < $2 OR (created_at = $2 AND id < $3))";
+
+/// The current time at whole seconds (SQLite compares stored timestamps as text).
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(0)
 }

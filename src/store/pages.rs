@@ -168,3 +168,27 @@ pub async fn count_event(
     })
     .context("forgetting old events")
 }
+
+/// A page of the merchant's sign-up pages for the API, newest first.
+pub async fn list_after(
+    db: &Db,
+    merchant_id: &str,
+    after: Option<&super::After>,
+    limit: i64,
+) -> anyhow::Result<Vec<Page>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM subscription_pages WHERE merchant_id = $1 AND {} \
+         ORDER BY created_at DESC, id DESC LIMIT $4",
+        super::AFTER_CURSOR
+    );
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Page>(&sql)
+            .bind(merchant_id)
+            .bind(after.map(|a| a.created_at))
+            .bind(after.map(|a| a.id.as_str()))
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+    })
+    .context("listing sign-up pages")
+}

@@ -140,3 +140,63 @@ pub async fn transactions_for(
     })
     .context("loading transactions")
 }
+
+/// A collection or payment of one subscription period.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Transaction {
+    pub id: String,
+    pub subscription_id: String,
+    pub customer_id: String,
+    pub period_start: NaiveDate,
+    pub due_date: NaiveDate,
+    pub amount_minor: i64,
+    pub sequence_type: String,
+    pub status: String,
+    pub failure_reason: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const TRANSACTION_COLUMNS: &str = "id, subscription_id, customer_id, period_start, due_date, amount_minor, \
+     sequence_type, status, failure_reason, created_at, updated_at";
+
+/// One of the merchant's transactions.
+pub async fn get_transaction(
+    db: &Db,
+    merchant_id: &str,
+    id: &str,
+) -> anyhow::Result<Option<Transaction>> {
+    let sql = format!(
+        "SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE merchant_id = $1 AND id = $2"
+    );
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Transaction>(&sql).bind(merchant_id).bind(id).fetch_optional(pool).await
+    })
+    .context("loading a transaction")
+}
+
+/// A page of the merchant's transactions for the API, newest first, optionally of one subscription.
+pub async fn list_transactions_after(
+    db: &Db,
+    merchant_id: &str,
+    after: Option<&super::After>,
+    subscription_id: Option<&str>,
+    limit: i64,
+) -> anyhow::Result<Vec<Transaction>> {
+    let sql = format!(
+        "SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE merchant_id = $1 AND {} \
+         AND ($4 IS NULL OR subscription_id = $4) ORDER BY created_at DESC, id DESC LIMIT $5",
+        super::AFTER_CURSOR
+    );
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Transaction>(&sql)
+            .bind(merchant_id)
+            .bind(after.map(|a| a.created_at))
+            .bind(after.map(|a| a.id.as_str()))
+            .bind(subscription_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+    })
+    .context("listing transactions")
+}

@@ -104,14 +104,15 @@ pub struct ProductRow {
     pub active: bool,
     pub running_subscriptions: i64,
     pub all_subscriptions: i64,
+    pub created_at: DateTime<Utc>,
 }
 
 const ROW_SELECT: &str = "SELECT p.id, p.name, p.description, p.amount_minor, p.vat_basis_points, p.prices_include_vat, \
      p.billing_interval, p.mandate_methods, p.minimum_term_months, p.notice_period_days, p.active, \
      (SELECT COUNT(*) FROM subscriptions s WHERE s.merchant_id = p.merchant_id AND s.product_id = p.id \
         AND s.status IN ('active', 'planned', 'paused')) AS running_subscriptions, \
-     (SELECT COUNT(*) FROM subscriptions s WHERE s.merchant_id = p.merchant_id AND s.product_id = p.id) AS all_subscriptions \
-     FROM products p";
+     (SELECT COUNT(*) FROM subscriptions s WHERE s.merchant_id = p.merchant_id AND s.product_id = p.id) AS all_subscriptions, \
+     p.created_at FROM products p";
 
 /// The merchant's products, active first, by name (one query, counts included).
 pub async fn list(db: &Db, merchant_id: &str) -> anyhow::Result<Vec<ProductRow>> {
@@ -265,4 +266,29 @@ impl ProductRow {
     pub fn offers(&self, method: &str) -> bool {
         self.mandate_methods.split(',').any(|m| m == method)
     }
+}
+
+/// A page of the merchant's products for the API, newest first.
+pub async fn list_after(
+    db: &Db,
+    merchant_id: &str,
+    after: Option<&super::After>,
+    limit: i64,
+) -> anyhow::Result<Vec<ProductRow>> {
+    let sql = format!(
+        "{ROW_SELECT} WHERE p.merchant_id = $1 AND {} ORDER BY p.created_at DESC, p.id DESC LIMIT $4",
+        super::AFTER_CURSOR
+            .replace("created_at", "p.created_at")
+            .replace("id <", "p.id <")
+    );
+    on_db!(db, pool => {
+        sqlx::query_as::<_, ProductRow>(&sql)
+            .bind(merchant_id)
+            .bind(after.map(|a| a.created_at))
+            .bind(after.map(|a| a.id.as_str()))
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+    })
+    .context("listing products")
 }

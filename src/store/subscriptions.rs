@@ -24,9 +24,30 @@ pub struct Subscription {
     pub pause_on: Option<NaiveDate>,
     pub resume_on: Option<NaiveDate>,
     pub cancel_on: Option<NaiveDate>,
+    /// Set by API clients: any JSON object, at most 1 kB.
+    pub metadata: Option<String>,
+    pub create_invoice: bool,
+    pub invoice_text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What an API client can add to a subscription.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub metadata: Option<String>,
+    pub create_invoice: bool,
+    pub invoice_text: String,
 }
 
 impl Subscription {
+    /// This subscription with the options an API client gave it.
+    pub fn with_options(mut self, options: &Options) -> Subscription {
+        self.metadata = options.metadata.clone();
+        self.create_invoice = options.create_invoice;
+        self.invoice_text = options.invoice_text.clone();
+        self
+    }
+
     /// The amount charged each interval.
     pub fn amount(&self) -> crate::domain::Money {
         crate::domain::Money::from_minor(self.amount_minor)
@@ -34,7 +55,8 @@ impl Subscription {
 }
 
 const COLUMNS: &str = "id, merchant_id, customer_id, product_id, mandate_id, description, amount_minor, \
-     vat_basis_points, billing_interval, start_date, status, success_redirect_url, pause_on, resume_on, cancel_on";
+     vat_basis_points, billing_interval, start_date, status, success_redirect_url, pause_on, resume_on, cancel_on, \
+     metadata, create_invoice, invoice_text, created_at";
 
 /// Creates a subscription: price, VAT and interval copied from the product at sign-up.
 pub async fn insert(tx: &mut Tx, s: &Subscription, at: DateTime<Utc>) -> anyhow::Result<()> {
@@ -42,7 +64,8 @@ pub async fn insert(tx: &mut Tx, s: &Subscription, at: DateTime<Utc>) -> anyhow:
         sqlx::query(
             "INSERT INTO subscriptions (id, merchant_id, customer_id, product_id, mandate_id, description, \
              amount_minor, vat_basis_points, billing_interval, start_date, status, success_redirect_url, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+             metadata, create_invoice, invoice_text, pause_on, resume_on, cancel_on, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)",
         )
         .bind(&s.id)
         .bind(&s.merchant_id)
@@ -56,6 +79,12 @@ pub async fn insert(tx: &mut Tx, s: &Subscription, at: DateTime<Utc>) -> anyhow:
         .bind(s.start_date)
         .bind(&s.status)
         .bind(&s.success_redirect_url)
+        .bind(&s.metadata)
+        .bind(s.create_invoice)
+        .bind(&s.invoice_text)
+        .bind(s.pause_on)
+        .bind(s.resume_on)
+        .bind(s.cancel_on)
         .bind(at)
         .execute(conn)
         .await
@@ -239,4 +268,58 @@ pub async fn list(
         .await
     })
     .context("listing subscriptions")
+}
+
+/// A page of the merchant's subscriptions for the API, newest first, optionally of one customer or
+/// status.
+pub async fn list_after(
+    db: &Db,
+    merchant_id: &str,
+    after: Option<&super::After>,
+    customer_id: Option<&str>,
+    status: Option<&str>,
+    limit: i64,
+) -> anyhow::Result<Vec<Subscription>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM subscriptions WHERE merchant_id = $1 AND {} \
+         AND ($4 IS NULL OR customer_id = $4) AND ($5 IS NULL OR status = $5) \
+         ORDER BY created_at DESC, id DESC LIMIT $6",
+        super::AFTER_CURSOR
+    );
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Subscription>(&sql)
+            .bind(merchant_id)
+            .bind(after.map(|a| a.created_at))
+            .bind(after.map(|a| a.id.as_str()))
+            .bind(customer_id)
+            .bind(status)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+    })
+    .context("listing subscriptions")
+}
+
+/// Sets the options an API client gave a new subscription (inside the creating transaction).
+pub async fn set_options(
+    tx: &mut Tx,
+    merchant_id: &str,
+    id: &str,
+    options: &Options,
+) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE subscriptions SET metadata = $3, create_invoice = $4, invoice_text = $5 \
+             WHERE merchant_id = $1 AND id = $2",
+        )
+        .bind(merchant_id)
+        .bind(id)
+        .bind(&options.metadata)
+        .bind(options.create_invoice)
+        .bind(&options.invoice_text)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("saving a subscription's options")
 }

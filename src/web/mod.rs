@@ -1,6 +1,7 @@
 //! HTTP: routes, middleware and the handlers of each area.
 
 pub mod admin;
+pub mod api;
 mod assets;
 mod auth;
 pub mod error;
@@ -47,6 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     setup::routes(cfg);
     auth::routes(cfg);
     admin::routes(cfg);
+    api::routes(cfg);
     public::routes(cfg);
     cfg.default_service(web::to(not_found));
 }

@@ -4,6 +4,7 @@
 mod helpers;
 mod sinks;
 
+mod api;
 mod auth;
 mod browser;
 mod cli;

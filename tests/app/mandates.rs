@@ -145,6 +145,8 @@ impl Flow {
                 success_redirect_url: options.redirect,
                 new_customer: None,
                 form_nonce: None,
+                options: Default::default(),
+                deliver: true,
             },
         )
         .await

@@ -175,6 +175,10 @@ async fn subscribe(app: &TestApp, product_id: &str, status: &str) {
         pause_on: None,
         resume_on: None,
         cancel_on: None,
+        metadata: None,
+        create_invoice: false,
+        invoice_text: String::new(),
+        created_at: store::now(),
     };
     subscriptions::insert(&mut tx, &subscription, store::now())
         .await

@@ -3,6 +3,7 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use anyhow::Context;
 use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -136,24 +137,24 @@ async fn list(
 /// The customer form as typed.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CustomerForm {
-    first_name: String,
-    last_name: String,
-    company: String,
-    reference: String,
-    email: String,
-    phone: String,
-    street: String,
-    postal_code: String,
-    city: String,
-    country: String,
-    language: String,
-    automatic_billing: Option<String>,
-    payment_method: String,
+pub(crate) struct CustomerForm {
+    pub first_name: String,
+    pub last_name: String,
+    pub company: String,
+    pub reference: String,
+    pub email: String,
+    pub phone: String,
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+    pub language: String,
+    pub automatic_billing: Option<String>,
+    pub payment_method: String,
 }
 
 impl CustomerForm {
-    fn from_customer(c: &Customer) -> CustomerForm {
+    pub(crate) fn from_customer(c: &Customer) -> CustomerForm {
         CustomerForm {
             first_name: c.first_name.clone(),
             last_name: c.last_name.clone(),
@@ -308,15 +309,15 @@ async fn new(session: Session, user: CurrentUser) -> Result<HttpResponse, AppErr
 }
 
 /// Parses the form and refuses an email another customer already has.
-async fn checked(
+pub(crate) async fn checked(
     state: &AppState,
-    user: &CurrentUser,
+    merchant_id: &str,
     form: &CustomerForm,
     except_id: &str,
-) -> Result<Result<NewCustomer, FieldErrors>, AppError> {
-    let merchant = merchants::get(&state.db, user.merchant_id())
+) -> anyhow::Result<Result<NewCustomer, FieldErrors>> {
+    let merchant = merchants::get(&state.db, merchant_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .context("the merchant")?;
     let default_country = if merchant.country.is_empty() {
         "NL"
     } else {
@@ -326,7 +327,7 @@ async fn checked(
     if let Ok(customer) = &parsed
         && !customer.email.is_empty()
         && let Some(other) =
-            customers::with_email(&state.db, user.merchant_id(), &customer.email, except_id).await?
+            customers::with_email(&state.db, merchant_id, &customer.email, except_id).await?
     {
         let mut errors = FieldErrors::default();
         errors.add(
@@ -345,7 +346,7 @@ async fn create(
     form: web::Form<CustomerForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let mut errors = match checked(&state, &user, &form, "").await? {
+    let mut errors = match checked(&state, user.merchant_id(), &form, "").await? {
         Ok(customer) => match service::create(&state.db, &user.user, customer).await {
             Ok(id) => {
                 flash(&session, FlashKind::Success, "Customer created.");
@@ -405,7 +406,7 @@ async fn update(
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, &id).await?;
     let form = form.into_inner();
-    let errors = match checked(&state, &user, &form, &customer.id).await? {
+    let errors = match checked(&state, user.merchant_id(), &form, &customer.id).await? {
         Ok(fields) => match service::update(&state.db, &user.user, &customer.id, fields).await {
             Ok(()) => {
                 flash(&session, FlashKind::Success, "Customer saved.");
@@ -542,6 +543,8 @@ impl AssignForm {
                 success_redirect_url: None,
                 new_customer: None,
                 form_nonce: None,
+                options: Default::default(),
+                deliver: true,
             })),
             (None, Some((reference, Some(signed_on)))) => Assignment::Paper(PaperMandate {
                 merchant_id: merchant_id.to_string(),

@@ -1,10 +1,11 @@
 //! The merchant back-office under `/admin`.
 
-mod customers;
+pub(crate) mod customers;
+mod developers;
 pub mod mandates;
 pub mod messages;
 mod pages;
-mod products;
+pub(crate) mod products;
 mod settings;
 mod subscriptions;
 mod users;
@@ -27,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("", web::get().to(dashboard))
             .route("/", web::get().to(dashboard))
             .configure(customers::routes)
+            .configure(developers::routes)
             .configure(mandates::routes)
             .configure(messages::routes)
             .configure(pages::routes)
@@ -49,6 +51,41 @@ const NAV: &[NavItem] = &[
         key: "dashboard",
         label: "Dashboard",
         href: "/admin",
+    },
+    NavItem {
+        key: "customers",
+        label: "Customers",
+        href: "/admin/customers",
+    },
+    NavItem {
+        key: "subscriptions",
+        label: "Subscriptions",
+        href: "/admin/subscriptions",
+    },
+    NavItem {
+        key: "mandates",
+        label: "Mandates",
+        href: "/admin/mandates",
+    },
+    NavItem {
+        key: "products",
+        label: "Products",
+        href: "/admin/products",
+    },
+    NavItem {
+        key: "pages",
+        label: "Sign-up pages",
+        href: "/admin/pages",
+    },
+    NavItem {
+        key: "messages",
+        label: "Messages",
+        href: "/admin/messages",
+    },
+    NavItem {
+        key: "developers",
+        label: "Developers",
+        href: "/admin/developers",
     },
     NavItem {
         key: "users",

@@ -34,22 +34,22 @@ const INTERVALS: &[&str] = &[
 /// The form as typed.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct ProductForm {
-    name: String,
-    description: String,
-    price: String,
-    vat_rate: String,
-    prices_include_vat: Option<String>,
-    interval: String,
-    method_email: Option<String>,
-    method_sms: Option<String>,
-    method_online_payment: Option<String>,
-    minimum_term_months: String,
-    notice_period_days: String,
+pub(crate) struct ProductForm {
+    pub name: String,
+    pub description: String,
+    pub price: String,
+    pub vat_rate: String,
+    pub prices_include_vat: Option<String>,
+    pub interval: String,
+    pub method_email: Option<String>,
+    pub method_sms: Option<String>,
+    pub method_online_payment: Option<String>,
+    pub minimum_term_months: String,
+    pub notice_period_days: String,
 }
 
 impl ProductForm {
-    fn from_row(p: &ProductRow) -> ProductForm {
+    pub(crate) fn from_row(p: &ProductRow) -> ProductForm {
         let on = |b: bool| b.then(|| "on".to_string());
         ProductForm {
             name: p.name.clone(),
@@ -82,7 +82,7 @@ impl ProductForm {
         }
     }
 
-    fn parse(&self) -> Result<ProductFields, FieldErrors> {
+    pub(crate) fn parse(&self) -> Result<ProductFields, FieldErrors> {
         let mut errors = FieldErrors::default();
         let name = self.name.trim();
         if name.is_empty() {

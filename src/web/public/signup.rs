@@ -532,9 +532,10 @@ async fn submit(
             start_date: checked.start_date,
             success_redirect_url: Some(page.success_url.clone()).filter(|u| !u.is_empty()),
             form_nonce: Some(nonce),
+            options: Default::default(),
         };
         return match crate::payments::start(&state.db, &provider, signup).await {
-            Ok(url) => Ok(crate::web::error::see_other(&url)),
+            Ok(started) => Ok(crate::web::error::see_other(&started.checkout_url)),
             Err(crate::payments::OnlineError::Unexpected(e)) => Err(e.into()),
             Err(_) => {
                 refuse(
@@ -563,6 +564,8 @@ async fn submit(
         success_redirect_url: Some(page.success_url.clone()).filter(|u| !u.is_empty()),
         new_customer,
         form_nonce: Some(nonce),
+        options: Default::default(),
+        deliver: true,
     };
     let actor = mandates::Actor {
         id: None,

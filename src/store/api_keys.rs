@@ -1,0 +1,239 @@
+//! API keys (only a hash of each secret is stored) and the stored responses of idempotency keys.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+
+use super::{Db, Tx};
+use crate::{on_db, on_tx};
+
+/// A key a merchant's developers call the API with.
+#[derive(Clone, sqlx::FromRow)]
+pub struct ApiKey {
+    pub id: String,
+    pub merchant_id: String,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// "API key <name> (<prefix>…)", how the activity log names it.
+    #[sqlx(skip)]
+    pub label: String,
+}
+
+impl ApiKey {
+    fn labelled(mut self) -> ApiKey {
+        self.label = format!("API key {} ({}…)", self.name, self.prefix);
+        self
+    }
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKey")
+            .field("id", &self.id)
+            .field("merchant_id", &self.merchant_id)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+const COLUMNS: &str = "id, merchant_id, name, prefix, created_at, last_used_at, revoked_at";
+
+/// A key to store.
+pub struct NewApiKey<'a> {
+    pub id: &'a str,
+    pub merchant_id: &'a str,
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub secret_hash: &'a str,
+    pub created_by: Option<&'a str>,
+}
+
+/// Stores a new key.
+pub async fn insert(tx: &mut Tx, key: &NewApiKey<'_>, at: DateTime<Utc>) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO api_keys (id, merchant_id, name, prefix, secret_hash, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(key.id)
+        .bind(key.merchant_id)
+        .bind(key.name)
+        .bind(key.prefix)
+        .bind(key.secret_hash)
+        .bind(key.created_by)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("storing an API key")?;
+    Ok(())
+}
+
+/// The live (not revoked) key whose secret hashes to `secret_hash`, whatever its merchant.
+pub async fn by_secret_hash(db: &Db, secret_hash: &str) -> anyhow::Result<Option<ApiKey>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL");
+    let key = on_db!(db, pool => sqlx::query_as::<_, ApiKey>(&sql).bind(secret_hash).fetch_optional(pool).await)
+        .context("looking up an API key")?;
+    Ok(key.map(ApiKey::labelled))
+}
+
+/// Notes that a key was used, at most once a minute so busy keys do not write on every request.
+pub async fn touch(db: &Db, id: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, conn => {
+        sqlx::query(
+            "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 \
+             AND (last_used_at IS NULL OR last_used_at < $3)",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(now - chrono::Duration::minutes(1))
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("noting an API key's use")?;
+    tx.commit().await
+}
+
+/// The merchant's keys, newest first (revoked ones included, marked).
+pub async fn list(db: &Db, merchant_id: &str) -> anyhow::Result<Vec<ApiKey>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE merchant_id = $1 ORDER BY created_at DESC, id DESC"
+    );
+    let keys = on_db!(db, pool => sqlx::query_as::<_, ApiKey>(&sql).bind(merchant_id).fetch_all(pool).await)
+        .context("listing API keys")?;
+    Ok(keys.into_iter().map(ApiKey::labelled).collect())
+}
+
+/// Revokes a live key; false when there is no such live key of this merchant.
+pub async fn revoke(
+    tx: &mut Tx,
+    merchant_id: &str,
+    id: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let done = on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE api_keys SET revoked_at = $3 WHERE merchant_id = $1 AND id = $2 AND revoked_at IS NULL",
+        )
+        .bind(merchant_id)
+        .bind(id)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })
+    .context("revoking an API key")?;
+    Ok(done == 1)
+}
+
+/// What an idempotency key already holds.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredResponse {
+    pub request_hash: String,
+    /// `None` while the first request is still running.
+    pub status_code: Option<i32>,
+    pub content_type: Option<String>,
+    pub location: Option<String>,
+    pub response_body: Option<String>,
+}
+
+/// Claims `key` for a request; `Ok(None)` when it was free (the caller now handles the request),
+/// otherwise what the key holds. Expired keys are forgotten first.
+pub async fn claim(
+    db: &Db,
+    api_key_id: &str,
+    key: &str,
+    request_hash: &str,
+    now: DateTime<Utc>,
+    lifetime: chrono::Duration,
+) -> anyhow::Result<Option<StoredResponse>> {
+    let mut tx = db.begin().await?;
+    let inserted = on_tx!(&mut tx, conn => {
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE api_key_id = $1 AND idempotency_key = $2 AND expires_at <= $3",
+        )
+        .bind(api_key_id)
+        .bind(key)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT INTO idempotency_keys (api_key_id, idempotency_key, request_hash, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (api_key_id, idempotency_key) DO NOTHING",
+        )
+        .bind(api_key_id)
+        .bind(key)
+        .bind(request_hash)
+        .bind(now)
+        .bind(now + lifetime)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected())
+    })
+    .context("claiming an idempotency key")?;
+    let existing = if inserted == 1 {
+        None
+    } else {
+        on_tx!(&mut tx, conn => {
+            sqlx::query_as::<_, StoredResponse>(
+                "SELECT request_hash, status_code, content_type, location, response_body FROM idempotency_keys \
+                 WHERE api_key_id = $1 AND idempotency_key = $2",
+            )
+            .bind(api_key_id)
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await
+        })
+        .context("reading an idempotency key")?
+    };
+    tx.commit().await?;
+    Ok(existing)
+}
+
+/// Stores the response of the request that claimed `key`.
+pub async fn complete(
+    db: &Db,
+    api_key_id: &str,
+    key: &str,
+    response: &StoredResponse,
+) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, conn => {
+        sqlx::query(
+            "UPDATE idempotency_keys SET status_code = $3, content_type = $4, location = $5, response_body = $6 \
+             WHERE api_key_id = $1 AND idempotency_key = $2",
+        )
+        .bind(api_key_id)
+        .bind(key)
+        .bind(response.status_code)
+        .bind(&response.content_type)
+        .bind(&response.location)
+        .bind(&response.response_body)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("storing an idempotent response")?;
+    tx.commit().await
+}
+
+/// Frees `key` again (the request failed in a way worth retrying).
+pub async fn release(db: &Db, api_key_id: &str, key: &str) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, conn => {
+        sqlx::query("DELETE FROM idempotency_keys WHERE api_key_id = $1 AND idempotency_key = $2")
+            .bind(api_key_id)
+            .bind(key)
+            .execute(conn)
+            .await
+            .map(|_| ())
+    })
+    .context("releasing an idempotency key")?;
+    tx.commit().await
+}

@@ -1,0 +1,639 @@
+//! `/api/v1/subscriptions` (create with the options eCurring clients send, read, list, pause,
+//! resume, cancel) and `POST /api/v1/products/{id}/sign-up` (MijnKlantportaal's sign-up call).
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiError, Caller, ListOf, PageParams, Problem, amount, created, date, not_allowed};
+use crate::domain::{Bic, Iban};
+use crate::notify::Channel;
+use crate::payments::{TestProvider, today};
+use crate::sign_ups::{self, MandateSource, SignUp, SignUpError};
+use crate::store::mandates;
+use crate::store::subscriptions::{self, Options, Subscription};
+use crate::subscriptions::{self as service, CancelWhen, ChangeError, next_charge};
+use crate::web::AppState;
+
+/// Largest `metadata` document, serialised.
+const MAX_METADATA_BYTES: usize = 1024;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/subscriptions")
+            .get(list)
+            .post(create)
+            .default_service(not_allowed("GET, POST")),
+    )
+    .service(
+        web::resource("/subscriptions/{id}")
+            .get(get)
+            .default_service(not_allowed("GET")),
+    )
+    .service(
+        web::resource("/subscriptions/{id}/pause")
+            .post(pause)
+            .default_service(not_allowed("POST")),
+    )
+    .service(
+        web::resource("/subscriptions/{id}/resume")
+            .post(resume)
+            .default_service(not_allowed("POST")),
+    )
+    .service(
+        web::resource("/subscriptions/{id}/cancel")
+            .post(cancel)
+            .default_service(not_allowed("POST")),
+    )
+    .service(
+        web::resource("/products/{id}/sign-up")
+            .post(product_sign_up)
+            .default_service(not_allowed("POST")),
+    );
+}
+
+/// Invoice options of a subscription.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscriptionOptions {
+    pub create_invoice: bool,
+    pub invoice_text: String,
+}
+
+/// A subscription.
+///
+/// Status names and the seeds' vocabularies: `pending_mandate` (eCurring unverified), `planned`,
+/// `active` (in_progress), `paused`, `cancelled` (runs until `cancel_date`, then `ended`;
+/// MijnKlantportaal terminated), `ended`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscriptionView {
+    #[schema(example = "sub_k2j4h5g6f7d8s9a0q1w2")]
+    pub id: String,
+    pub customer_id: String,
+    pub product_id: String,
+    pub mandate_id: Option<String>,
+    pub description: String,
+    /// pending_mandate, planned, active, paused, cancelled or ended.
+    pub status: String,
+    pub starts_at: NaiveDate,
+    /// "1 month", "14 days"…
+    pub interval: String,
+    /// The next charge date while the subscription runs.
+    pub renews_at: Option<NaiveDate>,
+    #[schema(example = "EUR")]
+    pub currency: &'static str,
+    #[schema(example = "12.95")]
+    pub amount: String,
+    /// Percent, e.g. "21%".
+    pub vat_rate: String,
+    pub pause_date: Option<NaiveDate>,
+    pub resume_date: Option<NaiveDate>,
+    pub cancel_date: Option<NaiveDate>,
+    pub success_redirect_url: Option<String>,
+    /// What the client stored with the subscription.
+    pub metadata: Option<serde_json::Value>,
+    pub options: SubscriptionOptions,
+    /// Only when the subscription was just created and waits for its mandate: where the customer
+    /// confirms it (send it yourself when `confirmation_sent` was true).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmation_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl SubscriptionView {
+    fn new(s: Subscription, confirmation_url: Option<String>) -> SubscriptionView {
+        let running = matches!(s.status.as_str(), "planned" | "active");
+        let vat = crate::domain::VatRate::from_basis_points(
+            u32::try_from(s.vat_basis_points).unwrap_or(0),
+        )
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+        SubscriptionView {
+            renews_at: if running {
+                next_charge(&s, today())
+            } else {
+                None
+            },
+            amount: amount(s.amount_minor),
+            currency: "EUR",
+            vat_rate: vat,
+            metadata: s
+                .metadata
+                .as_deref()
+                .and_then(|m| serde_json::from_str(m).ok()),
+            options: SubscriptionOptions {
+                create_invoice: s.create_invoice,
+                invoice_text: s.invoice_text,
+            },
+            confirmation_url,
+            id: s.id,
+            customer_id: s.customer_id,
+            product_id: s.product_id,
+            mandate_id: s.mandate_id,
+            description: s.description,
+            status: s.status,
+            starts_at: s.start_date,
+            interval: s.billing_interval,
+            pause_date: s.pause_on,
+            resume_date: s.resume_on,
+            cancel_date: s.cancel_on,
+            success_redirect_url: s.success_redirect_url,
+            created_at: s.created_at,
+        }
+    }
+}
+
+/// A new subscription, with the options eCurring clients know.
+///
+/// The mandate: `mandate_id` or `mandate_code` (the reference) of one of the customer's mandates
+/// (`mandate_accepted` true accepts a pending one as of `mandate_accepted_date`); otherwise `iban`
+/// and `account_holder` start a confirmation link by `channel` (sent by us unless
+/// `confirmation_sent` is true); otherwise, when the product offers it, an online first payment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionInput {
+    pub customer_id: String,
+    pub product_id: String,
+    pub mandate_id: Option<String>,
+    /// The reference of one of the customer's mandates.
+    pub mandate_code: Option<String>,
+    pub mandate_accepted: Option<bool>,
+    /// A date (2026-01-31) or an RFC 3339 time; today when omitted.
+    pub mandate_accepted_date: Option<String>,
+    #[schema(example = "NL91ABNA0417164300")]
+    pub iban: Option<String>,
+    pub bic: Option<String>,
+    #[schema(max_length = 70)]
+    pub account_holder: Option<String>,
+    /// email (default) or sms.
+    #[schema(pattern = "^(email|sms)$")]
+    pub channel: Option<String>,
+    /// Today when omitted.
+    #[schema(example = "2026-01-31")]
+    pub start_date: Option<String>,
+    /// active (the default under a valid mandate) or paused.
+    #[schema(pattern = "^(active|paused)$")]
+    pub status: Option<String>,
+    pub cancel_date: Option<String>,
+    /// With status paused: when the pause ends.
+    pub resume_date: Option<String>,
+    /// True when you send the confirmation link yourself.
+    pub confirmation_sent: Option<bool>,
+    #[schema(format = "uri")]
+    pub success_redirect_url: Option<String>,
+    /// Any JSON, at most 1 kB.
+    pub metadata: Option<serde_json::Value>,
+    pub create_invoice: Option<bool>,
+    #[schema(max_length = 200)]
+    pub invoice_text: Option<String>,
+}
+
+/// MijnKlantportaal's sign-up of a customer to a product.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductSignUpInput {
+    pub customer_id: String,
+    /// Today when omitted.
+    #[schema(example = "2026-01-31")]
+    pub start_date: Option<String>,
+    /// Omit to start the mandate flow: with `iban` and `account_holder` a confirmation link by
+    /// `channel`, otherwise an online first payment.
+    pub mandate_id: Option<String>,
+    pub iban: Option<String>,
+    pub bic: Option<String>,
+    pub account_holder: Option<String>,
+    #[schema(pattern = "^(email|sms)$")]
+    pub channel: Option<String>,
+    pub create_invoice: Option<bool>,
+    #[schema(max_length = 200)]
+    pub invoice_text: Option<String>,
+}
+
+fn optional_date(field: &'static str, value: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
+    value.map(|v| date(field, v)).transpose()
+}
+
+fn options(
+    metadata: Option<serde_json::Value>,
+    create_invoice: Option<bool>,
+    invoice_text: Option<String>,
+) -> Result<Options, ApiError> {
+    let metadata = match metadata {
+        None | Some(serde_json::Value::Null) => None,
+        Some(value) => {
+            let text = value.to_string();
+            if text.len() > MAX_METADATA_BYTES {
+                return Err(ApiError::invalid(
+                    "metadata",
+                    format!("Keep metadata under {MAX_METADATA_BYTES} bytes of JSON"),
+                ));
+            }
+            Some(text)
+        }
+    };
+    let invoice_text = invoice_text.unwrap_or_default().trim().to_string();
+    if invoice_text.chars().count() > 200 {
+        return Err(ApiError::invalid(
+            "invoice_text",
+            "Use at most 200 characters",
+        ));
+    }
+    Ok(Options {
+        metadata,
+        create_invoice: create_invoice.unwrap_or(false),
+        invoice_text,
+    })
+}
+
+fn redirect_url(value: Option<String>) -> Result<Option<String>, ApiError> {
+    match value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+    {
+        None => Ok(None),
+        Some(url)
+            if reqwest::Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "https" | "http")) =>
+        {
+            Ok(Some(url))
+        }
+        Some(_) => Err(ApiError::invalid(
+            "success_redirect_url",
+            "Use an absolute http(s) URL",
+        )),
+    }
+}
+
+/// The link flow when an IBAN is given, otherwise an online first payment.
+fn flow(
+    iban: Option<String>,
+    bic: Option<String>,
+    account_holder: Option<String>,
+    channel: Option<String>,
+    deliver: bool,
+) -> Result<MandateSource, ApiError> {
+    let Some(iban) = iban.filter(|i| !i.trim().is_empty()) else {
+        return Ok(MandateSource::OnlinePayment);
+    };
+    let iban = Iban::parse(&iban).map_err(|e| ApiError::invalid("iban", e))?;
+    let bic = match bic.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(b) => Some(Bic::parse(b).map_err(|e| ApiError::invalid("bic", e))?),
+    };
+    let account_holder = account_holder.unwrap_or_default().trim().to_string();
+    if account_holder.is_empty() || account_holder.chars().count() > 70 {
+        return Err(ApiError::invalid(
+            "account_holder",
+            "Enter the account holder's name (at most 70 characters) with the IBAN",
+        ));
+    }
+    let channel = match channel.as_deref() {
+        None | Some("email") => Channel::Email,
+        Some("sms") => Channel::Sms,
+        Some(_) => return Err(ApiError::invalid("channel", "Use email or sms")),
+    };
+    Ok(MandateSource::Link {
+        channel,
+        iban,
+        bic,
+        account_holder,
+        deliver,
+    })
+}
+
+impl SubscriptionInput {
+    async fn parse(self, state: &AppState, caller: &Caller) -> Result<SignUp, ApiError> {
+        let today = today();
+        let start_date = optional_date("start_date", self.start_date.as_deref())?.unwrap_or(today);
+        let accepted_on = match (self.mandate_accepted, self.mandate_accepted_date.as_deref()) {
+            (Some(true), None) => Some(today),
+            (Some(true), Some(text)) => {
+                Some(date("mandate_accepted_date", text).or_else(|_| {
+                    DateTime::parse_from_rfc3339(text)
+                        .map(|t| t.with_timezone(&Utc).date_naive())
+                        .map_err(|_| {
+                            ApiError::invalid(
+                                "mandate_accepted_date",
+                                "Use a date like 2026-01-31 or an RFC 3339 time",
+                            )
+                        })
+                })?)
+            }
+            _ => None,
+        };
+        let mandate_id = match (self.mandate_id, self.mandate_code) {
+            (Some(id), _) => Some(id),
+            (None, Some(code)) => Some(
+                mandates::for_customer(&state.db, &caller.0.merchant_id, &self.customer_id)
+                    .await?
+                    .into_iter()
+                    .find(|m| m.reference == code)
+                    .map(|m| m.id)
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            "mandate_code",
+                            "This customer has no mandate with this reference",
+                        )
+                    })?,
+            ),
+            (None, None) => None,
+        };
+        let mandate = match mandate_id {
+            Some(mandate_id) => MandateSource::Existing {
+                mandate_id,
+                accepted_on,
+            },
+            None => flow(
+                self.iban,
+                self.bic,
+                self.account_holder,
+                self.channel,
+                !self.confirmation_sent.unwrap_or(false),
+            )?,
+        };
+        let paused = match self.status.as_deref() {
+            None | Some("active") => false,
+            Some("paused") => true,
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "status",
+                    "A new subscription can only be active (the default) or paused",
+                ));
+            }
+        };
+        Ok(SignUp {
+            customer_id: self.customer_id,
+            product_id: self.product_id,
+            start_date,
+            mandate,
+            paused,
+            resume_on: optional_date("resume_date", self.resume_date.as_deref())?,
+            cancel_on: optional_date("cancel_date", self.cancel_date.as_deref())?,
+            success_redirect_url: redirect_url(self.success_redirect_url)?,
+            options: options(self.metadata, self.create_invoice, self.invoice_text)?,
+        })
+    }
+}
+
+async fn load(state: &AppState, caller: &Caller, id: &str) -> Result<Subscription, ApiError> {
+    subscriptions::get(&state.db, &caller.0.merchant_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("subscription"))
+}
+
+async fn sign_up(
+    state: &AppState,
+    caller: &Caller,
+    signup: SignUp,
+) -> Result<HttpResponse, ApiError> {
+    let provider = TestProvider {
+        base_url: state.config.base_url.clone(),
+    };
+    let done = sign_ups::sign_up(
+        &state.db,
+        &state.link_settings(),
+        &provider,
+        &caller.0,
+        signup,
+        today(),
+    )
+    .await
+    .map_err(|e| match e {
+        SignUpError::Invalid { field, message } => ApiError::invalid(field, message),
+        SignUpError::NotFound(what) => ApiError::NotFound(what),
+        SignUpError::Unexpected(e) => ApiError::Internal(e),
+    })?;
+    state.outbox.wake();
+    let subscription = load(state, caller, &done.subscription_id).await?;
+    Ok(created(
+        format!("/api/v1/subscriptions/{}", subscription.id),
+        &SubscriptionView::new(subscription, done.confirmation_url),
+    ))
+}
+
+/// Create a subscription.
+#[utoipa::path(post, path = "/api/v1/subscriptions", tag = "subscriptions",
+    request_body = SubscriptionInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours")),
+    responses(
+        (status = 201, description = "Created", body = SubscriptionView),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    input: web::Json<SubscriptionInput>,
+) -> Result<HttpResponse, ApiError> {
+    let signup = input.into_inner().parse(&state, &caller).await?;
+    sign_up(&state, &caller, signup).await
+}
+
+/// Sign a customer up to this product (MijnKlantportaal's call).
+#[utoipa::path(post, path = "/api/v1/products/{id}/sign-up", tag = "subscriptions",
+    params(("id" = String, Path, description = "The product"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours")),
+    request_body = ProductSignUpInput,
+    responses(
+        (status = 201, description = "Created", body = SubscriptionView),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn product_sign_up(
+    state: web::Data<AppState>,
+    caller: Caller,
+    product_id: web::Path<String>,
+    input: web::Json<ProductSignUpInput>,
+) -> Result<HttpResponse, ApiError> {
+    let input = input.into_inner();
+    let mandate = match input.mandate_id {
+        Some(mandate_id) => MandateSource::Existing {
+            mandate_id,
+            accepted_on: None,
+        },
+        None => flow(
+            input.iban,
+            input.bic,
+            input.account_holder,
+            input.channel,
+            true,
+        )?,
+    };
+    let signup = SignUp {
+        customer_id: input.customer_id,
+        product_id: product_id.into_inner(),
+        start_date: optional_date("start_date", input.start_date.as_deref())?.unwrap_or(today()),
+        mandate,
+        paused: false,
+        resume_on: None,
+        cancel_on: None,
+        success_redirect_url: None,
+        options: options(None, input.create_invoice, input.invoice_text)?,
+    };
+    sign_up(&state, &caller, signup).await
+}
+
+/// Filters of the subscription list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SubscriptionFilter {
+    pub customer_id: Option<String>,
+    /// pending_mandate, planned, active, paused, cancelled or ended.
+    pub status: Option<String>,
+}
+
+/// List subscriptions, newest first.
+#[utoipa::path(get, path = "/api/v1/subscriptions", tag = "subscriptions",
+    params(PageParams, SubscriptionFilter),
+    responses((status = 200, description = "A page of subscriptions", body = ListOf<SubscriptionView>)))]
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    page: web::Query<PageParams>,
+    filter: web::Query<SubscriptionFilter>,
+) -> Result<HttpResponse, ApiError> {
+    let (limit, after) = page.parse()?;
+    let rows = subscriptions::list_after(
+        &state.db,
+        &caller.0.merchant_id,
+        after.as_ref(),
+        filter.customer_id.as_deref(),
+        filter.status.as_deref(),
+        limit + 1,
+    )
+    .await?;
+    let page = ListOf::page(
+        rows,
+        limit,
+        |s| (s.created_at, s.id.clone()),
+        |s| SubscriptionView::new(s, None),
+    );
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Get a subscription.
+#[utoipa::path(get, path = "/api/v1/subscriptions/{id}", tag = "subscriptions",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The subscription", body = SubscriptionView),
+        (status = 404, description = "No such subscription", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let s = load(&state, &caller, &id).await?;
+    Ok(HttpResponse::Ok().json(SubscriptionView::new(s, None)))
+}
+
+fn change_error(e: ChangeError) -> ApiError {
+    match e {
+        ChangeError::NotFound => ApiError::NotFound("subscription"),
+        ChangeError::BadDate(message) => ApiError::invalid("date", message),
+        ChangeError::Unexpected(e) => ApiError::Internal(e),
+        other => ApiError::Conflict(other.to_string()),
+    }
+}
+
+/// When a pause starts and ends.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PauseInput {
+    /// Today when omitted.
+    pub pause_date: Option<String>,
+    /// Omit to pause until resumed.
+    pub resume_date: Option<String>,
+}
+
+/// Pause a subscription, now or from a date, optionally until a resume date.
+#[utoipa::path(post, path = "/api/v1/subscriptions/{id}/pause", tag = "subscriptions",
+    params(("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours")),
+    request_body = PauseInput,
+    responses(
+        (status = 200, description = "The subscription", body = SubscriptionView),
+        (status = 404, description = "No such subscription", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed in its status", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn pause(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    input: web::Json<PauseInput>,
+) -> Result<HttpResponse, ApiError> {
+    let from = optional_date("pause_date", input.pause_date.as_deref())?;
+    let resume_on = optional_date("resume_date", input.resume_date.as_deref())?;
+    service::pause(&state.db, &caller.0, &id, from, resume_on, today())
+        .await
+        .map_err(change_error)?;
+    let s = load(&state, &caller, &id).await?;
+    Ok(HttpResponse::Ok().json(SubscriptionView::new(s, None)))
+}
+
+/// End a pause now.
+#[utoipa::path(post, path = "/api/v1/subscriptions/{id}/resume", tag = "subscriptions",
+    params(("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours")),
+    responses(
+        (status = 200, description = "The subscription", body = SubscriptionView),
+        (status = 404, description = "No such subscription", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not paused", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn resume(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    service::resume(&state.db, &caller.0, &id)
+        .await
+        .map_err(change_error)?;
+    let s = load(&state, &caller, &id).await?;
+    Ok(HttpResponse::Ok().json(SubscriptionView::new(s, None)))
+}
+
+/// When a cancellation takes effect.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelInput {
+    /// The last day; omit for today.
+    pub cancel_date: Option<String>,
+    /// True runs the subscription until the day before its next charge.
+    pub end_of_period: Option<bool>,
+}
+
+/// Cancel a subscription: it runs until its cancel date, one that never started ends now.
+#[utoipa::path(post, path = "/api/v1/subscriptions/{id}/cancel", tag = "subscriptions",
+    params(("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours")),
+    request_body = CancelInput,
+    responses(
+        (status = 200, description = "The subscription", body = SubscriptionView),
+        (status = 404, description = "No such subscription", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed in its status", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn cancel(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    input: web::Json<CancelInput>,
+) -> Result<HttpResponse, ApiError> {
+    let when = match (
+        optional_date("cancel_date", input.cancel_date.as_deref())?,
+        input.end_of_period.unwrap_or(false),
+    ) {
+        (Some(_), true) => {
+            return Err(ApiError::invalid(
+                "end_of_period",
+                "Give a cancel_date or end_of_period, not both",
+            ));
+        }
+        (Some(date), false) => CancelWhen::On(date),
+        (None, true) => CancelWhen::EndOfPeriod,
+        (None, false) => CancelWhen::Now,
+    };
+    service::cancel(&state.db, &caller.0, &id, when, today())
+        .await
+        .map_err(change_error)?;
+    let s = load(&state, &caller, &id).await?;
+    Ok(HttpResponse::Ok().json(SubscriptionView::new(s, None)))
+}
