@@ -38,7 +38,7 @@ api() { curl -sf -H "Authorization: Bearer $key" -H 'Content-Type: application/j
 api "$base/api/v1/products" -d '{"name":"Fiets","amount":"12.95","interval":"1 month","mandate_methods":["email","online_payment"]}' >/dev/null
 api "$base/api/v1/customers" -d '{"last_name":"de Vries","email":"jan@example.nl"}' >/dev/null
 
-"$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
+"$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run "$base/api/v1/openapi.json" \
   --checks all \
   --header "Authorization: Bearer $key" \
   --max-examples "${FUZZ_EXAMPLES:-40}" \

@@ -225,7 +225,8 @@ impl Settings {
     pub fn load(path: &Path) -> Result<Settings, ConfigError> {
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(path))
-            .merge(Env::prefixed("ABBO_").split("__"))
+            // ABBO_CONFIG names the settings file itself (the command line reads it).
+            .merge(Env::prefixed("ABBO_").ignore(&["config"]).split("__"))
             .extract()
             .map_err(|e| {
                 let key = e.path.join(".");

@@ -132,3 +132,37 @@ async fn a_bad_configuration_stops_the_start_with_one_line_naming_the_key() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("server.bind"));
 }
+
+#[tokio::test]
+async fn api_key_create_prints_a_working_key_once_with_the_config_file_from_the_environment() {
+    let app = spawn_app().await;
+    app.setup().await;
+    // ABBO_CONFIG names the settings file; it must not be read as a setting itself.
+    let output = Command::new(env!("CARGO_BIN_EXE_abbo"))
+        .args(["api-key", "create", "--name", "Webshop"])
+        .env("ABBO_CONFIG", app.data_dir.path().join("missing.toml"))
+        .env("ABBO_DATABASE__URL", &app.config.database_url)
+        .env("ABBO_STORAGE__DATA_DIR", app.data_dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let key = String::from_utf8(output.stdout).unwrap().trim().to_string();
+    assert!(key.starts_with("abbo_"), "{key}");
+    let response = reqwest::Client::new()
+        .get(app.url("/api/v1/customers"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = app.page("/admin/developers").await;
+    assert!(html.contains("Webshop") && !html.contains(&key));
+
+    let output = abbo(&app, &["api-key", "create", "--name", ""], "");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("name"));
+}

@@ -171,7 +171,7 @@ fn taken(e: CustomerError) -> ApiError {
 /// Create a customer.
 #[utoipa::path(post, path = "/api/v1/customers", tag = "customers",
     request_body = CustomerInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours", pattern = "^[!-~]{1,255}$")),
     responses(
         (status = 201, description = "Created", body = CustomerView),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -252,6 +252,7 @@ async fn get(
     responses(
         (status = 200, description = "The changed customer", body = CustomerView),
         (status = 404, description = "No such customer", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The customer is anonymised", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn update(
@@ -309,7 +310,7 @@ async fn delete(
 /// Remove a customer's personal data, keeping the financial records.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/anonymise", tag = "customers",
     params(("id" = String, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours")),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours", pattern = "^[!-~]{1,255}$")),
     responses(
         (status = 200, description = "The anonymised customer", body = CustomerView),
         (status = 404, description = "No such customer", body = Problem, content_type = "application/problem+json"),

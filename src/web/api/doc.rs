@@ -26,7 +26,7 @@ use super::{customers, mandates, products, subscriptions, transactions};
         subscriptions::get, subscriptions::pause, subscriptions::resume, subscriptions::cancel,
         transactions::list, transactions::get,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonProblems),
     security(("api_key" = [])),
     tags(
         (name = "customers"), (name = "products"), (name = "pages", description = "Hosted sign-up pages"),
@@ -49,6 +49,63 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The problems any operation can answer, documented once instead of on every handler.
+struct CommonProblems;
+
+fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+impl Modify for CommonProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.patch, false),
+                (&mut item.delete, false),
+            ];
+            for (operation, is_post) in operations {
+                let Some(operation) = operation.as_mut() else {
+                    continue;
+                };
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| problem(description));
+                };
+                add("400", "Malformed request: bad JSON, query or header");
+                add("401", "Missing, wrong or revoked API key");
+                add(
+                    "422",
+                    "Invalid fields (each listed) or a request the current state refuses",
+                );
+                if operation.request_body.is_some() {
+                    add("413", "The body is too large");
+                    add("415", "The body is not application/json");
+                }
+                if is_post {
+                    add(
+                        "409",
+                        "A request with the same Idempotency-Key is still being handled",
+                    );
+                }
+            }
+        }
     }
 }
 

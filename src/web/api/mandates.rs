@@ -79,7 +79,7 @@ pub struct MandateInput {
     /// Up to 35 characters of A–Z, a–z, 0–9 and `+?/-:().,'`; omit to generate one.
     pub reference: Option<String>,
     /// When the customer signed, not in the future.
-    #[schema(example = "2026-01-31")]
+    #[schema(format = Date, example = "2026-01-31")]
     pub signature_date: String,
     #[schema(example = "NL91ABNA0417164300")]
     pub iban: String,
@@ -184,7 +184,7 @@ async fn load(state: &AppState, caller: &Caller, id: &str) -> Result<Mandate, Ap
 /// Record a mandate the customer already signed; it is valid at once.
 #[utoipa::path(post, path = "/api/v1/mandates", tag = "mandates",
     request_body = MandateInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours", pattern = "^[!-~]{1,255}$")),
     responses(
         (status = 201, description = "Created", body = MandateView),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -251,7 +251,7 @@ async fn get(
 /// Revoke a mandate: no more collections under it; subscriptions still waiting for it end.
 #[utoipa::path(post, path = "/api/v1/mandates/{id}/revoke", tag = "mandates",
     params(("id" = String, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours")),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours", pattern = "^[!-~]{1,255}$")),
     responses(
         (status = 200, description = "The revoked mandate", body = MandateView),
         (status = 404, description = "No such mandate", body = Problem, content_type = "application/problem+json"),

@@ -232,7 +232,7 @@ async fn get(
 /// Create a product.
 #[utoipa::path(post, path = "/api/v1/products", tag = "products",
     request_body = ProductInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours", pattern = "^[!-~]{1,255}$")),
     responses(
         (status = 201, description = "Created", body = ProductView),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -285,6 +285,7 @@ async fn set_active(
     responses(
         (status = 200, description = "The changed product", body = ProductView),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The change is refused in the product's state", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn update(

@@ -169,13 +169,15 @@ pub struct SubscriptionInput {
     #[schema(pattern = "^(email|sms)$")]
     pub channel: Option<String>,
     /// Today when omitted.
-    #[schema(example = "2026-01-31")]
+    #[schema(format = Date, example = "2026-01-31")]
     pub start_date: Option<String>,
     /// active (the default under a valid mandate) or paused.
     #[schema(pattern = "^(active|paused)$")]
     pub status: Option<String>,
+    #[schema(format = Date)]
     pub cancel_date: Option<String>,
     /// With status paused: when the pause ends.
+    #[schema(format = Date)]
     pub resume_date: Option<String>,
     /// True when you send the confirmation link yourself.
     pub confirmation_sent: Option<bool>,
@@ -194,7 +196,7 @@ pub struct SubscriptionInput {
 pub struct ProductSignUpInput {
     pub customer_id: String,
     /// Today when omitted.
-    #[schema(example = "2026-01-31")]
+    #[schema(format = Date, example = "2026-01-31")]
     pub start_date: Option<String>,
     /// Omit to start the mandate flow: with `iban` and `account_holder` a confirmation link by
     /// `channel`, otherwise an online first payment.
@@ -413,7 +415,7 @@ async fn sign_up(
 /// Create a subscription.
 #[utoipa::path(post, path = "/api/v1/subscriptions", tag = "subscriptions",
     request_body = SubscriptionInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours", pattern = "^[!-~]{1,255}$")),
     responses(
         (status = 201, description = "Created", body = SubscriptionView),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -430,7 +432,7 @@ async fn create(
 /// Sign a customer up to this product (MijnKlantportaal's call).
 #[utoipa::path(post, path = "/api/v1/products/{id}/sign-up", tag = "subscriptions",
     params(("id" = String, Path, description = "The product"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours")),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours", pattern = "^[!-~]{1,255}$")),
     request_body = ProductSignUpInput,
     responses(
         (status = 201, description = "Created", body = SubscriptionView),
@@ -538,15 +540,17 @@ fn change_error(e: ChangeError) -> ApiError {
 #[serde(deny_unknown_fields)]
 pub struct PauseInput {
     /// Today when omitted.
+    #[schema(format = Date)]
     pub pause_date: Option<String>,
     /// Omit to pause until resumed.
+    #[schema(format = Date)]
     pub resume_date: Option<String>,
 }
 
 /// Pause a subscription, now or from a date, optionally until a resume date.
 #[utoipa::path(post, path = "/api/v1/subscriptions/{id}/pause", tag = "subscriptions",
     params(("id" = String, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours")),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours", pattern = "^[!-~]{1,255}$")),
     request_body = PauseInput,
     responses(
         (status = 200, description = "The subscription", body = SubscriptionView),
@@ -572,7 +576,7 @@ async fn pause(
 /// End a pause now.
 #[utoipa::path(post, path = "/api/v1/subscriptions/{id}/resume", tag = "subscriptions",
     params(("id" = String, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours")),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours", pattern = "^[!-~]{1,255}$")),
     responses(
         (status = 200, description = "The subscription", body = SubscriptionView),
         (status = 404, description = "No such subscription", body = Problem, content_type = "application/problem+json"),
@@ -595,6 +599,7 @@ async fn resume(
 #[serde(deny_unknown_fields)]
 pub struct CancelInput {
     /// The last day; omit for today.
+    #[schema(format = Date)]
     pub cancel_date: Option<String>,
     /// True runs the subscription until the day before its next charge.
     pub end_of_period: Option<bool>,
@@ -603,7 +608,7 @@ pub struct CancelInput {
 /// Cancel a subscription: it runs until its cancel date, one that never started ends now.
 #[utoipa::path(post, path = "/api/v1/subscriptions/{id}/cancel", tag = "subscriptions",
     params(("id" = String, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours")),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 hours", pattern = "^[!-~]{1,255}$")),
     request_body = CancelInput,
     responses(
         (status = 200, description = "The subscription", body = SubscriptionView),
