@@ -3,7 +3,9 @@
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::webhooks::record_event;
 use super::{Db, Tx};
+use crate::domain::webhook::{Event, EventType};
 use crate::{on_db, on_tx};
 
 /// A subscription as stored.
@@ -24,6 +26,10 @@ pub struct Subscription {
     pub pause_on: Option<NaiveDate>,
     pub resume_on: Option<NaiveDate>,
     pub cancel_on: Option<NaiveDate>,
+    /// Where this subscription's own events go as well (set through the API).
+    pub subscription_webhook_url: Option<String>,
+    /// Where events of this subscription's transactions go as well (set through the API).
+    pub transaction_webhook_url: Option<String>,
 }
 
 impl Subscription {
@@ -34,15 +40,18 @@ impl Subscription {
 }
 
 const COLUMNS: &str = "id, merchant_id, customer_id, product_id, mandate_id, description, amount_minor, \
-     vat_basis_points, billing_interval, start_date, status, success_redirect_url, pause_on, resume_on, cancel_on";
+     vat_basis_points, billing_interval, start_date, status, success_redirect_url, pause_on, resume_on, cancel_on, \
+     subscription_webhook_url, transaction_webhook_url";
 
-/// Creates a subscription: price, VAT and interval copied from the product at sign-up.
+/// Creates a subscription: price, VAT and interval copied from the product at sign-up; emits
+/// `subscription.created`.
 pub async fn insert(tx: &mut Tx, s: &Subscription, at: DateTime<Utc>) -> anyhow::Result<()> {
-    on_tx!(tx, conn => {
+    on_tx!(&mut *tx, conn => {
         sqlx::query(
             "INSERT INTO subscriptions (id, merchant_id, customer_id, product_id, mandate_id, description, \
              amount_minor, vat_basis_points, billing_interval, start_date, status, success_redirect_url, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+             subscription_webhook_url, transaction_webhook_url, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $13, $13)",
         )
         .bind(&s.id)
         .bind(&s.merchant_id)
@@ -57,11 +66,40 @@ pub async fn insert(tx: &mut Tx, s: &Subscription, at: DateTime<Utc>) -> anyhow:
         .bind(&s.status)
         .bind(&s.success_redirect_url)
         .bind(at)
+        .bind(&s.subscription_webhook_url)
+        .bind(&s.transaction_webhook_url)
         .execute(conn)
         .await
         .map(|_| ())
     })
-    .context("inserting a subscription")
+    .context("inserting a subscription")?;
+    let event = Event::new(EventType::SubscriptionCreated, &s.merchant_id, &s.id)
+        .customer(&s.customer_id)
+        .mandate(s.mandate_id.as_deref())
+        .status(&s.status, None);
+    record_event(tx, &event, at)
+        .await
+        .context("announcing a new subscription")
+}
+
+/// Emits `subscription.status_changed` for each (id, customer id, mandate id, status) row.
+async fn announce_changes(
+    tx: &mut Tx,
+    merchant_id: &str,
+    changed: &[(String, String, Option<String>, String)],
+    previous: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    for (id, customer_id, mandate_id, status) in changed {
+        let event = Event::new(EventType::SubscriptionStatusChanged, merchant_id, id)
+            .customer(customer_id)
+            .mandate(mandate_id.as_deref())
+            .status(status, Some(previous));
+        record_event(tx, &event, at)
+            .await
+            .context("announcing a subscription status change")?;
+    }
+    Ok(())
 }
 
 /// The subscriptions paid under a mandate.
@@ -89,20 +127,22 @@ pub async fn start_pending(
     today: NaiveDate,
     at: DateTime<Utc>,
 ) -> anyhow::Result<u64> {
-    on_tx!(tx, conn => {
-        sqlx::query(
+    let changed: Vec<(String, String, Option<String>, String)> = on_tx!(&mut *tx, conn => {
+        sqlx::query_as(
             "UPDATE subscriptions SET status = CASE WHEN start_date > $3 THEN 'planned' ELSE 'active' END, \
-             updated_at = $4 WHERE merchant_id = $1 AND mandate_id = $2 AND status = 'pending_mandate'",
+             updated_at = $4 WHERE merchant_id = $1 AND mandate_id = $2 AND status = 'pending_mandate' \
+             RETURNING id, customer_id, mandate_id, status",
         )
         .bind(merchant_id)
         .bind(mandate_id)
         .bind(today)
         .bind(at)
-        .execute(conn)
+        .fetch_all(conn)
         .await
-        .map(|r| r.rows_affected())
     })
-    .context("starting subscriptions")
+    .context("starting subscriptions")?;
+    announce_changes(tx, merchant_id, &changed, "pending_mandate", at).await?;
+    Ok(changed.len() as u64)
 }
 
 /// Ends the mandate's subscriptions that still wait for it (`Status::next` with
@@ -113,19 +153,21 @@ pub async fn end_pending(
     mandate_id: &str,
     at: DateTime<Utc>,
 ) -> anyhow::Result<u64> {
-    on_tx!(tx, conn => {
-        sqlx::query(
+    let changed: Vec<(String, String, Option<String>, String)> = on_tx!(&mut *tx, conn => {
+        sqlx::query_as(
             "UPDATE subscriptions SET status = 'ended', updated_at = $3 \
-             WHERE merchant_id = $1 AND mandate_id = $2 AND status = 'pending_mandate'",
+             WHERE merchant_id = $1 AND mandate_id = $2 AND status = 'pending_mandate' \
+             RETURNING id, customer_id, mandate_id, status",
         )
         .bind(merchant_id)
         .bind(mandate_id)
         .bind(at)
-        .execute(conn)
+        .fetch_all(conn)
         .await
-        .map(|r| r.rows_affected())
     })
-    .context("ending pending subscriptions")
+    .context("ending pending subscriptions")?;
+    announce_changes(tx, merchant_id, &changed, "pending_mandate", at).await?;
+    Ok(changed.len() as u64)
 }
 
 /// A customer's subscriptions, newest first.
@@ -152,15 +194,16 @@ pub async fn get(db: &Db, merchant_id: &str, id: &str) -> anyhow::Result<Option<
     .context("loading a subscription")
 }
 
-/// Moves a subscription from `from` to `s.status` with its dates and mandate; false when its
-/// status changed meanwhile (another request got there first).
+/// Moves a subscription from `from` to `s.status` with its dates and mandate (emitting
+/// `subscription.status_changed` when the status differs); false when its status changed
+/// meanwhile (another request got there first).
 pub async fn save_change(
     tx: &mut Tx,
     s: &Subscription,
     from: &str,
     at: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let n = on_tx!(tx, conn => {
+    let n = on_tx!(&mut *tx, conn => {
         sqlx::query(
             "UPDATE subscriptions SET status = $4, pause_on = $5, resume_on = $6, cancel_on = $7, mandate_id = $8, \
              updated_at = $9 WHERE merchant_id = $1 AND id = $2 AND status = $3",
@@ -179,6 +222,15 @@ pub async fn save_change(
         .map(|r| r.rows_affected())
     })
     .context("saving a subscription")?;
+    if n == 1 && s.status != from {
+        let changed = [(
+            s.id.clone(),
+            s.customer_id.clone(),
+            s.mandate_id.clone(),
+            s.status.clone(),
+        )];
+        announce_changes(tx, &s.merchant_id, &changed, from, at).await?;
+    }
     Ok(n == 1)
 }
 
