@@ -50,9 +50,7 @@ impl EventType {
     /// The kind of resource the event is about (`object` in the payload).
     pub fn object(&self) -> &'static str {
         match self {
-            EventType::SubscriptionCreated | EventType::SubscriptionStatusChanged => {
-                "subscription"
-            }
+            EventType::SubscriptionCreated | EventType::SubscriptionStatusChanged => "subscription",
             EventType::MandateValid | EventType::MandateRevoked => "mandate",
             EventType::TransactionStatusChanged => "transaction",
             EventType::CustomerCreated | EventType::CustomerUpdated => "customer",
@@ -260,7 +258,12 @@ mod tests {
         ] {
             assert!(is_private_address(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700::1111", "::ffff:1.1.1.1"] {
+        for ip in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "::ffff:1.1.1.1",
+        ] {
             assert!(!is_private_address(ip.parse().unwrap()), "{ip}");
         }
     }

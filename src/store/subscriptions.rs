@@ -292,3 +292,31 @@ pub async fn list(
     })
     .context("listing subscriptions")
 }
+
+/// Sets where the subscription's own events and its transactions' events go as well (`None`
+/// for nowhere); check each URL with `webhooks::check_url` first. False when not found.
+pub async fn set_webhook_urls(
+    tx: &mut Tx,
+    merchant_id: &str,
+    id: &str,
+    subscription_webhook_url: Option<&str>,
+    transaction_webhook_url: Option<&str>,
+    at: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let n = on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE subscriptions SET subscription_webhook_url = $3, transaction_webhook_url = $4, updated_at = $5 \
+             WHERE merchant_id = $1 AND id = $2",
+        )
+        .bind(merchant_id)
+        .bind(id)
+        .bind(subscription_webhook_url)
+        .bind(transaction_webhook_url)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })
+    .context("setting a subscription's webhook URLs")?;
+    Ok(n == 1)
+}

@@ -282,7 +282,15 @@ pub async fn finish(
     })
     .context("recording a webhook delivery")?;
     if let (Next::FailedAndDisable(reason), Some(endpoint_id)) = (next, &delivery.endpoint_id) {
-        set_enabled(&mut tx, &delivery.merchant_id, endpoint_id, false, reason, now).await?;
+        set_enabled(
+            &mut tx,
+            &delivery.merchant_id,
+            endpoint_id,
+            false,
+            reason,
+            now,
+        )
+        .await?;
     }
     tx.commit().await
 }
@@ -535,8 +543,9 @@ pub async fn endpoints(db: &Db, merchant_id: &str) -> anyhow::Result<Vec<Endpoin
 
 /// One of the merchant's endpoints.
 pub async fn endpoint(db: &Db, merchant_id: &str, id: &str) -> anyhow::Result<Option<Endpoint>> {
-    let sql =
-        format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE merchant_id = $1 AND id = $2");
+    let sql = format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE merchant_id = $1 AND id = $2"
+    );
     on_db!(db, pool => {
         sqlx::query_as::<_, Endpoint>(&sql).bind(merchant_id).bind(id).fetch_optional(pool).await
     })

@@ -19,9 +19,9 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-pub use crate::domain::webhook::{Event, EventType};
 use crate::config::{Config, WebhookSettings};
 use crate::domain::id::{IdPrefix, new_id};
+pub use crate::domain::webhook::{Event, EventType};
 use crate::domain::webhook::{is_private_address, retry_delay};
 use crate::store::activity::{self, NewActivity};
 use crate::store::users::User;
@@ -48,7 +48,9 @@ pub enum WebhookUrlError {
     Credentials,
     #[error("The host name could not be found")]
     Unresolvable,
-    #[error("This address is in a private network or on this machine; webhooks go to public addresses only")]
+    #[error(
+        "This address is in a private network or on this machine; webhooks go to public addresses only"
+    )]
     Private,
 }
 
@@ -75,7 +77,9 @@ async fn resolve(url: &str, allow_private: bool) -> Result<CheckedUrl, WebhookUr
         return Err(WebhookUrlError::Credentials);
     }
     let host = url.host_str().ok_or(WebhookUrlError::Invalid)?;
-    let port = url.port_or_known_default().ok_or(WebhookUrlError::Invalid)?;
+    let port = url
+        .port_or_known_default()
+        .ok_or(WebhookUrlError::Invalid)?;
     let literal = host.trim_start_matches('[').trim_end_matches(']');
     let (domain, addrs) = match literal.parse::<IpAddr>() {
         Ok(ip) => (None, vec![SocketAddr::new(ip, port)]),
@@ -113,7 +117,8 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> String {
     let key = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .unwrap_or_else(|_| encoded.as_bytes().to_vec());
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).expect("HMAC takes any key length");
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(&key).expect("HMAC takes any key length");
     mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
     format!(
         "v1,{}",
@@ -417,8 +422,7 @@ pub async fn set_endpoint_enabled(
         format!("Disabled by {}.", actor.email)
     };
     let mut tx = db.begin().await?;
-    if !store_webhooks::set_enabled(&mut tx, &actor.merchant_id, id, enabled, &reason, now).await?
-    {
+    if !store_webhooks::set_enabled(&mut tx, &actor.merchant_id, id, enabled, &reason, now).await? {
         return Err(EndpointError::NotFound);
     }
     let action = if enabled {
@@ -426,7 +430,12 @@ pub async fn set_endpoint_enabled(
     } else {
         "webhook_endpoint.disabled"
     };
-    activity::record(&mut tx, &endpoint_entry(actor, id, action, String::new()), now).await?;
+    activity::record(
+        &mut tx,
+        &endpoint_entry(actor, id, action, String::new()),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

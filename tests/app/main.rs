@@ -20,3 +20,4 @@ mod storage;
 mod subscriptions;
 mod tenancy;
 mod web_basics;
+mod webhooks;
