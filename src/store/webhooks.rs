@@ -430,6 +430,18 @@ fn event_names(events: &[EventType]) -> String {
         .join(" ")
 }
 
+/// How many endpoints the merchant has.
+pub async fn count_endpoints(tx: &mut Tx, merchant_id: &str) -> anyhow::Result<i64> {
+    let (n,): (i64,) = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT COUNT(*) FROM webhook_endpoints WHERE merchant_id = $1")
+            .bind(merchant_id)
+            .fetch_one(conn)
+            .await
+    })
+    .context("counting webhook endpoints")?;
+    Ok(n)
+}
+
 /// Creates an enabled endpoint.
 pub async fn insert_endpoint(
     tx: &mut Tx,
@@ -530,7 +542,7 @@ pub async fn delete_endpoint(tx: &mut Tx, merchant_id: &str, id: &str) -> anyhow
     Ok(last == 1)
 }
 
-/// The merchant's endpoints, oldest first (a merchant has a handful).
+/// The merchant's endpoints, oldest first (at most `webhooks::MAX_ENDPOINTS`).
 pub async fn endpoints(db: &Db, merchant_id: &str) -> anyhow::Result<Vec<Endpoint>> {
     let sql = format!(
         "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE merchant_id = $1 ORDER BY created_at, id LIMIT 100"

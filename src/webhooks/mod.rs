@@ -284,7 +284,9 @@ impl Webhooks {
             .await
             .map_err(|e| e.to_string())?;
         let timeout = Duration::from_secs(self.settings.timeout_seconds);
+        // No proxy: a proxy would resolve the host itself, around the address check.
         let mut client = reqwest::Client::builder()
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .user_agent(concat!("Abbo-Webhooks/", env!("CARGO_PKG_VERSION")));
@@ -305,7 +307,7 @@ impl Webhooks {
                 format!("The request failed: {e}")
             }
         };
-        let response = client
+        let mut response = client
             .post(checked.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header("webhook-id", &delivery.event_id)
@@ -316,8 +318,19 @@ impl Webhooks {
             .await
             .map_err(describe)?;
         let code = response.status().as_u16();
-        let body = response.text().await.unwrap_or_default();
-        Ok((code, body.chars().take(EXCERPT_CHARS).collect()))
+        // Only the start of the body is kept, so only the start is read.
+        let mut body = Vec::new();
+        while body.len() < EXCERPT_CHARS * 4 {
+            match response.chunk().await {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let excerpt = String::from_utf8_lossy(&body)
+            .chars()
+            .take(EXCERPT_CHARS)
+            .collect();
+        Ok((code, excerpt))
     }
 
     /// Runs the worker until the process stops: a round now, then whenever woken or polled.
@@ -340,11 +353,16 @@ impl Webhooks {
     }
 }
 
+/// How many endpoints a merchant may have (so that their list fits on one page).
+pub const MAX_ENDPOINTS: i64 = 20;
+
 /// Why an endpoint change was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointError {
     #[error("That webhook endpoint does not exist")]
     NotFound,
+    #[error("You have the most endpoints allowed (20); delete one first")]
+    TooMany,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -364,11 +382,14 @@ pub async fn create_endpoint(
     actor: &User,
     url: &reqwest::Url,
     events: &[EventType],
-) -> anyhow::Result<(String, String)> {
+) -> Result<(String, String), EndpointError> {
     let id = new_id(IdPrefix::WebhookEndpoint);
     let secret = new_secret();
     let now = store::now();
     let mut tx = db.begin().await?;
+    if store_webhooks::count_endpoints(&mut tx, &actor.merchant_id).await? >= MAX_ENDPOINTS {
+        return Err(EndpointError::TooMany);
+    }
     store_webhooks::insert_endpoint(
         &mut tx,
         &store_webhooks::NewEndpoint {

@@ -494,3 +494,174 @@ async fn other_merchants_cannot_see_or_touch_webhooks() {
     let html = app.page(&page).await;
     assert_eq!(text_of(&html, "endpoint-status").unwrap(), "Enabled");
 }
+
+/// Events as (type, data) pairs, sorted, from everything the sink received.
+fn events_of(sink: &mut HttpSink, secret: &str) -> Vec<(String, serde_json::Value)> {
+    let mut events = Vec::new();
+    while let Some(request) = sink.try_next() {
+        let body = verified(&request, secret);
+        events.push((
+            body["type"].as_str().unwrap().to_string(),
+            body["data"].clone(),
+        ));
+    }
+    events.sort_by(|a, b| a.0.cmp(&b.0));
+    events
+}
+
+#[tokio::test]
+async fn confirming_and_declining_a_mandate_announce_mandate_and_subscription_changes() {
+    use abbo::mandates::{self, Actor, Answered, ConfirmationContext, MandateRequest};
+    let app = webhook_app().await;
+    let mut sink = HttpSink::start(vec![]).await;
+    let product = app.product(&[("method_email", "on")]).await;
+    let customer_page = customer(&app, "Jan").await;
+    let customer_id = customer_page.rsplit('/').next().unwrap().to_string();
+    let (_, secret) = endpoint(&app, &sink.url, &ALL_EVENTS).await;
+    let merchant = abbo::store::merchants::list(&app.db)
+        .await
+        .unwrap()
+        .remove(0);
+    let links = mandates::LinkSettings {
+        base_url: app.address.clone(),
+        validity: chrono::Duration::days(14),
+    };
+    let today = Utc::now().date_naive();
+    let request = || MandateRequest {
+        merchant_id: merchant.id.clone(),
+        customer_id: customer_id.clone(),
+        product_id: product.clone(),
+        iban: abbo::domain::Iban::parse("NL91ABNA0417164300").unwrap(),
+        bic: None,
+        account_holder: "Jan de Vries".into(),
+        channel: abbo::notify::Channel::Email,
+        start_date: today,
+        success_redirect_url: None,
+        new_customer: None,
+        form_nonce: None,
+    };
+    let actor = Actor {
+        id: None,
+        label: "test",
+    };
+    let context = ConfirmationContext {
+        ip_address: "192.0.2.1".into(),
+        user_agent: "test".into(),
+        language: Default::default(),
+    };
+    let token = |url: &str| url.rsplit('/').next().unwrap().to_string();
+
+    let accepted = mandates::request(&app.db, &links, actor, request())
+        .await
+        .unwrap();
+    let answer = mandates::confirm(
+        &app.db,
+        &links,
+        &token(&accepted.confirmation_url),
+        &context,
+        today,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(answer, Answered::Confirmed { .. }));
+    app.webhooks.deliver_due().await.unwrap();
+    let events = events_of(&mut sink, &secret);
+    let types: Vec<&str> = events.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "mandate.valid",
+            "subscription.created",
+            "subscription.status_changed"
+        ]
+    );
+    assert_eq!(events[0].1["id"], accepted.mandate_id.as_str());
+    assert_eq!(events[0].1["previous_status"], "pending");
+    assert_eq!(events[1].1["status"], "pending_mandate");
+    assert_eq!(events[2].1["id"], accepted.subscription_id.as_str());
+    assert_eq!(events[2].1["status"], "active");
+    assert_eq!(events[2].1["previous_status"], "pending_mandate");
+    assert_eq!(events[2].1["mandate_id"], accepted.mandate_id.as_str());
+
+    let declined = mandates::request(&app.db, &links, actor, request())
+        .await
+        .unwrap();
+    let answer = mandates::decline(&app.db, &token(&declined.confirmation_url))
+        .await
+        .unwrap();
+    assert!(matches!(answer, Answered::Declined(_)));
+    app.webhooks.deliver_due().await.unwrap();
+    let events = events_of(&mut sink, &secret);
+    let types: Vec<&str> = events.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "mandate.revoked",
+            "subscription.created",
+            "subscription.status_changed"
+        ]
+    );
+    assert_eq!(events[0].1["previous_status"], "pending");
+    assert_eq!(events[0].1["customer_id"], customer_id.as_str());
+    assert_eq!(events[2].1["status"], "ended");
+}
+
+#[tokio::test]
+async fn endpoints_can_be_edited_disabled_and_deleted_by_staff_who_may_change() {
+    let app = webhook_app().await;
+    let mut sink = HttpSink::start(vec![]).await;
+    let (page, _) = endpoint(&app, &sink.url, &["customer.created"]).await;
+
+    let response = app
+        .submit(
+            &page,
+            &page,
+            &[
+                ("url", "mailto:someone@example.com"),
+                ("events", "customer.updated"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text_of(&response.text().await.unwrap(), "url-error").is_some());
+    let url = format!("{}/v2", sink.url);
+    let response = app
+        .submit(
+            &page,
+            &page,
+            &[("url", &url), ("events", "customer.updated")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let html = app.page(&page).await;
+    assert!(html.contains(&url));
+    customer(&app, "Jan").await;
+    assert_eq!(
+        app.webhooks.deliver_due().await.unwrap(),
+        Default::default(),
+        "the endpoint no longer wants customer.created"
+    );
+    assert!(sink.is_empty());
+
+    let viewer = app.user_with_role("viewer@example.com", "viewer").await;
+    assert!(!app.page_as(&viewer, &page).await.contains("/disable"));
+    let response = app
+        .submit_as(&viewer, &page, &format!("{page}/disable"), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    let response = app.submit(&page, &format!("{page}/disable"), &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let html = app.page(&page).await;
+    assert_eq!(text_of(&html, "endpoint-status").unwrap(), "Disabled");
+    assert!(
+        text_of(&html, "disabled-reason")
+            .unwrap()
+            .contains("owner@example.com")
+    );
+
+    let response = app.submit(&page, &format!("{page}/delete"), &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&page).await.status(), StatusCode::NOT_FOUND);
+    assert!(!app.page(HOOKS).await.contains(&page));
+}

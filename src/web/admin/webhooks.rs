@@ -198,7 +198,16 @@ async fn create(
     {
         Ok((url, events)) => {
             let (id, secret) =
-                webhooks::create_endpoint(&state.db, &user.user, &url, &events).await?;
+                match webhooks::create_endpoint(&state.db, &user.user, &url, &events).await {
+                    Ok(created) => created,
+                    Err(EndpointError::TooMany) => {
+                        let mut errors = FieldErrors::default();
+                        errors.add("url", EndpointError::TooMany);
+                        let page = new_page(&session, &user, form, errors)?;
+                        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+                    }
+                    Err(e) => return Err(endpoint_error(e)),
+                };
             let page = SecretPage {
                 layout: Layout::new(&session, &user, "Webhook endpoint created", "webhooks")?,
                 heading: "Webhook endpoint created",
@@ -300,6 +309,7 @@ async fn show(
 fn endpoint_error(e: EndpointError) -> AppError {
     match e {
         EndpointError::NotFound => AppError::NotFound,
+        EndpointError::TooMany => AppError::Unexpected(anyhow::anyhow!("too many endpoints")),
         EndpointError::Unexpected(e) => AppError::Unexpected(e),
     }
 }
