@@ -12,8 +12,8 @@ use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::webhook::{Event, EventType};
 use crate::{on_db, on_tx};
 
-/// A merchant's webhook endpoint as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// A merchant's webhook endpoint as stored (no `Debug`: it holds the secret).
+#[derive(Clone, sqlx::FromRow)]
 pub struct Endpoint {
     pub id: String,
     pub merchant_id: String,
@@ -148,8 +148,8 @@ pub async fn due(db: &Db, now: DateTime<Utc>, limit: i64) -> anyhow::Result<Vec<
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// A claimed delivery with what sending it needs.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// A claimed delivery with what sending it needs (no `Debug`: it holds the secret).
+#[derive(Clone, sqlx::FromRow)]
 pub struct Claimed {
     pub id: String,
     pub merchant_id: String,
