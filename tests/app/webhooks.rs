@@ -665,3 +665,34 @@ async fn endpoints_can_be_edited_disabled_and_deleted_by_staff_who_may_change() 
     assert_eq!(app.get(&page).await.status(), StatusCode::NOT_FOUND);
     assert!(!app.page(HOOKS).await.contains(&page));
 }
+
+#[tokio::test]
+async fn a_delivery_whose_worker_stopped_mid_send_is_sent_again_after_its_lease() {
+    let app = webhook_app().await;
+    let mut sink = HttpSink::start(vec![]).await;
+    let (_, secret) = endpoint(&app, &sink.url, &["customer.created"]).await;
+    customer(&app, "Jan").await;
+    let now = abbo::store::now();
+    // A worker claims the delivery and stops before it records anything.
+    let due = abbo::store::webhooks::due(&app.db, now, 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    let lease_until = now + chrono::Duration::seconds(60);
+    assert!(
+        abbo::store::webhooks::claim(&app.db, &due[0], now, lease_until)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        app.webhooks.deliver_due_at(now).await.unwrap(),
+        Default::default(),
+        "nobody else takes it while the lease runs"
+    );
+    let report = app
+        .webhooks
+        .deliver_due_at(lease_until + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!((report.interrupted, report.delivered), (1, 1));
+    verified(&sink.next(), &secret);
+}
