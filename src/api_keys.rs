@@ -100,3 +100,17 @@ pub async fn authenticate(db: &Db, secret: &str) -> anyhow::Result<Option<ApiKey
     api_keys::touch(db, &key.id, store::now()).await?;
     Ok(Some(key))
 }
+
+/// Forgets expired idempotency keys every hour, so the table holds about a day of requests.
+pub fn spawn_cleanup(db: Db) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match api_keys::purge_expired(&db, store::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "expired idempotency keys forgotten"),
+                Err(e) => tracing::error!(error = ?e, "purging idempotency keys failed"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    })
+}

@@ -20,6 +20,7 @@ pub struct Settings {
     pub sms: SmsSettings,
     pub outbox: OutboxSettings,
     pub mandates: MandateSettings,
+    pub webhooks: WebhookSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -104,6 +105,15 @@ pub struct OutboxSettings {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Let webhooks go to loopback and private-network addresses (tests, closed networks).
+    pub allow_private_webhooks: bool,
+    /// Seconds a receiver has to answer one delivery.
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MandateSettings {
     /// Days a mandate confirmation link stays valid.
     pub link_validity_days: i64,
@@ -156,6 +166,10 @@ impl Default for Settings {
                 link_validity_days: 14,
                 min_fill_seconds: 3,
             },
+            webhooks: WebhookSettings {
+                allow_private_webhooks: false,
+                timeout_seconds: 15,
+            },
         }
     }
 }
@@ -200,6 +214,7 @@ pub struct Config {
     pub sms: SmsSettings,
     pub outbox: OutboxSettings,
     pub mandates: MandateSettings,
+    pub webhooks: WebhookSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -346,6 +361,12 @@ impl Settings {
                 "must be between 0 and 600",
             ));
         }
+        if !(1..=60).contains(&self.webhooks.timeout_seconds) {
+            return Err(ConfigError::new(
+                "webhooks.timeout_seconds",
+                "must be between 1 and 60",
+            ));
+        }
         let data_dir = PathBuf::from(&self.storage.data_dir);
         std::fs::create_dir_all(&data_dir).map_err(|e| {
             ConfigError::new(
@@ -381,6 +402,7 @@ impl Settings {
             sms: self.sms,
             outbox: self.outbox,
             mandates: self.mandates,
+            webhooks: self.webhooks,
         })
     }
 }

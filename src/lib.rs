@@ -19,6 +19,7 @@ pub mod store;
 pub mod subscriptions;
 pub mod telemetry;
 pub mod web;
+pub mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -39,6 +40,7 @@ pub struct Application {
     server: Server,
     db: Db,
     outbox: Arc<Outbox>,
+    webhooks: Arc<webhooks::Webhooks>,
 }
 
 impl Application {
@@ -58,9 +60,12 @@ impl Application {
     ) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
         let outbox = Arc::new(Outbox::new(&config, db.clone())?);
+        let webhooks = Arc::new(webhooks::Webhooks::new(&config, db.clone()));
         if config.outbox.worker {
             outbox.clone().spawn_worker();
+            webhooks.clone().spawn_worker();
             subscriptions::spawn_schedule(db.clone());
+            api_keys::spawn_cleanup(db.clone());
         }
         let config = Arc::new(config);
         let state = aweb::Data::new(AppState {
@@ -85,6 +90,7 @@ impl Application {
             server,
             db,
             outbox,
+            webhooks,
         })
     }
 
@@ -101,6 +107,16 @@ impl Application {
     /// The outbox, to deliver messages on demand (tests run without the background worker).
     pub fn outbox(&self) -> Arc<Outbox> {
         self.outbox.clone()
+    }
+
+    /// The webhook worker, to deliver on demand (tests run without the background worker).
+    pub fn webhooks(&self) -> Arc<webhooks::Webhooks> {
+        self.webhooks.clone()
+    }
+
+    /// A handle to stop the server (tests stop an app to start another on its database).
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// Serves until the process is told to stop.

@@ -349,6 +349,8 @@ pub fn subscription_for(
         pause_on: None,
         resume_on: None,
         cancel_on: None,
+        subscription_webhook_url: None,
+        transaction_webhook_url: None,
         metadata: None,
         create_invoice: false,
         invoice_text: String::new(),

@@ -21,6 +21,8 @@ pub enum IdPrefix {
     Link,
     Evidence,
     Payment,
+    WebhookEndpoint,
+    WebhookDelivery,
 }
 
 impl IdPrefix {
@@ -43,6 +45,8 @@ impl IdPrefix {
             IdPrefix::Link => "lnk_",
             IdPrefix::Evidence => "evd_",
             IdPrefix::Payment => "pay_",
+            IdPrefix::WebhookEndpoint => "whe_",
+            IdPrefix::WebhookDelivery => "whd_",
         }
     }
 }

@@ -43,6 +43,7 @@ pub mod phone;
 pub mod role;
 pub mod subscription;
 pub mod vat_rate;
+pub mod webhook;
 
 pub use bic::Bic;
 pub use branding::{BrandColour, Language};

@@ -237,3 +237,18 @@ pub async fn release(db: &Db, api_key_id: &str, key: &str) -> anyhow::Result<()>
     .context("releasing an idempotency key")?;
     tx.commit().await
 }
+
+/// Forgets the stored responses of idempotency keys older than their lifetime; returns how many.
+pub async fn purge_expired(db: &Db, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    let mut tx = db.begin().await?;
+    let n = on_tx!(&mut tx, conn => {
+        sqlx::query("DELETE FROM idempotency_keys WHERE expires_at <= $1")
+            .bind(now)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    })
+    .context("purging expired idempotency keys")?;
+    tx.commit().await?;
+    Ok(n)
+}

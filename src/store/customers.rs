@@ -3,7 +3,9 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
+use super::webhooks::record_event;
 use super::{Db, Tx};
+use crate::domain::webhook::{Event, EventType};
 use crate::{on_db, on_tx};
 
 /// A customer as stored.
@@ -116,9 +118,9 @@ impl NewCustomer {
 const COLUMNS: &str = "id, merchant_id, reference, first_name, last_name, company, email, phone, street, \
      postal_code, city, country, language, automatic_billing, payment_method, grey_listed, grey_list_reason, anonymised_at, created_at";
 
-/// Creates a customer; a unique violation means the reference is taken.
+/// Creates a customer (emits `customer.created`); a unique violation means the reference is taken.
 pub async fn insert(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    on_tx!(tx, conn => {
+    on_tx!(&mut *tx, conn => {
         sqlx::query(
             "INSERT INTO customers (id, merchant_id, reference, first_name, last_name, company, email, phone, \
              street, postal_code, city, country, language, automatic_billing, payment_method, search_text, \
@@ -146,12 +148,15 @@ pub async fn insert(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<(
         .execute(conn)
         .await
         .map(|_| ())
-    })
+    })?;
+    let event = Event::new(EventType::CustomerCreated, &c.merchant_id, &c.id);
+    record_event(tx, &event, at).await
 }
 
-/// Saves a customer's fields (`c.id` and `c.merchant_id` say which); false when not found.
+/// Saves a customer's fields (`c.id` and `c.merchant_id` say which; emits `customer.updated`);
+/// false when not found.
 pub async fn update(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<bool, sqlx::Error> {
-    on_tx!(tx, conn => {
+    let found = on_tx!(&mut *tx, conn => {
         sqlx::query(
             "UPDATE customers SET reference = $3, first_name = $4, last_name = $5, company = $6, email = $7, \
              phone = $8, street = $9, postal_code = $10, city = $11, country = $12, language = $13, \
@@ -179,7 +184,12 @@ pub async fn update(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<b
         .execute(conn)
         .await
         .map(|r| r.rows_affected() == 1)
-    })
+    })?;
+    if found {
+        let event = Event::new(EventType::CustomerUpdated, &c.merchant_id, &c.id);
+        record_event(tx, &event, at).await?;
+    }
+    Ok(found)
 }
 
 /// Another of the merchant's customers with this email, if any (to explain duplicates).
@@ -382,7 +392,10 @@ pub async fn anonymise(
         on_tx!(tx, conn => sqlx::query(sql).bind(merchant_id).bind(id).execute(conn).await.map(|_| ()))
             .context("anonymising a customer")?;
     }
-    Ok(())
+    let event = Event::new(EventType::CustomerUpdated, merchant_id, id);
+    record_event(tx, &event, at)
+        .await
+        .context("announcing an anonymised customer")
 }
 
 /// Deletes the customer with their mandates, links, evidence and subscriptions; their messages

@@ -4,7 +4,9 @@
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::webhooks::record_event;
 use super::{Db, Tx};
+use crate::domain::webhook::{Event, EventType};
 use crate::{on_db, on_tx};
 
 /// A mandate as stored.
@@ -28,10 +30,10 @@ pub struct Mandate {
 const COLUMNS: &str = "id, merchant_id, customer_id, reference, iban, bic, account_holder, method, status, \
      signed_on, first_used_on, revoked_at, created_at";
 
-/// Creates a mandate (its use and revocation dates start empty); a unique violation means the
-/// reference is taken.
+/// Creates a mandate (its use and revocation dates start empty; emits `mandate.valid` when it is
+/// valid from the start); a unique violation means the reference is taken.
 pub async fn insert(tx: &mut Tx, m: &Mandate, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    on_tx!(tx, conn => {
+    on_tx!(&mut *tx, conn => {
         sqlx::query(
             "INSERT INTO mandates (id, merchant_id, customer_id, reference, iban, bic, account_holder, method, \
              status, signed_on, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
@@ -50,7 +52,37 @@ pub async fn insert(tx: &mut Tx, m: &Mandate, at: DateTime<Utc>) -> Result<(), s
         .execute(conn)
         .await
         .map(|_| ())
-    })
+    })?;
+    if m.status == "valid" {
+        let event = Event::new(EventType::MandateValid, &m.merchant_id, &m.id)
+            .customer(&m.customer_id)
+            .status("valid", None);
+        record_event(tx, &event, at).await?;
+    }
+    Ok(())
+}
+
+/// Emits `mandate.valid` or `mandate.revoked` for a mandate whose status changed in `tx`.
+async fn announce(
+    tx: &mut Tx,
+    merchant_id: &str,
+    id: &str,
+    customer_id: &str,
+    status: &str,
+    previous: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let event_type = if status == "valid" {
+        EventType::MandateValid
+    } else {
+        EventType::MandateRevoked
+    };
+    let event = Event::new(event_type, merchant_id, id)
+        .customer(customer_id)
+        .status(status, Some(previous));
+    record_event(tx, &event, at)
+        .await
+        .context("announcing a mandate change")
 }
 
 /// One of the merchant's mandates.
@@ -99,7 +131,7 @@ pub async fn list(
     .context("listing mandates")
 }
 
-/// Makes a pending mandate valid; false when it was not pending.
+/// Makes a pending mandate valid (emits `mandate.valid`); false when it was not pending.
 pub async fn make_valid(
     tx: &mut Tx,
     merchant_id: &str,
@@ -107,31 +139,41 @@ pub async fn make_valid(
     signed_on: NaiveDate,
     at: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let n = on_tx!(tx, conn => {
-        sqlx::query(
+    let customer: Option<(String,)> = on_tx!(&mut *tx, conn => {
+        sqlx::query_as(
             "UPDATE mandates SET status = 'valid', signed_on = $3, updated_at = $4 \
-             WHERE merchant_id = $1 AND id = $2 AND status = 'pending'",
+             WHERE merchant_id = $1 AND id = $2 AND status = 'pending' RETURNING customer_id",
         )
         .bind(merchant_id)
         .bind(id)
         .bind(signed_on)
         .bind(at)
-        .execute(conn)
+        .fetch_optional(conn)
         .await
-        .map(|r| r.rows_affected())
     })
     .context("making a mandate valid")?;
-    Ok(n == 1)
+    if let Some((customer_id,)) = &customer {
+        announce(tx, merchant_id, id, customer_id, "valid", "pending", at).await?;
+    }
+    Ok(customer.is_some())
 }
 
-/// Revokes a mandate; false when it already was.
+/// Revokes a mandate (emits `mandate.revoked`); false when it already was.
 pub async fn revoke(
     tx: &mut Tx,
     merchant_id: &str,
     id: &str,
     at: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let n = on_tx!(tx, conn => {
+    let before: Option<(String, String)> = on_tx!(&mut *tx, conn => {
+        sqlx::query_as("SELECT customer_id, status FROM mandates WHERE merchant_id = $1 AND id = $2")
+            .bind(merchant_id)
+            .bind(id)
+            .fetch_optional(conn)
+            .await
+    })
+    .context("loading a mandate to revoke")?;
+    let n = on_tx!(&mut *tx, conn => {
         sqlx::query(
             "UPDATE mandates SET status = 'revoked', revoked_at = $3, updated_at = $3 \
              WHERE merchant_id = $1 AND id = $2 AND status <> 'revoked'",
@@ -144,6 +186,9 @@ pub async fn revoke(
         .map(|r| r.rows_affected())
     })
     .context("revoking a mandate")?;
+    if let (1, Some((customer_id, previous))) = (n, &before) {
+        announce(tx, merchant_id, id, customer_id, "revoked", previous, at).await?;
+    }
     Ok(n == 1)
 }
 
@@ -334,10 +379,10 @@ pub async fn complete_online(
     signed_on: NaiveDate,
     at: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let n = on_tx!(tx, conn => {
-        sqlx::query(
+    let customer: Option<(String,)> = on_tx!(&mut *tx, conn => {
+        sqlx::query_as(
             "UPDATE mandates SET status = 'valid', iban = $3, account_holder = $4, signed_on = $5, \
-             updated_at = $6 WHERE merchant_id = $1 AND id = $2 AND status = 'pending'",
+             updated_at = $6 WHERE merchant_id = $1 AND id = $2 AND status = 'pending' RETURNING customer_id",
         )
         .bind(merchant_id)
         .bind(id)
@@ -345,12 +390,14 @@ pub async fn complete_online(
         .bind(account_holder)
         .bind(signed_on)
         .bind(at)
-        .execute(conn)
+        .fetch_optional(conn)
         .await
-        .map(|r| r.rows_affected())
     })
     .context("completing an online mandate")?;
-    Ok(n == 1)
+    if let Some((customer_id,)) = &customer {
+        announce(tx, merchant_id, id, customer_id, "valid", "pending", at).await?;
+    }
+    Ok(customer.is_some())
 }
 
 /// A page of the merchant's mandates for the API, newest first, optionally of one customer or status.

@@ -15,6 +15,7 @@ pub mod payments;
 pub mod products;
 pub mod subscriptions;
 pub mod users;
+pub mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -179,7 +180,9 @@ impl Tx {
             Tx::Sqlite(t) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
         }
-        .context("committing a transaction")
+        .context("committing a transaction")?;
+        webhooks::committed();
+        Ok(())
     }
 }
 

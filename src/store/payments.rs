@@ -3,7 +3,9 @@
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::webhooks::record_event;
 use super::{Db, Tx};
+use crate::domain::webhook::{Event, EventType};
 use crate::{on_db, on_tx};
 
 /// A payment as stored.
@@ -92,13 +94,14 @@ pub struct NewTransaction<'a> {
     pub payment_id: Option<&'a str>,
 }
 
-/// Records a transaction; one per subscription period (a unique constraint).
+/// Records a transaction; one per subscription period (a unique constraint). Emits
+/// `transaction.status_changed` with its first status (no previous one).
 pub async fn insert_transaction(
     tx: &mut Tx,
     t: &NewTransaction<'_>,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    on_tx!(tx, conn => {
+    on_tx!(&mut *tx, conn => {
         sqlx::query(
             "INSERT INTO transactions (id, merchant_id, subscription_id, customer_id, period_start, due_date, \
              amount_minor, sequence_type, status, payment_id, created_at, updated_at) \
@@ -119,7 +122,14 @@ pub async fn insert_transaction(
         .await
         .map(|_| ())
     })
-    .context("recording a transaction")
+    .context("recording a transaction")?;
+    let event = Event::new(EventType::TransactionStatusChanged, t.merchant_id, t.id)
+        .customer(t.customer_id)
+        .in_subscription(t.subscription_id)
+        .status(t.status, None);
+    record_event(tx, &event, at)
+        .await
+        .context("announcing a transaction")
 }
 
 /// (status, amount, sequence type) of a subscription's transactions, oldest first.

@@ -3,7 +3,9 @@
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::webhooks::record_event;
 use super::{Db, Tx};
+use crate::domain::webhook::{Event, EventType};
 use crate::{on_db, on_tx};
 
 /// A subscription as stored.
@@ -24,7 +26,11 @@ pub struct Subscription {
     pub pause_on: Option<NaiveDate>,
     pub resume_on: Option<NaiveDate>,
     pub cancel_on: Option<NaiveDate>,
-    /// Set by API clients: any JSON object, at most 1 kB.
+    /// Where this subscription's own events go as well (set through the API).
+    pub subscription_webhook_url: Option<String>,
+    /// Where events of this subscription's transactions go as well (set through the API).
+    pub transaction_webhook_url: Option<String>,
+    /// Set by API clients: any JSON, at most 1 kB.
     pub metadata: Option<String>,
     pub create_invoice: bool,
     pub invoice_text: String,
@@ -37,6 +43,9 @@ pub struct Options {
     pub metadata: Option<String>,
     pub create_invoice: bool,
     pub invoice_text: String,
+    /// Checked with `webhooks::check_url`.
+    pub subscription_webhook_url: Option<String>,
+    pub transaction_webhook_url: Option<String>,
 }
 
 impl Subscription {
@@ -45,6 +54,8 @@ impl Subscription {
         self.metadata = options.metadata.clone();
         self.create_invoice = options.create_invoice;
         self.invoice_text = options.invoice_text.clone();
+        self.subscription_webhook_url = options.subscription_webhook_url.clone();
+        self.transaction_webhook_url = options.transaction_webhook_url.clone();
         self
     }
 
@@ -56,16 +67,18 @@ impl Subscription {
 
 const COLUMNS: &str = "id, merchant_id, customer_id, product_id, mandate_id, description, amount_minor, \
      vat_basis_points, billing_interval, start_date, status, success_redirect_url, pause_on, resume_on, cancel_on, \
-     metadata, create_invoice, invoice_text, created_at";
+     subscription_webhook_url, transaction_webhook_url, metadata, create_invoice, invoice_text, created_at";
 
-/// Creates a subscription: price, VAT and interval copied from the product at sign-up.
+/// Creates a subscription: price, VAT and interval copied from the product at sign-up; emits
+/// `subscription.created`.
 pub async fn insert(tx: &mut Tx, s: &Subscription, at: DateTime<Utc>) -> anyhow::Result<()> {
-    on_tx!(tx, conn => {
+    on_tx!(&mut *tx, conn => {
         sqlx::query(
             "INSERT INTO subscriptions (id, merchant_id, customer_id, product_id, mandate_id, description, \
              amount_minor, vat_basis_points, billing_interval, start_date, status, success_redirect_url, \
-             metadata, create_invoice, invoice_text, pause_on, resume_on, cancel_on, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)",
+             subscription_webhook_url, transaction_webhook_url, metadata, create_invoice, invoice_text, \
+             pause_on, resume_on, cancel_on, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $16, $17, $18, $19, $20, $21, $13, $13)",
         )
         .bind(&s.id)
         .bind(&s.merchant_id)
@@ -79,18 +92,47 @@ pub async fn insert(tx: &mut Tx, s: &Subscription, at: DateTime<Utc>) -> anyhow:
         .bind(s.start_date)
         .bind(&s.status)
         .bind(&s.success_redirect_url)
+        .bind(at)
+        .bind(&s.subscription_webhook_url)
+        .bind(&s.transaction_webhook_url)
         .bind(&s.metadata)
         .bind(s.create_invoice)
         .bind(&s.invoice_text)
         .bind(s.pause_on)
         .bind(s.resume_on)
         .bind(s.cancel_on)
-        .bind(at)
         .execute(conn)
         .await
         .map(|_| ())
     })
-    .context("inserting a subscription")
+    .context("inserting a subscription")?;
+    let event = Event::new(EventType::SubscriptionCreated, &s.merchant_id, &s.id)
+        .customer(&s.customer_id)
+        .mandate(s.mandate_id.as_deref())
+        .status(&s.status, None);
+    record_event(tx, &event, at)
+        .await
+        .context("announcing a new subscription")
+}
+
+/// Emits `subscription.status_changed` for each (id, customer id, mandate id, status) row.
+async fn announce_changes(
+    tx: &mut Tx,
+    merchant_id: &str,
+    changed: &[(String, String, Option<String>, String)],
+    previous: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    for (id, customer_id, mandate_id, status) in changed {
+        let event = Event::new(EventType::SubscriptionStatusChanged, merchant_id, id)
+            .customer(customer_id)
+            .mandate(mandate_id.as_deref())
+            .status(status, Some(previous));
+        record_event(tx, &event, at)
+            .await
+            .context("announcing a subscription status change")?;
+    }
+    Ok(())
 }
 
 /// The subscriptions paid under a mandate.
@@ -118,20 +160,22 @@ pub async fn start_pending(
     today: NaiveDate,
     at: DateTime<Utc>,
 ) -> anyhow::Result<u64> {
-    on_tx!(tx, conn => {
-        sqlx::query(
+    let changed: Vec<(String, String, Option<String>, String)> = on_tx!(&mut *tx, conn => {
+        sqlx::query_as(
             "UPDATE subscriptions SET status = CASE WHEN start_date > $3 THEN 'planned' ELSE 'active' END, \
-             updated_at = $4 WHERE merchant_id = $1 AND mandate_id = $2 AND status = 'pending_mandate'",
+             updated_at = $4 WHERE merchant_id = $1 AND mandate_id = $2 AND status = 'pending_mandate' \
+             RETURNING id, customer_id, mandate_id, status",
         )
         .bind(merchant_id)
         .bind(mandate_id)
         .bind(today)
         .bind(at)
-        .execute(conn)
+        .fetch_all(conn)
         .await
-        .map(|r| r.rows_affected())
     })
-    .context("starting subscriptions")
+    .context("starting subscriptions")?;
+    announce_changes(tx, merchant_id, &changed, "pending_mandate", at).await?;
+    Ok(changed.len() as u64)
 }
 
 /// Ends the mandate's subscriptions that still wait for it (`Status::next` with
@@ -142,19 +186,21 @@ pub async fn end_pending(
     mandate_id: &str,
     at: DateTime<Utc>,
 ) -> anyhow::Result<u64> {
-    on_tx!(tx, conn => {
-        sqlx::query(
+    let changed: Vec<(String, String, Option<String>, String)> = on_tx!(&mut *tx, conn => {
+        sqlx::query_as(
             "UPDATE subscriptions SET status = 'ended', updated_at = $3 \
-             WHERE merchant_id = $1 AND mandate_id = $2 AND status = 'pending_mandate'",
+             WHERE merchant_id = $1 AND mandate_id = $2 AND status = 'pending_mandate' \
+             RETURNING id, customer_id, mandate_id, status",
         )
         .bind(merchant_id)
         .bind(mandate_id)
         .bind(at)
-        .execute(conn)
+        .fetch_all(conn)
         .await
-        .map(|r| r.rows_affected())
     })
-    .context("ending pending subscriptions")
+    .context("ending pending subscriptions")?;
+    announce_changes(tx, merchant_id, &changed, "pending_mandate", at).await?;
+    Ok(changed.len() as u64)
 }
 
 /// A customer's subscriptions, newest first.
@@ -181,15 +227,16 @@ pub async fn get(db: &Db, merchant_id: &str, id: &str) -> anyhow::Result<Option<
     .context("loading a subscription")
 }
 
-/// Moves a subscription from `from` to `s.status` with its dates and mandate; false when its
-/// status changed meanwhile (another request got there first).
+/// Moves a subscription from `from` to `s.status` with its dates and mandate (emitting
+/// `subscription.status_changed` when the status differs); false when its status changed
+/// meanwhile (another request got there first).
 pub async fn save_change(
     tx: &mut Tx,
     s: &Subscription,
     from: &str,
     at: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let n = on_tx!(tx, conn => {
+    let n = on_tx!(&mut *tx, conn => {
         sqlx::query(
             "UPDATE subscriptions SET status = $4, pause_on = $5, resume_on = $6, cancel_on = $7, mandate_id = $8, \
              updated_at = $9 WHERE merchant_id = $1 AND id = $2 AND status = $3",
@@ -208,6 +255,15 @@ pub async fn save_change(
         .map(|r| r.rows_affected())
     })
     .context("saving a subscription")?;
+    if n == 1 && s.status != from {
+        let changed = [(
+            s.id.clone(),
+            s.customer_id.clone(),
+            s.mandate_id.clone(),
+            s.status.clone(),
+        )];
+        announce_changes(tx, &s.merchant_id, &changed, from, at).await?;
+    }
     Ok(n == 1)
 }
 
@@ -270,6 +326,34 @@ pub async fn list(
     .context("listing subscriptions")
 }
 
+/// Sets where the subscription's own events and its transactions' events go as well (`None`
+/// for nowhere); check each URL with `webhooks::check_url` first. False when not found.
+pub async fn set_webhook_urls(
+    tx: &mut Tx,
+    merchant_id: &str,
+    id: &str,
+    subscription_webhook_url: Option<&str>,
+    transaction_webhook_url: Option<&str>,
+    at: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let n = on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE subscriptions SET subscription_webhook_url = $3, transaction_webhook_url = $4, updated_at = $5 \
+             WHERE merchant_id = $1 AND id = $2",
+        )
+        .bind(merchant_id)
+        .bind(id)
+        .bind(subscription_webhook_url)
+        .bind(transaction_webhook_url)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })
+    .context("setting a subscription's webhook URLs")?;
+    Ok(n == 1)
+}
+
 /// A page of the merchant's subscriptions for the API, newest first, optionally of one customer or
 /// status.
 pub async fn list_after(
@@ -298,28 +382,4 @@ pub async fn list_after(
             .await
     })
     .context("listing subscriptions")
-}
-
-/// Sets the options an API client gave a new subscription (inside the creating transaction).
-pub async fn set_options(
-    tx: &mut Tx,
-    merchant_id: &str,
-    id: &str,
-    options: &Options,
-) -> anyhow::Result<()> {
-    on_tx!(tx, conn => {
-        sqlx::query(
-            "UPDATE subscriptions SET metadata = $3, create_invoice = $4, invoice_text = $5 \
-             WHERE merchant_id = $1 AND id = $2",
-        )
-        .bind(merchant_id)
-        .bind(id)
-        .bind(&options.metadata)
-        .bind(options.create_invoice)
-        .bind(&options.invoice_text)
-        .execute(conn)
-        .await
-        .map(|_| ())
-    })
-    .context("saving a subscription's options")
 }

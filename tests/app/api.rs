@@ -446,6 +446,19 @@ async fn idempotency_keys_replay_refuse_other_bodies_and_in_flight_duplicates() 
         .unwrap();
     problem(busy, 409).await;
 
+    // After a day the key is forgotten and may name a new request.
+    let purged = abbo::store::api_keys::purge_expired(
+        &app.db,
+        abbo::store::now() + chrono::Duration::hours(25),
+    )
+    .await
+    .unwrap();
+    assert_eq!(purged, 2);
+    let later = send(json!({"last_name": "Later"}), "order-1")
+        .await
+        .unwrap();
+    assert_eq!(later.status(), StatusCode::CREATED);
+
     // Keys belong to one API key: another key may reuse the name.
     let second = create_key_as(&app, &app.client, "Backoffice").await;
     let other_api = Api::new(&app, second);
@@ -972,4 +985,53 @@ async fn the_openapi_document_and_reference_page_describe_every_operation() {
     let html = app.page("/admin/developers/api").await;
     assert!(html.contains("POST /api/v1/products/{id}/sign-up"));
     assert!(html.contains("SubscriptionInput"));
+}
+
+#[tokio::test]
+async fn per_subscription_webhook_urls_are_checked_and_receive_the_subscriptions_events() {
+    let (app, key) = app_with_key().await;
+    let product_id = app.product(&[("method_email", "on")]).await;
+    let api = Api::new(&app, key);
+    let (customer_id, mandate) = customer_with_mandate(&api).await;
+    // Loopback is refused unless the operator allows private webhook addresses.
+    let refused = problem(
+        api.post(
+            "/api/v1/subscriptions",
+            json!({"customer_id": customer_id, "product_id": product_id, "mandate_id": mandate["id"],
+                   "subscription_webhook_url": "http://127.0.0.1:9/hook"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&refused), vec!["subscription_webhook_url"]);
+
+    let app = crate::helpers::spawn_app_with(|s| s.webhooks.allow_private_webhooks = true).await;
+    app.setup().await;
+    let key = create_key_as(&app, &app.client, "Webshop").await;
+    let product_id = app.product(&[("method_email", "on")]).await;
+    let api = Api::new(&app, key);
+    let (customer_id, mandate) = customer_with_mandate(&api).await;
+    let mut sink = crate::sinks::HttpSink::start(vec![200, 200, 200]).await;
+    let created = api
+        .post_ok(
+            "/api/v1/subscriptions",
+            json!({"customer_id": customer_id, "product_id": product_id, "mandate_id": mandate["id"],
+                   "subscription_webhook_url": format!("{}/sub", sink.url),
+                   "transaction_webhook_url": format!("{}/trx", sink.url)}),
+            201,
+        )
+        .await;
+    app.webhooks.deliver_due().await.unwrap();
+    let request = sink.next();
+    assert_eq!(request.target, "/sub");
+    let body: Value = serde_json::from_str(&request.body).unwrap();
+    assert_eq!(body["type"], "subscription.created");
+    assert_eq!(body["data"]["id"], created["id"]);
+    assert!(
+        request
+            .header("webhook-signature")
+            .unwrap()
+            .starts_with("v1,")
+    );
 }

@@ -8,6 +8,7 @@ use abbo::Application;
 use abbo::config::{Config, Settings};
 use abbo::notify::Outbox;
 use abbo::store::Db;
+use abbo::webhooks::Webhooks;
 use reqwest::{Client, Response, StatusCode};
 
 pub const OWNER_EMAIL: &str = "owner@example.com";
@@ -20,6 +21,9 @@ pub struct TestApp {
     pub db: Db,
     pub config: Config,
     pub outbox: Arc<Outbox>,
+    pub webhooks: Arc<Webhooks>,
+    /// Stops the app's server (to start another one on the same database).
+    pub server: actix_web::dev::ServerHandle,
     pub data_dir: tempfile::TempDir,
     /// Dropped with the app: removes the PostgreSQL test database.
     _postgres: Option<PostgresDatabase>,
@@ -98,6 +102,22 @@ async fn create_postgres_database(admin_url: &str) -> (String, PostgresDatabase)
     )
 }
 
+/// Binds a free port (first, so that links in emails carry the real port), applies `adjust`
+/// and builds the app on its migrated database; returns (address, config, app).
+async fn start(
+    mut settings: Settings,
+    adjust: impl FnOnce(&mut Settings),
+) -> (String, Config, Application) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    settings.server.base_url = address.clone();
+    adjust(&mut settings);
+    let config = settings.validate().expect("test settings are valid");
+    let db = Db::open(&config).await.expect("the database opens");
+    let app = Application::with_listener(config.clone(), db, listener).expect("the app starts");
+    (address, config, app)
+}
+
 /// Starts the app with default settings.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
@@ -117,16 +137,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         settings.database.url = url;
         postgres = Some(database);
     }
-    // Bind first so that links in emails carry the real port.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    settings.server.base_url = address.clone();
-    adjust(&mut settings);
-    let config = settings.validate().expect("test settings are valid");
-    let db = Db::open(&config).await.expect("the database opens");
-    let app = Application::with_listener(config.clone(), db, listener).expect("the app starts");
+    let (address, config, app) = start(settings, adjust).await;
     let db = app.db().clone();
     let outbox = app.outbox();
+    let webhooks = app.webhooks();
+    let server = app.server_handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -134,6 +149,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         db,
         config,
         outbox,
+        webhooks,
+        server,
         data_dir,
         _postgres: postgres,
     }
@@ -186,6 +203,17 @@ pub fn location(response: &Response) -> String {
 }
 
 impl TestApp {
+    /// Stops this app's server and starts another app on the same database and data folder,
+    /// after `adjust` has changed its settings (like a restart); returns its address.
+    pub async fn restart_with(&self, adjust: impl FnOnce(&mut Settings)) -> String {
+        self.server.stop(true).await;
+        let mut settings = test_settings(self.data_dir.path());
+        settings.database.url = self.config.database_url.clone();
+        let (address, _, app) = start(settings, adjust).await;
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -21,3 +21,4 @@ mod storage;
 mod subscriptions;
 mod tenancy;
 mod web_basics;
+mod webhooks;

@@ -175,6 +175,8 @@ async fn subscribe(app: &TestApp, product_id: &str, status: &str) {
         pause_on: None,
         resume_on: None,
         cancel_on: None,
+        subscription_webhook_url: None,
+        transaction_webhook_url: None,
         metadata: None,
         create_invoice: false,
         invoice_text: String::new(),

@@ -141,7 +141,42 @@ impl ReceivedRequest {
     }
 }
 
-/// An HTTP/1.1 server that answers each request with the next configured status (200 when
+/// How the HTTP sink answers one request.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    /// Wait this long before answering (to make the client time out).
+    pub delay: Duration,
+    /// A `Location` header (for redirects).
+    pub location: Option<String>,
+}
+
+impl Reply {
+    pub fn status(status: u16) -> Reply {
+        Reply {
+            status,
+            delay: Duration::ZERO,
+            location: None,
+        }
+    }
+
+    /// 200, but only after `delay`.
+    pub fn slow(delay: Duration) -> Reply {
+        Reply {
+            delay,
+            ..Reply::status(200)
+        }
+    }
+
+    pub fn redirect(location: &str) -> Reply {
+        Reply {
+            location: Some(location.to_string()),
+            ..Reply::status(302)
+        }
+    }
+}
+
+/// An HTTP/1.1 server that answers each request with the next configured reply (200 when
 /// none is left) and records what it received.
 pub struct HttpSink {
     pub url: String,
@@ -150,10 +185,14 @@ pub struct HttpSink {
 
 impl HttpSink {
     pub async fn start(statuses: Vec<u16>) -> HttpSink {
+        Self::start_scripted(statuses.into_iter().map(Reply::status).collect()).await
+    }
+
+    pub async fn start_scripted(replies: Vec<Reply>) -> HttpSink {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, received) = mpsc::unbounded_channel();
-        let statuses = Arc::new(std::sync::Mutex::new(statuses.into_iter()));
+        let statuses = Arc::new(std::sync::Mutex::new(replies.into_iter()));
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let (tx, statuses) = (tx.clone(), statuses.clone());
@@ -187,15 +226,26 @@ impl HttpSink {
                             .unwrap_or(0);
                         let mut body = vec![0u8; length];
                         reader.read_exact(&mut body).await.unwrap();
-                        let status = statuses.lock().unwrap().next().unwrap_or(200);
+                        let reply = statuses
+                            .lock()
+                            .unwrap()
+                            .next()
+                            .unwrap_or(Reply::status(200));
                         let _ = tx.send(ReceivedRequest {
                             method,
                             target,
                             headers,
                             body: String::from_utf8_lossy(&body).into_owned(),
                         });
-                        let response =
-                            format!("HTTP/1.1 {status} Status\r\ncontent-length: 2\r\n\r\nok");
+                        tokio::time::sleep(reply.delay).await;
+                        let location = reply
+                            .location
+                            .map(|l| format!("location: {l}\r\n"))
+                            .unwrap_or_default();
+                        let response = format!(
+                            "HTTP/1.1 {} Status\r\n{location}content-length: 2\r\n\r\nok",
+                            reply.status
+                        );
                         if write.write_all(response.as_bytes()).await.is_err() {
                             return;
                         }
@@ -209,6 +259,23 @@ impl HttpSink {
     /// The next request received; fails the test if none arrived.
     pub fn next(&mut self) -> ReceivedRequest {
         self.received.try_recv().expect("a request was received")
+    }
+
+    /// Waits for the next request, for senders that run in the background.
+    pub async fn wait_next(&mut self) -> ReceivedRequest {
+        within("a request", self.received.recv())
+            .await
+            .expect("the sink is running")
+    }
+
+    /// Whether nothing (more) was received.
+    pub fn is_empty(&mut self) -> bool {
+        self.received.try_recv().is_err()
+    }
+
+    /// The next request received, if any.
+    pub fn try_next(&mut self) -> Option<ReceivedRequest> {
+        self.received.try_recv().ok()
     }
 }
 

@@ -9,6 +9,7 @@ pub(crate) mod products;
 mod settings;
 mod subscriptions;
 mod users;
+mod webhooks;
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -35,7 +36,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(products::routes)
             .configure(settings::routes)
             .configure(subscriptions::routes)
-            .configure(users::routes),
+            .configure(users::routes)
+            .configure(webhooks::routes),
     );
 }
 
@@ -176,20 +178,20 @@ impl PageQuery {
 pub struct Pagination {
     pub page: i64,
     pub has_next: bool,
-    pub base: &'static str,
+    pub base: String,
     /// Other query parameters to keep, encoded and ending in `&` (or empty).
     pub params: String,
 }
 
 impl Pagination {
     /// Drops the extra row fetched by `PageQuery::limit` and says whether it was there.
-    pub fn of<T>(query: &PageQuery, rows: &mut Vec<T>, base: &'static str) -> Pagination {
+    pub fn of<T>(query: &PageQuery, rows: &mut Vec<T>, base: impl Into<String>) -> Pagination {
         let has_next = rows.len() as i64 > PAGE_SIZE;
         rows.truncate(PAGE_SIZE as usize);
         Pagination {
             page: query.number(),
             has_next,
-            base,
+            base: base.into(),
             params: String::new(),
         }
     }

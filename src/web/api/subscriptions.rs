@@ -183,6 +183,12 @@ pub struct SubscriptionInput {
     pub confirmation_sent: Option<bool>,
     #[schema(format = "uri")]
     pub success_redirect_url: Option<String>,
+    /// Receives this subscription's events too (signed with the merchant's signing secret).
+    #[schema(format = "uri")]
+    pub subscription_webhook_url: Option<String>,
+    /// Receives the events of this subscription's transactions too.
+    #[schema(format = "uri")]
+    pub transaction_webhook_url: Option<String>,
     /// Any JSON, at most 1 kB.
     pub metadata: Option<serde_json::Value>,
     pub create_invoice: Option<bool>,
@@ -244,6 +250,8 @@ fn options(
         metadata,
         create_invoice: create_invoice.unwrap_or(false),
         invoice_text,
+        subscription_webhook_url: None,
+        transaction_webhook_url: None,
     })
 }
 
@@ -262,6 +270,21 @@ fn redirect_url(value: Option<String>) -> Result<Option<String>, ApiError> {
             "success_redirect_url",
             "Use an absolute http(s) URL",
         )),
+    }
+}
+
+/// A per-subscription webhook URL, refused when it points at a private address.
+async fn webhook_url(
+    state: &AppState,
+    field: &'static str,
+    value: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    match value.filter(|v| !v.trim().is_empty()) {
+        None => Ok(None),
+        Some(url) => crate::webhooks::check_url(&url, state.config.webhooks.allow_private_webhooks)
+            .await
+            .map(|u| Some(u.to_string()))
+            .map_err(|e| ApiError::invalid(field, e)),
     }
 }
 
@@ -371,7 +394,21 @@ impl SubscriptionInput {
             resume_on: optional_date("resume_date", self.resume_date.as_deref())?,
             cancel_on: optional_date("cancel_date", self.cancel_date.as_deref())?,
             success_redirect_url: redirect_url(self.success_redirect_url)?,
-            options: options(self.metadata, self.create_invoice, self.invoice_text)?,
+            options: Options {
+                subscription_webhook_url: webhook_url(
+                    state,
+                    "subscription_webhook_url",
+                    self.subscription_webhook_url,
+                )
+                .await?,
+                transaction_webhook_url: webhook_url(
+                    state,
+                    "transaction_webhook_url",
+                    self.transaction_webhook_url,
+                )
+                .await?,
+                ..options(self.metadata, self.create_invoice, self.invoice_text)?
+            },
         })
     }
 }
