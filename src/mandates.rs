@@ -836,24 +836,15 @@ pub async fn record_paper(
         return Err(MandateError::ProductArchived);
     }
     let now = store::now();
-    let mandate = Mandate {
-        id: new_id(IdPrefix::Mandate),
-        merchant_id: merchant.id.clone(),
+    let mandate = SignedMandate {
         customer_id: customer.id.clone(),
-        reference: paper
-            .reference
-            .unwrap_or_else(|| MandateReference::generate(&merchant.name))
-            .to_string(),
-        iban: paper.iban.to_string(),
-        bic: paper.bic.map(|b| b.to_string()),
+        reference: paper.reference,
+        signed_on: paper.signed_on,
+        iban: paper.iban,
+        bic: paper.bic,
         account_holder: paper.account_holder,
-        method: "paper".into(),
-        status: "valid".into(),
-        signed_on: Some(paper.signed_on),
-        first_used_on: None,
-        revoked_at: None,
-        created_at: now,
-    };
+    }
+    .into_mandate(&merchant, "paper", now);
     let status = if paper.start_date > today {
         "planned"
     } else {
@@ -868,11 +859,7 @@ pub async fn record_paper(
         None,
     );
     let mut tx = db.begin().await?;
-    match mandates::insert(&mut tx, &mandate, now).await {
-        Ok(()) => {}
-        Err(e) if store::is_unique_violation(&e) => return Err(MandateError::ReferenceTaken),
-        Err(e) => return Err(anyhow::Error::new(e).context("inserting a mandate").into()),
-    }
+    insert_held(&mut tx, &mandate, now).await?;
     subscriptions::insert(&mut tx, &subscription, now).await?;
     let details = format!("paper mandate signed {}", paper.signed_on);
     activity::record(
@@ -917,6 +904,43 @@ pub struct SignedMandate {
     pub account_holder: String,
 }
 
+impl SignedMandate {
+    /// The stored form: valid from its signature, issued by `method`.
+    fn into_mandate(self, merchant: &Merchant, method: &str, now: DateTime<Utc>) -> Mandate {
+        Mandate {
+            id: new_id(IdPrefix::Mandate),
+            merchant_id: merchant.id.clone(),
+            customer_id: self.customer_id,
+            reference: self
+                .reference
+                .unwrap_or_else(|| MandateReference::generate(&merchant.name))
+                .to_string(),
+            iban: self.iban.to_string(),
+            bic: self.bic.map(|b| b.to_string()),
+            account_holder: self.account_holder,
+            method: method.into(),
+            status: "valid".into(),
+            signed_on: Some(self.signed_on),
+            first_used_on: None,
+            revoked_at: None,
+            created_at: now,
+        }
+    }
+}
+
+/// Stores a mandate the merchant holds; a taken reference is the caller's error to show.
+async fn insert_held(
+    tx: &mut Tx,
+    mandate: &Mandate,
+    now: DateTime<Utc>,
+) -> Result<(), MandateError> {
+    match mandates::insert(tx, mandate, now).await {
+        Ok(()) => Ok(()),
+        Err(e) if store::is_unique_violation(&e) => Err(MandateError::ReferenceTaken),
+        Err(e) => Err(anyhow::Error::new(e).context("inserting a mandate").into()),
+    }
+}
+
 /// Records a signed mandate, valid at once. Returns it.
 pub async fn record_signed(
     db: &Db,
@@ -926,35 +950,15 @@ pub async fn record_signed(
     let merchant = merchants::get(db, actor.merchant_id())
         .await?
         .context("merchant")?;
-    let customer = customers::get(db, &merchant.id, &signed.customer_id)
+    customers::get(db, &merchant.id, &signed.customer_id)
         .await?
         .ok_or(MandateError::CustomerNotFound)?;
     let now = store::now();
-    let mandate = Mandate {
-        id: new_id(IdPrefix::Mandate),
-        merchant_id: merchant.id.clone(),
-        customer_id: customer.id.clone(),
-        reference: signed
-            .reference
-            .unwrap_or_else(|| MandateReference::generate(&merchant.name))
-            .to_string(),
-        iban: signed.iban.to_string(),
-        bic: signed.bic.map(|b| b.to_string()),
-        account_holder: signed.account_holder,
-        method: "api".into(),
-        status: "valid".into(),
-        signed_on: Some(signed.signed_on),
-        first_used_on: None,
-        revoked_at: None,
-        created_at: now,
-    };
+    let signed_on = signed.signed_on;
+    let mandate = signed.into_mandate(&merchant, "api", now);
     let mut tx = db.begin().await?;
-    match mandates::insert(&mut tx, &mandate, now).await {
-        Ok(()) => {}
-        Err(e) if store::is_unique_violation(&e) => return Err(MandateError::ReferenceTaken),
-        Err(e) => return Err(anyhow::Error::new(e).context("inserting a mandate").into()),
-    }
-    let details = format!("signed {}", signed.signed_on);
+    insert_held(&mut tx, &mandate, now).await?;
+    let details = format!("signed {signed_on}");
     activity::record(
         &mut tx,
         &entry(

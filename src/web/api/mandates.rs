@@ -5,11 +5,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, Caller, ListOf, PageParams, Problem, created, date, not_allowed};
+use super::{ApiError, Caller, ListOf, PageParams, Problem, created, not_allowed};
 use crate::domain::{Bic, Iban, MandateReference};
 use crate::mandates::{self as service, MandateError, SignedMandate};
 use crate::store::mandates::{self, Mandate};
 use crate::web::AppState;
+use crate::web::forms::FieldErrors;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -90,68 +91,45 @@ pub struct MandateInput {
 
 impl MandateInput {
     fn parse(self) -> Result<SignedMandate, ApiError> {
-        let mut problems = Vec::new();
-        let mut check = |field: &str, r: Result<(), String>| {
-            if let Err(message) = r {
-                problems.push(super::FieldProblem {
-                    field: field.to_string(),
-                    message,
-                });
-            }
+        let mut errors = FieldErrors::default();
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
         };
-        let reference = match self.reference.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(r) => MandateReference::parse(r)
-                .map(Some)
-                .map_err(|e| e.to_string()),
-        };
-        let signed_on = date("signature_date", &self.signature_date).and_then(|d| {
-            if d > crate::payments::today() {
-                Err(ApiError::invalid(
-                    "signature_date",
-                    "The signature date cannot be in the future",
-                ))
-            } else {
-                Ok(d)
-            }
-        });
-        let iban = Iban::parse(&self.iban).map_err(|e| e.to_string());
-        let bic = match self.bic.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(b) => Bic::parse(b).map(Some).map_err(|e| e.to_string()),
-        };
-        let holder = self.account_holder.trim().to_string();
-        check(
-            "reference",
-            reference.as_ref().map(|_| ()).map_err(Clone::clone),
-        );
-        check(
+        let reference =
+            given(&self.reference).map(|r| errors.check("reference", MandateReference::parse(&r)));
+        let signed_on = errors.check(
             "signature_date",
-            signed_on
-                .as_ref()
-                .map(|_| ())
-                .map_err(|_| "Use a date like 2026-01-31, not in the future".to_string()),
+            NaiveDate::parse_from_str(&self.signature_date, "%Y-%m-%d")
+                .map_err(|_| "Use a date like 2026-01-31"),
         );
-        check("iban", iban.as_ref().map(|_| ()).map_err(Clone::clone));
-        check("bic", bic.as_ref().map(|_| ()).map_err(Clone::clone));
-        if holder.is_empty() || holder.chars().count() > 70 {
-            check(
-                "account_holder",
-                Err("Enter the account holder's name (at most 70 characters)".into()),
+        if signed_on.is_some_and(|d| d > crate::payments::today()) {
+            errors.add(
+                "signature_date",
+                "The signature date cannot be in the future",
             );
         }
-        match (reference, signed_on, iban, bic) {
-            (Ok(reference), Ok(signed_on), Ok(iban), Ok(bic)) if problems.is_empty() => {
-                Ok(SignedMandate {
-                    customer_id: self.customer_id,
-                    reference,
-                    signed_on,
-                    iban,
-                    bic,
-                    account_holder: holder,
-                })
-            }
-            _ => Err(ApiError::Invalid(problems)),
+        let iban = errors.check("iban", Iban::parse(&self.iban));
+        let bic = given(&self.bic).map(|b| errors.check("bic", Bic::parse(&b)));
+        let account_holder = self.account_holder.trim().to_string();
+        if account_holder.is_empty() || account_holder.chars().count() > 70 {
+            errors.add(
+                "account_holder",
+                "Enter the account holder's name (at most 70 characters)",
+            );
+        }
+        match (signed_on, iban) {
+            (Some(signed_on), Some(iban)) if errors.is_empty() => Ok(SignedMandate {
+                customer_id: self.customer_id,
+                reference: reference.flatten(),
+                signed_on,
+                iban,
+                bic: bic.flatten(),
+                account_holder,
+            }),
+            _ => Err(ApiError::from_fields(&errors)),
         }
     }
 }
