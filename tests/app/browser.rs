@@ -8,7 +8,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::io::AsyncWriteExt;
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use crate::sinks::SmtpSink;
 
 /// A chromedriver process and a Chromium session.
@@ -398,4 +398,61 @@ async fn a_customer_pays_the_first_period_online_after_a_failed_attempt() {
             .unwrap()
             .contains("active")
     );
+}
+
+#[tokio::test]
+async fn a_developer_creates_an_api_key_in_the_browser_and_uses_it() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let address = app.address.clone();
+    let key = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let shown = key.clone();
+    browser
+        .run(|client| async move {
+            let client = &client;
+            client.goto(&format!("{address}/")).await.unwrap();
+            fill(client, "merchant_name", "Fietsabo").await;
+            fill(client, "email", "owner@example.com").await;
+            fill(client, "password", "correct horse battery").await;
+            fill(client, "password_confirm", "correct horse battery").await;
+            click(client, "button[type=submit]").await;
+            wait_for(client, "input[name='creditor_id']").await;
+
+            client.goto(&format!("{address}/admin")).await.unwrap();
+            click(client, "nav a[href='/admin/developers']").await;
+            fill(client, "name", "Webshop").await;
+            click(
+                client,
+                "form[action='/admin/developers/keys'] button[type=submit]",
+            )
+            .await;
+            wait_for(client, "#new-api-key").await;
+            let value = client
+                .find(Locator::Id("new-api-key"))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap()
+                .unwrap();
+            *shown.lock().unwrap() = value;
+            screenshot(client, "5-developer-new-api-key").await;
+
+            click(client, "a[href='/admin/developers/api']").await;
+            assert!(wait_for(client, "h1").await.contains("API reference"));
+            screenshot(client, "5-developer-api-reference").await;
+        })
+        .await;
+    let key = key.lock().unwrap().clone();
+    assert!(key.starts_with("abbo_"), "{key}");
+    let response = reqwest::Client::new()
+        .post(app.url("/api/v1/customers"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"last_name": "de Vries"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
 }

@@ -12,9 +12,9 @@ use super::{customers, mandates, products, subscriptions, transactions};
     info(
         title = "Abbo API",
         description = "Customers, products, mandates and subscriptions paid by SEPA direct debit. \
-            Authenticate with `Authorization: Bearer <API key>` (create keys under Developers in the \
-            admin). Errors are RFC 9457 problem documents. Every POST accepts an `Idempotency-Key` \
-            header: the first response is stored for 24 hours and replayed."
+            Authenticate with the header Authorization: Bearer followed by an API key (create keys under \
+            Developers in the admin). Errors are RFC 9457 problem documents. Every POST accepts an \
+            Idempotency-Key header: the first response is stored for 24 hours and replayed."
     ),
     paths(
         customers::create, customers::list, customers::get, customers::update, customers::delete,
