@@ -20,6 +20,7 @@ pub struct Settings {
     pub sms: SmsSettings,
     pub outbox: OutboxSettings,
     pub mandates: MandateSettings,
+    pub import: ImportSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -111,6 +112,27 @@ pub struct MandateSettings {
     pub min_fill_seconds: i64,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSettings {
+    /// The largest CSV or Excel file accepted for an import, in MB.
+    pub max_upload_mb: u64,
+    /// The largest total an Excel file (a zip) may unpack to, in MB; checked before reading it.
+    pub max_uncompressed_mb: u64,
+}
+
+impl ImportSettings {
+    /// `max_upload_mb` in bytes.
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.max_upload_mb.saturating_mul(1024 * 1024)
+    }
+
+    /// `max_uncompressed_mb` in bytes.
+    pub fn max_uncompressed_bytes(&self) -> u64 {
+        self.max_uncompressed_mb.saturating_mul(1024 * 1024)
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -156,6 +178,10 @@ impl Default for Settings {
                 link_validity_days: 14,
                 min_fill_seconds: 3,
             },
+            import: ImportSettings {
+                max_upload_mb: 20,
+                max_uncompressed_mb: 200,
+            },
         }
     }
 }
@@ -200,6 +226,7 @@ pub struct Config {
     pub sms: SmsSettings,
     pub outbox: OutboxSettings,
     pub mandates: MandateSettings,
+    pub import: ImportSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -345,6 +372,18 @@ impl Settings {
                 "must be between 0 and 600",
             ));
         }
+        if !(1..=1024).contains(&self.import.max_upload_mb) {
+            return Err(ConfigError::new(
+                "import.max_upload_mb",
+                "must be between 1 and 1024",
+            ));
+        }
+        if !(1..=10240).contains(&self.import.max_uncompressed_mb) {
+            return Err(ConfigError::new(
+                "import.max_uncompressed_mb",
+                "must be between 1 and 10240",
+            ));
+        }
         let data_dir = PathBuf::from(&self.storage.data_dir);
         std::fs::create_dir_all(&data_dir).map_err(|e| {
             ConfigError::new(
@@ -380,6 +419,7 @@ impl Settings {
             sms: self.sms,
             outbox: self.outbox,
             mandates: self.mandates,
+            import: self.import,
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod customers;
 pub mod domain;
 pub mod i18n;
+pub mod imports;
 pub mod mandates;
 pub mod merchants;
 pub mod notify;
@@ -59,6 +60,7 @@ impl Application {
         if config.outbox.worker {
             outbox.clone().spawn_worker();
             subscriptions::spawn_schedule(db.clone());
+            imports::spawn_worker(db.clone());
         }
         let config = Arc::new(config);
         let state = aweb::Data::new(AppState {

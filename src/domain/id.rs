@@ -21,6 +21,7 @@ pub enum IdPrefix {
     Link,
     Evidence,
     Payment,
+    Import,
 }
 
 impl IdPrefix {
@@ -43,6 +44,7 @@ impl IdPrefix {
             IdPrefix::Link => "lnk_",
             IdPrefix::Evidence => "evd_",
             IdPrefix::Payment => "pay_",
+            IdPrefix::Import => "imp_",
         }
     }
 }

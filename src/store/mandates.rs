@@ -31,25 +31,39 @@ const COLUMNS: &str = "id, merchant_id, customer_id, reference, iban, bic, accou
 /// Creates a mandate (its use and revocation dates start empty); a unique violation means the
 /// reference is taken.
 pub async fn insert(tx: &mut Tx, m: &Mandate, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    insert_many(tx, std::slice::from_ref(m), at).await
+}
+
+/// Creates mandates in one statement (an import's chunk).
+pub async fn insert_many(
+    tx: &mut Tx,
+    mandates: &[Mandate],
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    if mandates.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO mandates (id, merchant_id, customer_id, reference, iban, bic, account_holder, method, \
+         status, signed_on, created_at, updated_at) VALUES {}",
+        super::value_tuples(mandates.len(), 10)
+    );
     on_tx!(tx, conn => {
-        sqlx::query(
-            "INSERT INTO mandates (id, merchant_id, customer_id, reference, iban, bic, account_holder, method, \
-             status, signed_on, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
-        )
-        .bind(&m.id)
-        .bind(&m.merchant_id)
-        .bind(&m.customer_id)
-        .bind(&m.reference)
-        .bind(&m.iban)
-        .bind(&m.bic)
-        .bind(&m.account_holder)
-        .bind(&m.method)
-        .bind(&m.status)
-        .bind(m.signed_on)
-        .bind(at)
-        .execute(conn)
-        .await
-        .map(|_| ())
+        let mut query = sqlx::query(&sql).bind(at);
+        for m in mandates {
+            query = query
+                .bind(&m.id)
+                .bind(&m.merchant_id)
+                .bind(&m.customer_id)
+                .bind(&m.reference)
+                .bind(&m.iban)
+                .bind(&m.bic)
+                .bind(&m.account_holder)
+                .bind(&m.method)
+                .bind(&m.status)
+                .bind(m.signed_on);
+        }
+        query.execute(conn).await.map(|_| ())
     })
 }
 

@@ -38,30 +38,44 @@ const COLUMNS: &str = "id, merchant_id, customer_id, product_id, mandate_id, des
 
 /// Creates a subscription: price, VAT and interval copied from the product at sign-up.
 pub async fn insert(tx: &mut Tx, s: &Subscription, at: DateTime<Utc>) -> anyhow::Result<()> {
+    insert_many(tx, std::slice::from_ref(s), at).await
+}
+
+/// Creates subscriptions in one statement (an import's chunk).
+pub async fn insert_many(
+    tx: &mut Tx,
+    subscriptions: &[Subscription],
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    if subscriptions.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO subscriptions (id, merchant_id, customer_id, product_id, mandate_id, description, \
+         amount_minor, vat_basis_points, billing_interval, start_date, status, success_redirect_url, \
+         created_at, updated_at) VALUES {}",
+        super::value_tuples(subscriptions.len(), 12)
+    );
     on_tx!(tx, conn => {
-        sqlx::query(
-            "INSERT INTO subscriptions (id, merchant_id, customer_id, product_id, mandate_id, description, \
-             amount_minor, vat_basis_points, billing_interval, start_date, status, success_redirect_url, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
-        )
-        .bind(&s.id)
-        .bind(&s.merchant_id)
-        .bind(&s.customer_id)
-        .bind(&s.product_id)
-        .bind(&s.mandate_id)
-        .bind(&s.description)
-        .bind(s.amount_minor)
-        .bind(s.vat_basis_points)
-        .bind(&s.billing_interval)
-        .bind(s.start_date)
-        .bind(&s.status)
-        .bind(&s.success_redirect_url)
-        .bind(at)
-        .execute(conn)
-        .await
-        .map(|_| ())
+        let mut query = sqlx::query(&sql).bind(at);
+        for s in subscriptions {
+            query = query
+                .bind(&s.id)
+                .bind(&s.merchant_id)
+                .bind(&s.customer_id)
+                .bind(&s.product_id)
+                .bind(&s.mandate_id)
+                .bind(&s.description)
+                .bind(s.amount_minor)
+                .bind(s.vat_basis_points)
+                .bind(&s.billing_interval)
+                .bind(s.start_date)
+                .bind(&s.status)
+                .bind(&s.success_redirect_url);
+        }
+        query.execute(conn).await.map(|_| ())
     })
-    .context("inserting a subscription")
+    .context("inserting subscriptions")
 }
 
 /// The subscriptions paid under a mandate.

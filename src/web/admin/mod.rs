@@ -1,6 +1,7 @@
 //! The merchant back-office under `/admin`.
 
 mod customers;
+mod imports;
 pub mod mandates;
 pub mod messages;
 mod pages;
@@ -27,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("", web::get().to(dashboard))
             .route("/", web::get().to(dashboard))
             .configure(customers::routes)
+            .configure(imports::routes)
             .configure(mandates::routes)
             .configure(messages::routes)
             .configure(pages::routes)
@@ -49,6 +51,11 @@ const NAV: &[NavItem] = &[
         key: "dashboard",
         label: "Dashboard",
         href: "/admin",
+    },
+    NavItem {
+        key: "import",
+        label: "Import",
+        href: "/admin/import",
     },
     NavItem {
         key: "users",
