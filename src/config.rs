@@ -566,6 +566,20 @@ mod tests {
     }
 
     #[test]
+    fn import_limits_must_be_positive() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = settings_in(dir.path());
+        settings.import.max_upload_mb = 0;
+        assert_eq!(settings.validate().unwrap_err().key, "import.max_upload_mb");
+        let mut settings = settings_in(dir.path());
+        settings.import.max_uncompressed_mb = 0;
+        assert_eq!(
+            settings.validate().unwrap_err().key,
+            "import.max_uncompressed_mb"
+        );
+    }
+
+    #[test]
     fn unknown_key_in_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("config.toml");

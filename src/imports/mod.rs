@@ -729,6 +729,7 @@ async fn finish_done(db: &Db, merchant_id: &str, import_id: &str) -> anyhow::Res
     let now = store::now();
     let mut tx = db.begin().await?;
     import_store::finish(&mut tx, merchant_id, import_id, "done", "", now).await?;
+    import_store::drop_committed_rows(&mut tx, merchant_id, import_id).await?;
     activity::record(
         &mut tx,
         &NewActivity {

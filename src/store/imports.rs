@@ -429,6 +429,25 @@ pub async fn finish(
     Ok(())
 }
 
+/// Drops the staged copies of rows that were written (they hold personal data the customers'
+/// records now hold); rejected rows stay for their report. Inside the last transaction.
+pub async fn drop_committed_rows(
+    tx: &mut Tx,
+    merchant_id: &str,
+    import_id: &str,
+) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query("DELETE FROM import_rows WHERE merchant_id = $1 AND import_id = $2 AND committed = TRUE")
+            .bind(merchant_id)
+            .bind(import_id)
+            .execute(conn)
+            .await
+            .map(|_| ())
+    })
+    .context("dropping committed rows")?;
+    Ok(())
+}
+
 /// A customer an import row may match, by reference or email.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CustomerKey {
