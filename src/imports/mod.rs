@@ -697,9 +697,13 @@ pub async fn run_chunks(
             &rows,
             last,
             &mut products,
-            next_lease,
+            (lease, next_lease),
         )
         .await;
+        if let Ok(false) = written {
+            tracing::warn!(import_id, "lost the lease on an import to another worker");
+            return Ok(RunOutcome::Busy);
+        }
         if let Err(e) = written {
             tracing::error!(error = ?e, import_id, "an import chunk failed");
             let message = format!("Line {} or after: {e:#}", rows[0].line);
@@ -755,7 +759,8 @@ async fn finish_done(db: &Db, merchant_id: &str, import_id: &str) -> anyhow::Res
     Ok(())
 }
 
-/// Writes one chunk of accepted rows in one transaction, marking them committed in it.
+/// Writes one chunk of accepted rows in one transaction, marking them committed in it while the
+/// lease `held_until` is still this worker's; false (nothing written) when it is not.
 async fn commit_chunk(
     db: &Db,
     merchant_id: &str,
@@ -763,8 +768,8 @@ async fn commit_chunk(
     rows: &[import_store::ImportRow],
     last_line: i64,
     products: &mut HashMap<String, Product>,
-    lease_until: chrono::DateTime<Utc>,
-) -> anyhow::Result<()> {
+    (held_until, lease_until): (chrono::DateTime<Utc>, chrono::DateTime<Utc>),
+) -> anyhow::Result<bool> {
     let now = store::now();
     let today = now.date_naive();
     let mut new_customers = Vec::new();
@@ -838,10 +843,22 @@ async fn commit_chunk(
         .await
         .context("inserting mandates (is a mandate reference already taken?)")?;
     subscriptions::insert_many(&mut tx, &new_subscriptions, now).await?;
-    import_store::mark_committed(&mut tx, merchant_id, import_id, last_line, lease_until, now)
-        .await?;
+    let held = import_store::mark_committed(
+        &mut tx,
+        merchant_id,
+        import_id,
+        last_line,
+        held_until,
+        lease_until,
+        now,
+    )
+    .await?;
+    if !held {
+        // Another worker took the import over: roll this chunk back, it writes it.
+        return Ok(false);
+    }
     tx.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 /// The stored customer with the file's values where the file has one.

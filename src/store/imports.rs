@@ -361,17 +361,37 @@ pub async fn next_chunk(
     .context("loading the next chunk")
 }
 
-/// Marks the accepted rows up to `last_line` committed, counts them and extends the worker's
-/// lease to `lease_until`, inside the chunk's transaction.
+/// Inside a chunk's transaction: checks that this worker still holds the lease `held_until` and
+/// extends it to `lease_until`, then marks the accepted rows up to `last_line` committed and counts
+/// them. False (nothing changed) when the lease was lost to another worker.
 pub async fn mark_committed(
     tx: &mut Tx,
     merchant_id: &str,
     import_id: &str,
     last_line: i64,
+    held_until: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     at: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let n = on_tx!(tx, conn => {
+) -> anyhow::Result<bool> {
+    let held = on_tx!(&mut *tx, conn => {
+        sqlx::query(
+            "UPDATE imports SET locked_until = $4, updated_at = $5 WHERE merchant_id = $1 AND id = $2 \
+             AND status = 'committing' AND locked_until = $3",
+        )
+        .bind(merchant_id)
+        .bind(import_id)
+        .bind(held_until)
+        .bind(lease_until)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })
+    .context("extending the lease")?;
+    if held != 1 {
+        return Ok(false);
+    }
+    let n = on_tx!(&mut *tx, conn => {
         sqlx::query(
             "UPDATE import_rows SET committed = TRUE WHERE import_id = $1 AND merchant_id = $2 \
              AND committed = FALSE AND outcome IN ('new', 'update') AND line <= $3",
@@ -386,20 +406,17 @@ pub async fn mark_committed(
     .context("marking rows committed")?;
     on_tx!(tx, conn => {
         sqlx::query(
-            "UPDATE imports SET committed_rows = committed_rows + $3, locked_until = $4, updated_at = $5 \
-             WHERE merchant_id = $1 AND id = $2",
+            "UPDATE imports SET committed_rows = committed_rows + $3 WHERE merchant_id = $1 AND id = $2",
         )
         .bind(merchant_id)
         .bind(import_id)
         .bind(i64::try_from(n).unwrap_or(i64::MAX))
-        .bind(lease_until)
-        .bind(at)
         .execute(conn)
         .await
         .map(|_| ())
     })
     .context("counting committed rows")?;
-    Ok(())
+    Ok(true)
 }
 
 /// Ends an import being committed: `done`, or `failed` with the reason.

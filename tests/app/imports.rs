@@ -610,3 +610,15 @@ async fn the_command_line_previews_and_commits_an_import() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a readable Excel file"));
 }
+
+#[tokio::test]
+async fn a_viewer_sees_imports_but_cannot_upload() {
+    let app = spawn_app().await;
+    app.setup().await;
+    let viewer = app.user_with_role("viewer@example.com", "viewer").await;
+    let html = app.page_as(&viewer, "/admin/import").await;
+    assert!(!html.contains("enctype=\"multipart/form-data\""));
+    let response = upload_as(&app, &viewer, "a.csv", b"Naam\nJansen\n".to_vec(), "").await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(count(&app, "imports").await, 0);
+}
