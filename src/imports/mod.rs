@@ -250,8 +250,8 @@ pub async fn apply_mapping(
         .collect();
     let mapping_json = serde_json::to_string(&mapping).context("encoding the mapping")?;
     let mut tx = db.begin().await?;
-    import_store::replace_rows(&mut tx, merchant_id, import_id, &staged).await?;
-    import_store::set_previewed(
+    // The status first: a commit that started meanwhile must keep its rows.
+    if !import_store::set_previewed(
         &mut tx,
         merchant_id,
         import_id,
@@ -259,7 +259,11 @@ pub async fn apply_mapping(
         counts,
         store::now(),
     )
-    .await?;
+    .await?
+    {
+        return Err(ImportError::NotEditable);
+    }
+    import_store::replace_rows(&mut tx, merchant_id, import_id, &staged).await?;
     tx.commit().await?;
     Ok(counts)
 }

@@ -218,7 +218,8 @@ pub struct Counts {
     pub rejected: i64,
 }
 
-/// Records the mapping and the checks' counts; the import can then be committed.
+/// Records the mapping and the checks' counts; the import can then be committed. False when it
+/// is no longer waiting for a mapping (its commit started meanwhile).
 pub async fn set_previewed(
     tx: &mut Tx,
     merchant_id: &str,
@@ -226,8 +227,8 @@ pub async fn set_previewed(
     mapping: &str,
     counts: Counts,
     at: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    on_tx!(tx, conn => {
+) -> anyhow::Result<bool> {
+    let n = on_tx!(tx, conn => {
         sqlx::query(
             "UPDATE imports SET mapping = $3, status = 'previewed', new_rows = $4, updated_rows = $5, \
              rejected_rows = $6, updated_at = $7 WHERE merchant_id = $1 AND id = $2 \
@@ -242,10 +243,10 @@ pub async fn set_previewed(
         .bind(at)
         .execute(conn)
         .await
-        .map(|_| ())
+        .map(|r| r.rows_affected())
     })
     .context("saving the preview")?;
-    Ok(())
+    Ok(n == 1)
 }
 
 /// Hands a previewed import to the worker; false when it was not previewed.
