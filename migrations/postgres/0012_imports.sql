@@ -1,6 +1,9 @@
 -- Imports of customers (with their mandates and subscriptions) from CSV and Excel files.
 -- Every parsed row is staged in import_rows with its outcome; a commit writes the accepted rows in
--- chunks and marks them committed in the same transaction, so an interrupted import resumes.
+-- chunks of consecutive lines and moves imports.committed_through to the chunk's last line in the
+-- same transaction, so an interrupted import resumes after the last written chunk. (A high-water
+-- mark rather than a flag per row: updating every staged row would double the writes, and on
+-- PostgreSQL leave dead index entries that each next chunk would scan again.)
 
 CREATE TABLE imports (
     id TEXT PRIMARY KEY NOT NULL,
@@ -17,6 +20,8 @@ CREATE TABLE imports (
     updated_rows BIGINT NOT NULL DEFAULT 0,
     rejected_rows BIGINT NOT NULL DEFAULT 0,
     committed_rows BIGINT NOT NULL DEFAULT 0,
+    -- Every accepted row up to this line is written.
+    committed_through BIGINT NOT NULL DEFAULT 0,
     error TEXT NOT NULL DEFAULT '',
     -- The lease of the worker committing it; an expired lease is taken over.
     locked_until TIMESTAMPTZ,
@@ -37,7 +42,5 @@ CREATE TABLE import_rows (
     reasons TEXT NOT NULL DEFAULT '',
     -- JSON of the checked row, with the ids it will be written under.
     record TEXT NOT NULL DEFAULT '',
-    committed BOOLEAN NOT NULL DEFAULT FALSE,
     PRIMARY KEY (import_id, line)
 );
-CREATE INDEX import_rows_pending ON import_rows (import_id, committed, line);

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::customers::CustomerInput;
@@ -681,6 +681,10 @@ pub async fn run_chunks(
     if !import_store::claim(db, merchant_id, import_id, now, lease).await? {
         return Ok(RunOutcome::Busy);
     }
+    let mut through = import_store::get(db, merchant_id, import_id)
+        .await?
+        .context("import")?
+        .committed_through;
     let mut products: HashMap<String, Product> = HashMap::new();
     let mut chunks = 0;
     loop {
@@ -688,22 +692,19 @@ pub async fn run_chunks(
             import_store::release(db, merchant_id, import_id, lease).await?;
             return Ok(RunOutcome::Stopped);
         }
-        let rows = import_store::next_chunk(db, merchant_id, import_id, CHUNK_ROWS).await?;
-        let Some(last) = rows.last().map(|r| r.line) else {
+        let rows =
+            import_store::next_chunk(db, merchant_id, import_id, through, CHUNK_ROWS).await?;
+        let Some(last_line) = rows.last().map(|r| r.line) else {
             finish_done(db, merchant_id, import_id).await?;
             return Ok(RunOutcome::Done);
         };
-        let next_lease = store::now() + LEASE;
-        let written = commit_chunk(
-            db,
-            merchant_id,
-            import_id,
-            &rows,
-            last,
-            &mut products,
-            (lease, next_lease),
-        )
-        .await;
+        let chunk = import_store::Chunk {
+            last_line,
+            rows: i64::try_from(rows.len()).unwrap_or(i64::MAX),
+            held_until: lease,
+            lease_until: store::now() + LEASE,
+        };
+        let written = commit_chunk(db, merchant_id, import_id, &rows, chunk, &mut products).await;
         if let Ok(false) = written {
             tracing::warn!(import_id, "lost the lease on an import to another worker");
             return Ok(RunOutcome::Busy);
@@ -724,7 +725,8 @@ pub async fn run_chunks(
             tx.commit().await?;
             return Ok(RunOutcome::Failed);
         }
-        lease = next_lease;
+        lease = chunk.lease_until;
+        through = last_line;
         chunks += 1;
     }
 }
@@ -763,16 +765,15 @@ async fn finish_done(db: &Db, merchant_id: &str, import_id: &str) -> anyhow::Res
     Ok(())
 }
 
-/// Writes one chunk of accepted rows in one transaction, marking them committed in it while the
-/// lease `held_until` is still this worker's; false (nothing written) when it is not.
+/// Writes one chunk of accepted rows in one transaction that also records it as written, while
+/// the chunk's lease is still this worker's; false (nothing written) when it is not.
 async fn commit_chunk(
     db: &Db,
     merchant_id: &str,
     import_id: &str,
     rows: &[import_store::ImportRow],
-    last_line: i64,
+    chunk: import_store::Chunk,
     products: &mut HashMap<String, Product>,
-    (held_until, lease_until): (chrono::DateTime<Utc>, chrono::DateTime<Utc>),
 ) -> anyhow::Result<bool> {
     let now = store::now();
     let today = now.date_naive();
@@ -847,16 +848,7 @@ async fn commit_chunk(
         .await
         .context("inserting mandates (is a mandate reference already taken?)")?;
     subscriptions::insert_many(&mut tx, &new_subscriptions, now).await?;
-    let held = import_store::mark_committed(
-        &mut tx,
-        merchant_id,
-        import_id,
-        last_line,
-        held_until,
-        lease_until,
-        now,
-    )
-    .await?;
+    let held = import_store::mark_committed(&mut tx, merchant_id, import_id, chunk, now).await?;
     if !held {
         // Another worker took the import over: roll this chunk back, it writes it.
         return Ok(false);

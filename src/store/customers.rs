@@ -131,36 +131,39 @@ pub async fn insert_many(
     if customers.is_empty() {
         return Ok(());
     }
-    let sql = format!(
-        "INSERT INTO customers (id, merchant_id, reference, first_name, last_name, company, email, phone, \
-         street, postal_code, city, country, language, automatic_billing, payment_method, search_text, \
-         sort_name, created_at, updated_at) VALUES {}",
-        super::value_tuples(customers.len(), 17)
-    );
-    on_tx!(tx, conn => {
-        let mut query = sqlx::query(&sql).bind(at);
-        for c in customers {
-            query = query
-                .bind(&c.id)
-                .bind(&c.merchant_id)
-                .bind(&c.reference)
-                .bind(&c.first_name)
-                .bind(&c.last_name)
-                .bind(&c.company)
-                .bind(&c.email)
-                .bind(&c.phone)
-                .bind(&c.street)
-                .bind(&c.postal_code)
-                .bind(&c.city)
-                .bind(&c.country)
-                .bind(&c.language)
-                .bind(c.automatic_billing)
-                .bind(&c.payment_method)
-                .bind(c.search_text())
-                .bind(c.sort_name());
-        }
-        query.execute(conn).await.map(|_| ())
-    })
+    for part in customers.chunks(super::rows_per_statement(17)) {
+        let sql = format!(
+            "INSERT INTO customers (id, merchant_id, reference, first_name, last_name, company, email, phone, \
+             street, postal_code, city, country, language, automatic_billing, payment_method, search_text, \
+             sort_name, created_at, updated_at) VALUES {}",
+            super::value_tuples(part.len(), 17)
+        );
+        on_tx!(tx, conn => {
+            let mut query = sqlx::query(&sql).bind(at);
+            for c in part {
+                query = query
+                    .bind(&c.id)
+                    .bind(&c.merchant_id)
+                    .bind(&c.reference)
+                    .bind(&c.first_name)
+                    .bind(&c.last_name)
+                    .bind(&c.company)
+                    .bind(&c.email)
+                    .bind(&c.phone)
+                    .bind(&c.street)
+                    .bind(&c.postal_code)
+                    .bind(&c.city)
+                    .bind(&c.country)
+                    .bind(&c.language)
+                    .bind(c.automatic_billing)
+                    .bind(&c.payment_method)
+                    .bind(c.search_text())
+                    .bind(c.sort_name());
+            }
+            query.execute(conn).await.map(|_| ())
+        })?;
+    }
+    Ok(())
 }
 
 /// Saves a customer's fields (`c.id` and `c.merchant_id` say which); false when not found.

@@ -25,12 +25,14 @@ pub struct Import {
     pub updated_rows: i64,
     pub rejected_rows: i64,
     pub committed_rows: i64,
+    /// Every accepted row up to this line is written.
+    pub committed_through: i64,
     pub error: String,
     pub created_at: DateTime<Utc>,
 }
 
 const COLUMNS: &str = "id, merchant_id, created_by, file_name, headers, mapping, status, total_rows, new_rows, \
-     updated_rows, rejected_rows, committed_rows, error, created_at";
+     updated_rows, rejected_rows, committed_rows, committed_through, error, created_at";
 
 /// A row of the file as staged: its cells, and once checked its outcome and record.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -112,8 +114,8 @@ pub struct StagedRow {
     pub record: String,
 }
 
-/// Rows per INSERT statement when staging (5 parameters each).
-const STAGE_BATCH: usize = 1000;
+/// Rows per INSERT statement when staging (5 parameters each, see `rows_per_statement`).
+const STAGE_BATCH: usize = 200;
 
 /// Replaces the staged rows of an import (the merchant's) with `rows`, in multi-row inserts.
 pub async fn replace_rows(
@@ -340,20 +342,22 @@ pub async fn release(
     Ok(())
 }
 
-/// The next accepted rows not yet committed, in file order.
+/// The next accepted rows after line `after`, in file order.
 pub async fn next_chunk(
     db: &Db,
     merchant_id: &str,
     import_id: &str,
+    after: i64,
     limit: i64,
 ) -> anyhow::Result<Vec<ImportRow>> {
     on_db!(db, pool => {
         sqlx::query_as::<_, ImportRow>(
             "SELECT line, cells, outcome, reasons, record FROM import_rows \
-             WHERE import_id = $1 AND committed = FALSE AND merchant_id = $2 AND outcome IN ('new', 'update') \
-             ORDER BY line LIMIT $3",
+             WHERE import_id = $1 AND line > $2 AND merchant_id = $3 AND outcome IN ('new', 'update') \
+             ORDER BY line LIMIT $4",
         )
         .bind(import_id)
+        .bind(after)
         .bind(merchant_id)
         .bind(limit)
         .fetch_all(pool)
@@ -362,62 +366,45 @@ pub async fn next_chunk(
     .context("loading the next chunk")
 }
 
-/// Inside a chunk's transaction: checks that this worker still holds the lease `held_until` and
-/// extends it to `lease_until`, then marks the accepted rows up to `last_line` committed and counts
-/// them. False (nothing changed) when the lease was lost to another worker.
+/// A chunk written by the worker holding the lease `held_until`.
+#[derive(Debug, Clone, Copy)]
+pub struct Chunk {
+    /// The line of its last row: every accepted row up to it is then written.
+    pub last_line: i64,
+    pub rows: i64,
+    pub held_until: DateTime<Utc>,
+    /// The lease extended to this time.
+    pub lease_until: DateTime<Utc>,
+}
+
+/// Inside a chunk's transaction: records the chunk as written and extends the lease, if this
+/// worker still holds it. False (nothing changed) when the lease was lost to another worker.
 pub async fn mark_committed(
     tx: &mut Tx,
     merchant_id: &str,
     import_id: &str,
-    last_line: i64,
-    held_until: DateTime<Utc>,
-    lease_until: DateTime<Utc>,
+    chunk: Chunk,
     at: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let held = on_tx!(&mut *tx, conn => {
+    let n = on_tx!(tx, conn => {
         sqlx::query(
-            "UPDATE imports SET locked_until = $4, updated_at = $5 WHERE merchant_id = $1 AND id = $2 \
-             AND status = 'committing' AND locked_until = $3",
+            "UPDATE imports SET committed_through = $3, committed_rows = committed_rows + $4, \
+             locked_until = $6, updated_at = $7 WHERE merchant_id = $1 AND id = $2 \
+             AND status = 'committing' AND locked_until = $5 AND committed_through < $3",
         )
         .bind(merchant_id)
         .bind(import_id)
-        .bind(held_until)
-        .bind(lease_until)
+        .bind(chunk.last_line)
+        .bind(chunk.rows)
+        .bind(chunk.held_until)
+        .bind(chunk.lease_until)
         .bind(at)
         .execute(conn)
         .await
         .map(|r| r.rows_affected())
     })
-    .context("extending the lease")?;
-    if held != 1 {
-        return Ok(false);
-    }
-    let n = on_tx!(&mut *tx, conn => {
-        sqlx::query(
-            "UPDATE import_rows SET committed = TRUE WHERE import_id = $1 AND merchant_id = $2 \
-             AND committed = FALSE AND outcome IN ('new', 'update') AND line <= $3",
-        )
-        .bind(import_id)
-        .bind(merchant_id)
-        .bind(last_line)
-        .execute(conn)
-        .await
-        .map(|r| r.rows_affected())
-    })
-    .context("marking rows committed")?;
-    on_tx!(tx, conn => {
-        sqlx::query(
-            "UPDATE imports SET committed_rows = committed_rows + $3 WHERE merchant_id = $1 AND id = $2",
-        )
-        .bind(merchant_id)
-        .bind(import_id)
-        .bind(i64::try_from(n).unwrap_or(i64::MAX))
-        .execute(conn)
-        .await
-        .map(|_| ())
-    })
-    .context("counting committed rows")?;
-    Ok(true)
+    .context("recording a written chunk")?;
+    Ok(n == 1)
 }
 
 /// Ends an import being committed: `done`, or `failed` with the reason.
@@ -447,15 +434,15 @@ pub async fn finish(
     Ok(())
 }
 
-/// Drops the staged copies of rows that were written (they hold personal data the customers'
-/// records now hold); rejected rows stay for their report. Inside the last transaction.
+/// Drops the staged copies of accepted rows once all are written (the customers' records now hold
+/// that personal data); rejected rows stay for their report. Inside the last transaction.
 pub async fn drop_committed_rows(
     tx: &mut Tx,
     merchant_id: &str,
     import_id: &str,
 ) -> anyhow::Result<()> {
     on_tx!(tx, conn => {
-        sqlx::query("DELETE FROM import_rows WHERE merchant_id = $1 AND import_id = $2 AND committed = TRUE")
+        sqlx::query("DELETE FROM import_rows WHERE merchant_id = $1 AND import_id = $2 AND outcome <> 'rejected'")
             .bind(merchant_id)
             .bind(import_id)
             .execute(conn)

@@ -43,28 +43,31 @@ pub async fn insert_many(
     if mandates.is_empty() {
         return Ok(());
     }
-    let sql = format!(
-        "INSERT INTO mandates (id, merchant_id, customer_id, reference, iban, bic, account_holder, method, \
-         status, signed_on, created_at, updated_at) VALUES {}",
-        super::value_tuples(mandates.len(), 10)
-    );
-    on_tx!(tx, conn => {
-        let mut query = sqlx::query(&sql).bind(at);
-        for m in mandates {
-            query = query
-                .bind(&m.id)
-                .bind(&m.merchant_id)
-                .bind(&m.customer_id)
-                .bind(&m.reference)
-                .bind(&m.iban)
-                .bind(&m.bic)
-                .bind(&m.account_holder)
-                .bind(&m.method)
-                .bind(&m.status)
-                .bind(m.signed_on);
-        }
-        query.execute(conn).await.map(|_| ())
-    })
+    for part in mandates.chunks(super::rows_per_statement(10)) {
+        let sql = format!(
+            "INSERT INTO mandates (id, merchant_id, customer_id, reference, iban, bic, account_holder, method, \
+             status, signed_on, created_at, updated_at) VALUES {}",
+            super::value_tuples(part.len(), 10)
+        );
+        on_tx!(tx, conn => {
+            let mut query = sqlx::query(&sql).bind(at);
+            for m in part {
+                query = query
+                    .bind(&m.id)
+                    .bind(&m.merchant_id)
+                    .bind(&m.customer_id)
+                    .bind(&m.reference)
+                    .bind(&m.iban)
+                    .bind(&m.bic)
+                    .bind(&m.account_holder)
+                    .bind(&m.method)
+                    .bind(&m.status)
+                    .bind(m.signed_on);
+            }
+            query.execute(conn).await.map(|_| ())
+        })?;
+    }
+    Ok(())
 }
 
 /// One of the merchant's mandates.

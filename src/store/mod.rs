@@ -188,6 +188,12 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(0)
 }
 
+/// Rows per multi-row INSERT with `width` values each: about 1,000 parameters. SQLite looks bound
+/// parameter names up by a linear scan, so much longer statements get slower per row.
+pub fn rows_per_statement(width: usize) -> usize {
+    (1000 / width.max(1)).max(1)
+}
+
 /// `rows` placeholder tuples of `width` values each, for a multi-row INSERT whose `$1` is the
 /// timestamp shared by all rows and appended as the last two columns (created_at, updated_at):
 /// `($2, …, $w+1, $1, $1), ($w+2, …)`.

@@ -50,32 +50,35 @@ pub async fn insert_many(
     if subscriptions.is_empty() {
         return Ok(());
     }
-    let sql = format!(
-        "INSERT INTO subscriptions (id, merchant_id, customer_id, product_id, mandate_id, description, \
-         amount_minor, vat_basis_points, billing_interval, start_date, status, success_redirect_url, \
-         created_at, updated_at) VALUES {}",
-        super::value_tuples(subscriptions.len(), 12)
-    );
-    on_tx!(tx, conn => {
-        let mut query = sqlx::query(&sql).bind(at);
-        for s in subscriptions {
-            query = query
-                .bind(&s.id)
-                .bind(&s.merchant_id)
-                .bind(&s.customer_id)
-                .bind(&s.product_id)
-                .bind(&s.mandate_id)
-                .bind(&s.description)
-                .bind(s.amount_minor)
-                .bind(s.vat_basis_points)
-                .bind(&s.billing_interval)
-                .bind(s.start_date)
-                .bind(&s.status)
-                .bind(&s.success_redirect_url);
-        }
-        query.execute(conn).await.map(|_| ())
-    })
-    .context("inserting subscriptions")
+    for part in subscriptions.chunks(super::rows_per_statement(12)) {
+        let sql = format!(
+            "INSERT INTO subscriptions (id, merchant_id, customer_id, product_id, mandate_id, description, \
+             amount_minor, vat_basis_points, billing_interval, start_date, status, success_redirect_url, \
+             created_at, updated_at) VALUES {}",
+            super::value_tuples(part.len(), 12)
+        );
+        on_tx!(tx, conn => {
+            let mut query = sqlx::query(&sql).bind(at);
+            for s in part {
+                query = query
+                    .bind(&s.id)
+                    .bind(&s.merchant_id)
+                    .bind(&s.customer_id)
+                    .bind(&s.product_id)
+                    .bind(&s.mandate_id)
+                    .bind(&s.description)
+                    .bind(s.amount_minor)
+                    .bind(s.vat_basis_points)
+                    .bind(&s.billing_interval)
+                    .bind(s.start_date)
+                    .bind(&s.status)
+                    .bind(&s.success_redirect_url);
+            }
+            query.execute(conn).await.map(|_| ())
+        })
+        .context("inserting subscriptions")?;
+    }
+    Ok(())
 }
 
 /// The subscriptions paid under a mandate.
