@@ -265,6 +265,7 @@ pub async fn apply_mapping(
     }
     import_store::replace_rows(&mut tx, merchant_id, import_id, &staged).await?;
     tx.commit().await?;
+    import_store::analyze(db).await?;
     Ok(counts)
 }
 

@@ -168,6 +168,15 @@ pub async fn replace_rows(
     Ok(())
 }
 
+/// Refreshes the planner's statistics of the staging table after a large change, so that the
+/// commit's chunk queries use the primary key (a fresh table looks empty to PostgreSQL's planner).
+pub async fn analyze(db: &Db) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, conn => sqlx::query("ANALYZE import_rows").execute(conn).await.map(|_| ()))
+        .context("analysing import_rows")?;
+    tx.commit().await
+}
+
 /// Every staged row of an import, in file order.
 pub async fn all_rows(
     db: &Db,
