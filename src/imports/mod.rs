@@ -954,7 +954,7 @@ pub fn template_csv() -> Vec<u8> {
         "de Vries",
         "",
         "anna@example.com",
-        "+31612345678",
+        "0612345678",
         "Dorpsstraat 1",
         "1234 AB",
         "Utrecht",
@@ -1014,6 +1014,10 @@ mod tests {
             .collect();
         assert_eq!(header.len(), columns::FIELDS.len());
         assert!(columns::suggest(&header).iter().all(|k| !k.is_empty()));
+        assert!(
+            !text.contains('\''),
+            "the example row needs no neutralising: {text}"
+        );
     }
 
     #[test]

@@ -558,6 +558,11 @@ async fn the_template_lists_every_column_and_the_nav_links_to_import() {
     assert_eq!(response.status(), StatusCode::OK);
     let text = response.text().await.unwrap();
     assert!(text.starts_with("reference,first_name,last_name,company,email"));
+    // The template's example row imports as it is.
+    let page = upload(&app, "template.csv", text.into_bytes(), "").await;
+    let preview = accept_mapping(&app, &page).await;
+    assert_eq!(text_of(&preview, "count-new").unwrap(), "1", "{preview}");
+    assert_eq!(text_of(&preview, "count-rejected").unwrap(), "0");
     assert!(app.page("/admin").await.contains("href=\"/admin/import\""));
 }
 
