@@ -21,6 +21,7 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub mandates: MandateSettings,
     pub webhooks: WebhookSettings,
+    pub import: ImportSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -121,6 +122,27 @@ pub struct MandateSettings {
     pub min_fill_seconds: i64,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSettings {
+    /// The largest CSV or Excel file accepted for an import, in MB.
+    pub max_upload_mb: u64,
+    /// The largest total an Excel file (a zip) may unpack to, in MB; checked before reading it.
+    pub max_uncompressed_mb: u64,
+}
+
+impl ImportSettings {
+    /// `max_upload_mb` in bytes.
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.max_upload_mb.saturating_mul(1024 * 1024)
+    }
+
+    /// `max_uncompressed_mb` in bytes.
+    pub fn max_uncompressed_bytes(&self) -> u64 {
+        self.max_uncompressed_mb.saturating_mul(1024 * 1024)
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -170,6 +192,10 @@ impl Default for Settings {
                 allow_private_webhooks: false,
                 timeout_seconds: 15,
             },
+            import: ImportSettings {
+                max_upload_mb: 20,
+                max_uncompressed_mb: 200,
+            },
         }
     }
 }
@@ -215,6 +241,7 @@ pub struct Config {
     pub outbox: OutboxSettings,
     pub mandates: MandateSettings,
     pub webhooks: WebhookSettings,
+    pub import: ImportSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -367,6 +394,18 @@ impl Settings {
                 "must be between 1 and 60",
             ));
         }
+        if !(1..=1024).contains(&self.import.max_upload_mb) {
+            return Err(ConfigError::new(
+                "import.max_upload_mb",
+                "must be between 1 and 1024",
+            ));
+        }
+        if !(1..=10240).contains(&self.import.max_uncompressed_mb) {
+            return Err(ConfigError::new(
+                "import.max_uncompressed_mb",
+                "must be between 1 and 10240",
+            ));
+        }
         let data_dir = PathBuf::from(&self.storage.data_dir);
         std::fs::create_dir_all(&data_dir).map_err(|e| {
             ConfigError::new(
@@ -403,6 +442,7 @@ impl Settings {
             outbox: self.outbox,
             mandates: self.mandates,
             webhooks: self.webhooks,
+            import: self.import,
         })
     }
 }
@@ -546,6 +586,20 @@ mod tests {
         let err = settings_in(dir.path()).validate().unwrap_err();
         assert_eq!(err.key, "secrets.cookie_key");
         assert!(err.message.contains("chmod 600"), "{err}");
+    }
+
+    #[test]
+    fn import_limits_must_be_positive() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = settings_in(dir.path());
+        settings.import.max_upload_mb = 0;
+        assert_eq!(settings.validate().unwrap_err().key, "import.max_upload_mb");
+        let mut settings = settings_in(dir.path());
+        settings.import.max_uncompressed_mb = 0;
+        assert_eq!(
+            settings.validate().unwrap_err().key,
+            "import.max_uncompressed_mb"
+        );
     }
 
     #[test]

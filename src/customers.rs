@@ -1,10 +1,150 @@
 //! Customers entered by staff: create and edit, with duplicates explained.
 
 use crate::domain::id::{IdPrefix, new_id};
+use crate::domain::{CountryCode, EmailAddress, Language, PhoneNumber};
 use crate::store::activity::Actor;
 use crate::store::activity::{self, NewActivity};
 use crate::store::customers::{self, NewCustomer};
 use crate::store::{self, Db};
+
+/// A customer's fields as typed in the form or read from an import file, not yet checked.
+#[derive(Debug, Clone, serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CustomerInput {
+    pub first_name: String,
+    pub last_name: String,
+    pub company: String,
+    pub reference: String,
+    pub email: String,
+    pub phone: String,
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+    pub language: String,
+    pub automatic_billing: Option<String>,
+    pub payment_method: String,
+}
+
+impl CustomerInput {
+    /// Checks every field; `default_country` completes national phone numbers.
+    pub fn parse(&self, default_country: &str) -> Result<NewCustomer, FieldProblems> {
+        let mut errors = FieldProblems::default();
+        let text = |errors: &mut FieldProblems, field: &'static str, value: &str, max: usize| {
+            let value = value.trim();
+            if value.chars().count() > max {
+                errors.add(field, format!("Use at most {max} characters"));
+            }
+            value.to_string()
+        };
+        let first_name = text(&mut errors, "first_name", &self.first_name, 70);
+        let last_name = text(&mut errors, "last_name", &self.last_name, 70);
+        let company = text(&mut errors, "company", &self.company, 70);
+        if last_name.is_empty() && company.is_empty() {
+            errors.add("last_name", "Enter a last name or a company name");
+        }
+        let reference = text(&mut errors, "reference", &self.reference, 35);
+        let email = if self.email.trim().is_empty() {
+            String::new()
+        } else {
+            errors
+                .check("email", EmailAddress::parse(&self.email))
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        let country = if self.country.trim().is_empty() {
+            String::new()
+        } else {
+            errors
+                .check("country", CountryCode::parse(&self.country))
+                .map(|c| c.to_string())
+                .unwrap_or_default()
+        };
+        let phone_country = if country.is_empty() {
+            default_country
+        } else {
+            country.as_str()
+        };
+        let phone = if self.phone.trim().is_empty() {
+            String::new()
+        } else {
+            errors
+                .check("phone", PhoneNumber::parse(&self.phone, phone_country))
+                .map(|p| p.to_string())
+                .unwrap_or_default()
+        };
+        let language = if self.language.is_empty() {
+            None
+        } else {
+            errors
+                .check("language", Language::parse(&self.language))
+                .map(|l| l.code().to_string())
+        };
+        let payment_method = match self.payment_method.as_str() {
+            "direct_debit" | "manual" => self.payment_method.clone(),
+            _ => {
+                errors.add("payment_method", "Choose direct debit or manual payment");
+                String::new()
+            }
+        };
+        let customer = NewCustomer {
+            reference: Some(reference).filter(|r| !r.is_empty()),
+            first_name,
+            last_name,
+            company,
+            email,
+            phone,
+            street: text(&mut errors, "street", &self.street, 70),
+            postal_code: text(&mut errors, "postal_code", &self.postal_code, 16),
+            city: text(&mut errors, "city", &self.city, 35),
+            country,
+            language,
+            automatic_billing: self.automatic_billing.is_some(),
+            payment_method,
+            ..NewCustomer::default()
+        };
+        if errors.is_empty() {
+            Ok(customer)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Problems with a customer's fields, by field name, first problem per field, in checking order.
+#[derive(Debug, Default, Clone)]
+pub struct FieldProblems(Vec<(&'static str, String)>);
+
+impl FieldProblems {
+    /// Adds a message for `field` unless it already has one.
+    pub fn add(&mut self, field: &'static str, message: impl ToString) {
+        if !self.0.iter().any(|(f, _)| *f == field) {
+            self.0.push((field, message.to_string()));
+        }
+    }
+
+    /// Parses with `parsed`, recording the error under `field`.
+    pub fn check<T, E: ToString>(
+        &mut self,
+        field: &'static str,
+        parsed: Result<T, E>,
+    ) -> Option<T> {
+        parsed.map_err(|e| self.add(field, e)).ok()
+    }
+
+    /// Whether there is no problem.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl IntoIterator for FieldProblems {
+    type Item = (&'static str, String);
+    type IntoIter = std::vec::IntoIter<(&'static str, String)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
 
 /// Why a customer could not be saved.
 #[derive(Debug, thiserror::Error)]

@@ -9,6 +9,7 @@ pub mod config;
 pub mod customers;
 pub mod domain;
 pub mod i18n;
+pub mod imports;
 pub mod mandates;
 pub mod merchants;
 pub mod notify;
@@ -66,6 +67,7 @@ impl Application {
             webhooks.clone().spawn_worker();
             subscriptions::spawn_schedule(db.clone());
             api_keys::spawn_cleanup(db.clone());
+            imports::spawn_worker(db.clone());
         }
         let config = Arc::new(config);
         let state = aweb::Data::new(AppState {

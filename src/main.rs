@@ -8,6 +8,8 @@ use abbo::accounts::{self, NewPassword};
 use abbo::config::{Config, Settings};
 use abbo::domain::EmailAddress;
 use abbo::domain::role::Role;
+use abbo::imports;
+use abbo::store::imports as import_store;
 use abbo::store::{Db, merchants};
 use abbo::{Application, telemetry};
 use anyhow::{Context, bail};
@@ -39,6 +41,21 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Import customers (with mandates and subscriptions) from a CSV or Excel file: maps the
+    /// columns by their headers and prints the preview; writes only with --commit.
+    Import {
+        /// The .csv or .xlsx file.
+        file: PathBuf,
+        /// The merchant's id (mer_…); may be left out when there is one merchant.
+        #[arg(long)]
+        merchant: Option<String>,
+        /// The Excel sheet to read (the first one by default).
+        #[arg(long, default_value = "")]
+        sheet: String,
+        /// Write the accepted rows (otherwise only the preview is shown).
+        #[arg(long)]
+        commit: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -97,6 +114,12 @@ fn main() -> ExitCode {
         Command::Migrate => runtime.block_on(migrate(config)),
         Command::User(cmd) => runtime.block_on(user(config, cmd)),
         Command::ApiKey(cmd) => runtime.block_on(api_key(config, cmd)),
+        Command::Import {
+            file,
+            merchant,
+            sheet,
+            commit,
+        } => runtime.block_on(import(config, file, merchant, sheet, commit)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -202,6 +225,93 @@ async fn api_key(config: Config, cmd: ApiKeyCommand) -> anyhow::Result<()> {
             );
             println!("{}", key.secret);
         }
+    }
+    db.close().await;
+    Ok(())
+}
+
+async fn import(
+    config: Config,
+    file: PathBuf,
+    merchant: Option<String>,
+    sheet: String,
+    commit: bool,
+) -> anyhow::Result<()> {
+    let db = Db::open(&config).await?;
+    let merchant = pick_merchant(&db, merchant).await?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let size = std::fs::metadata(&file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    if size > config.import.max_upload_bytes() {
+        bail!(
+            "{name}: {}",
+            imports::ReadError::TooLarge {
+                max_mb: config.import.max_upload_mb
+            }
+        );
+    }
+    let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+    let id = imports::upload(
+        &db,
+        &merchant.id,
+        "",
+        &name,
+        &bytes,
+        &sheet,
+        config.import.max_uncompressed_bytes(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let stored = import_store::get(&db, &merchant.id, &id)
+        .await?
+        .context("the import")?;
+    let mapping = imports::mapping(&stored);
+    println!("Columns of {name}:");
+    for (header, key) in imports::headers(&stored).iter().zip(&mapping) {
+        let field = imports::columns::field(key).map_or("(ignored)", |f| f.label);
+        println!("  {header} -> {field}");
+    }
+    let today = chrono::Utc::now().date_naive();
+    let counts = imports::apply_mapping(&db, &merchant.id, &id, mapping, today)
+        .await
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    println!(
+        "{} new, {} updated, {} rejected",
+        counts.new, counts.updated, counts.rejected
+    );
+    for row in
+        import_store::rows_with_outcome(&db, &merchant.id, &id, "rejected", i64::MAX, 0).await?
+    {
+        println!("  line {}: {}", row.line, row.reasons.replace('\n', "; "));
+    }
+    if commit {
+        imports::start_commit(&db, &merchant.id, &id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        match imports::run_chunks(&db, &merchant.id, &id, None).await? {
+            imports::RunOutcome::Done => {
+                let done = import_store::get(&db, &merchant.id, &id)
+                    .await?
+                    .context("the import")?;
+                println!(
+                    "Imported: {} rows written (import {id}).",
+                    done.committed_rows
+                );
+            }
+            outcome => {
+                let failed = import_store::get(&db, &merchant.id, &id).await?;
+                bail!(
+                    "the import did not finish ({outcome:?}): {}",
+                    failed.map(|i| i.error).unwrap_or_default()
+                );
+            }
+        }
+    } else {
+        println!("Nothing written: run again with --commit to import the accepted rows.");
     }
     db.close().await;
     Ok(())

@@ -23,6 +23,7 @@ pub enum IdPrefix {
     Payment,
     WebhookEndpoint,
     WebhookDelivery,
+    Import,
 }
 
 impl IdPrefix {
@@ -47,6 +48,7 @@ impl IdPrefix {
             IdPrefix::Payment => "pay_",
             IdPrefix::WebhookEndpoint => "whe_",
             IdPrefix::WebhookDelivery => "whd_",
+            IdPrefix::Import => "imp_",
         }
     }
 }

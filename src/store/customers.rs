@@ -46,7 +46,7 @@ impl Customer {
 }
 
 /// A customer to create or save, already checked.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct NewCustomer {
     pub id: String,
     pub merchant_id: String,
@@ -120,37 +120,54 @@ const COLUMNS: &str = "id, merchant_id, reference, first_name, last_name, compan
 
 /// Creates a customer (emits `customer.created`); a unique violation means the reference is taken.
 pub async fn insert(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    on_tx!(&mut *tx, conn => {
-        sqlx::query(
-            "INSERT INTO customers (id, merchant_id, reference, first_name, last_name, company, email, phone, \
-             street, postal_code, city, country, language, automatic_billing, payment_method, search_text, \
-             sort_name, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)",
-        )
-        .bind(&c.id)
-        .bind(&c.merchant_id)
-        .bind(&c.reference)
-        .bind(&c.first_name)
-        .bind(&c.last_name)
-        .bind(&c.company)
-        .bind(&c.email)
-        .bind(&c.phone)
-        .bind(&c.street)
-        .bind(&c.postal_code)
-        .bind(&c.city)
-        .bind(&c.country)
-        .bind(&c.language)
-        .bind(c.automatic_billing)
-        .bind(&c.payment_method)
-        .bind(c.search_text())
-        .bind(c.sort_name())
-        .bind(at)
-        .execute(conn)
-        .await
-        .map(|_| ())
-    })?;
+    insert_many(tx, std::slice::from_ref(c), at).await?;
     let event = Event::new(EventType::CustomerCreated, &c.merchant_id, &c.id);
     record_event(tx, &event, at).await
+}
+
+/// Creates customers in one statement (an import's chunk, which announces no webhook event per
+/// row); a unique violation means a reference is taken.
+pub async fn insert_many(
+    tx: &mut Tx,
+    customers: &[NewCustomer],
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    if customers.is_empty() {
+        return Ok(());
+    }
+    for part in customers.chunks(super::rows_per_statement(17)) {
+        let sql = format!(
+            "INSERT INTO customers (id, merchant_id, reference, first_name, last_name, company, email, phone, \
+             street, postal_code, city, country, language, automatic_billing, payment_method, search_text, \
+             sort_name, created_at, updated_at) VALUES {}",
+            super::value_tuples(part.len(), 17)
+        );
+        on_tx!(tx, conn => {
+            let mut query = sqlx::query(&sql).bind(at);
+            for c in part {
+                query = query
+                    .bind(&c.id)
+                    .bind(&c.merchant_id)
+                    .bind(&c.reference)
+                    .bind(&c.first_name)
+                    .bind(&c.last_name)
+                    .bind(&c.company)
+                    .bind(&c.email)
+                    .bind(&c.phone)
+                    .bind(&c.street)
+                    .bind(&c.postal_code)
+                    .bind(&c.city)
+                    .bind(&c.country)
+                    .bind(&c.language)
+                    .bind(c.automatic_billing)
+                    .bind(&c.payment_method)
+                    .bind(c.search_text())
+                    .bind(c.sort_name());
+            }
+            query.execute(conn).await.map(|_| ())
+        })?;
+    }
+    Ok(())
 }
 
 /// Saves a customer's fields (`c.id` and `c.merchant_id` say which; emits `customer.updated`);

@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod api_keys;
 pub mod customers;
+pub mod imports;
 pub mod login_attempts;
 pub mod mandates;
 pub mod merchants;
@@ -203,6 +204,33 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(0)
 }
 
+/// Rows per multi-row INSERT with `width` values each: about 1,000 parameters. SQLite looks bound
+/// parameter names up by a linear scan, so much longer statements get slower per row.
+pub fn rows_per_statement(width: usize) -> usize {
+    (1000 / width.max(1)).max(1)
+}
+
+/// `rows` placeholder tuples of `width` values each, for a multi-row INSERT whose `$1` is the
+/// timestamp shared by all rows and appended as the last two columns (created_at, updated_at):
+/// `($2, …, $w+1, $1, $1), ($w+2, …)`.
+pub fn value_tuples(rows: usize, width: usize) -> String {
+    let mut sql = String::with_capacity(rows * width * 5);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for col in 0..width {
+            let n = 2 + row * width + col;
+            sql.push('$');
+            sql.push_str(&n.to_string());
+            sql.push_str(", ");
+        }
+        sql.push_str("$1, $1)");
+    }
+    sql
+}
+
 /// True when `err` is a unique-constraint violation (on either backend).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()
@@ -211,6 +239,14 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn value_tuples_number_placeholders_after_the_shared_timestamp() {
+        assert_eq!(
+            super::value_tuples(2, 2),
+            "($2, $3, $1, $1), ($4, $5, $1, $1)"
+        );
+    }
+
     #[test]
     fn both_backends_have_the_same_migrations() {
         let names = |dir: &str| {

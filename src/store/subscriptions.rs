@@ -72,40 +72,7 @@ const COLUMNS: &str = "id, merchant_id, customer_id, product_id, mandate_id, des
 /// Creates a subscription: price, VAT and interval copied from the product at sign-up; emits
 /// `subscription.created`.
 pub async fn insert(tx: &mut Tx, s: &Subscription, at: DateTime<Utc>) -> anyhow::Result<()> {
-    on_tx!(&mut *tx, conn => {
-        sqlx::query(
-            "INSERT INTO subscriptions (id, merchant_id, customer_id, product_id, mandate_id, description, \
-             amount_minor, vat_basis_points, billing_interval, start_date, status, success_redirect_url, \
-             subscription_webhook_url, transaction_webhook_url, metadata, create_invoice, invoice_text, \
-             pause_on, resume_on, cancel_on, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $16, $17, $18, $19, $20, $21, $13, $13)",
-        )
-        .bind(&s.id)
-        .bind(&s.merchant_id)
-        .bind(&s.customer_id)
-        .bind(&s.product_id)
-        .bind(&s.mandate_id)
-        .bind(&s.description)
-        .bind(s.amount_minor)
-        .bind(s.vat_basis_points)
-        .bind(&s.billing_interval)
-        .bind(s.start_date)
-        .bind(&s.status)
-        .bind(&s.success_redirect_url)
-        .bind(at)
-        .bind(&s.subscription_webhook_url)
-        .bind(&s.transaction_webhook_url)
-        .bind(&s.metadata)
-        .bind(s.create_invoice)
-        .bind(&s.invoice_text)
-        .bind(s.pause_on)
-        .bind(s.resume_on)
-        .bind(s.cancel_on)
-        .execute(conn)
-        .await
-        .map(|_| ())
-    })
-    .context("inserting a subscription")?;
+    insert_many(tx, std::slice::from_ref(s), at).await?;
     let event = Event::new(EventType::SubscriptionCreated, &s.merchant_id, &s.id)
         .customer(&s.customer_id)
         .mandate(s.mandate_id.as_deref())
@@ -113,6 +80,56 @@ pub async fn insert(tx: &mut Tx, s: &Subscription, at: DateTime<Utc>) -> anyhow:
     record_event(tx, &event, at)
         .await
         .context("announcing a new subscription")
+}
+
+/// Creates subscriptions in one statement (an import's chunk, which announces no webhook event per
+/// row).
+pub async fn insert_many(
+    tx: &mut Tx,
+    subscriptions: &[Subscription],
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    if subscriptions.is_empty() {
+        return Ok(());
+    }
+    for part in subscriptions.chunks(super::rows_per_statement(20)) {
+        let sql = format!(
+            "INSERT INTO subscriptions (id, merchant_id, customer_id, product_id, mandate_id, description, \
+             amount_minor, vat_basis_points, billing_interval, start_date, status, success_redirect_url, \
+             subscription_webhook_url, transaction_webhook_url, metadata, create_invoice, invoice_text, \
+             pause_on, resume_on, cancel_on, created_at, updated_at) VALUES {}",
+            super::value_tuples(part.len(), 20)
+        );
+        on_tx!(tx, conn => {
+            let mut query = sqlx::query(&sql).bind(at);
+            for s in part {
+                query = query
+                    .bind(&s.id)
+                    .bind(&s.merchant_id)
+                    .bind(&s.customer_id)
+                    .bind(&s.product_id)
+                    .bind(&s.mandate_id)
+                    .bind(&s.description)
+                    .bind(s.amount_minor)
+                    .bind(s.vat_basis_points)
+                    .bind(&s.billing_interval)
+                    .bind(s.start_date)
+                    .bind(&s.status)
+                    .bind(&s.success_redirect_url)
+                    .bind(&s.subscription_webhook_url)
+                    .bind(&s.transaction_webhook_url)
+                    .bind(&s.metadata)
+                    .bind(s.create_invoice)
+                    .bind(&s.invoice_text)
+                    .bind(s.pause_on)
+                    .bind(s.resume_on)
+                    .bind(s.cancel_on);
+            }
+            query.execute(conn).await.map(|_| ())
+        })
+        .context("inserting subscriptions")?;
+    }
+    Ok(())
 }
 
 /// Emits `subscription.status_changed` for each (id, customer id, mandate id, status) row.

@@ -9,10 +9,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{Layout, PageQuery, Pagination};
-use crate::customers::{self as service, CustomerError, PrivacyError};
-use crate::domain::{
-    Bic, CountryCode, EmailAddress, Iban, Language, MandateReference, PhoneNumber,
-};
+use crate::customers::{self as service, CustomerError, CustomerInput, PrivacyError};
+use crate::domain::{Bic, Iban, Language, MandateReference};
 use crate::mandates::{self, MandateError, MandateRequest, PaperMandate};
 use crate::notify::Channel;
 use crate::store::activity::{self, Activity};
@@ -134,24 +132,8 @@ async fn list(
     render(StatusCode::OK, &page)
 }
 
-/// The customer form as typed.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(crate) struct CustomerForm {
-    pub first_name: String,
-    pub last_name: String,
-    pub company: String,
-    pub reference: String,
-    pub email: String,
-    pub phone: String,
-    pub street: String,
-    pub postal_code: String,
-    pub city: String,
-    pub country: String,
-    pub language: String,
-    pub automatic_billing: Option<String>,
-    pub payment_method: String,
-}
+/// The customer form as typed: the same fields an import maps columns to.
+pub(crate) type CustomerForm = CustomerInput;
 
 impl CustomerForm {
     pub(crate) fn from_customer(c: &Customer) -> CustomerForm {
@@ -181,86 +163,14 @@ impl CustomerForm {
     }
 
     /// Checks every field; `default_country` completes national phone numbers.
-    fn parse(&self, default_country: &str) -> Result<NewCustomer, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let text = |errors: &mut FieldErrors, field: &'static str, value: &str, max: usize| {
-            let value = value.trim();
-            if value.chars().count() > max {
-                errors.add(field, format!("Use at most {max} characters"));
+    pub(crate) fn check(&self, default_country: &str) -> Result<NewCustomer, FieldErrors> {
+        self.parse(default_country).map_err(|problems| {
+            let mut errors = FieldErrors::default();
+            for (field, message) in problems {
+                errors.add(field, message);
             }
-            value.to_string()
-        };
-        let first_name = text(&mut errors, "first_name", &self.first_name, 70);
-        let last_name = text(&mut errors, "last_name", &self.last_name, 70);
-        let company = text(&mut errors, "company", &self.company, 70);
-        if last_name.is_empty() && company.is_empty() {
-            errors.add("last_name", "Enter a last name or a company name");
-        }
-        let reference = text(&mut errors, "reference", &self.reference, 35);
-        let email = if self.email.trim().is_empty() {
-            String::new()
-        } else {
             errors
-                .check("email", EmailAddress::parse(&self.email))
-                .map(|e| e.to_string())
-                .unwrap_or_default()
-        };
-        let country = if self.country.trim().is_empty() {
-            String::new()
-        } else {
-            errors
-                .check("country", CountryCode::parse(&self.country))
-                .map(|c| c.to_string())
-                .unwrap_or_default()
-        };
-        let phone_country = if country.is_empty() {
-            default_country
-        } else {
-            country.as_str()
-        };
-        let phone = if self.phone.trim().is_empty() {
-            String::new()
-        } else {
-            errors
-                .check("phone", PhoneNumber::parse(&self.phone, phone_country))
-                .map(|p| p.to_string())
-                .unwrap_or_default()
-        };
-        let language = if self.language.is_empty() {
-            None
-        } else {
-            errors
-                .check("language", Language::parse(&self.language))
-                .map(|l| l.code().to_string())
-        };
-        let payment_method = match self.payment_method.as_str() {
-            "direct_debit" | "manual" => self.payment_method.clone(),
-            _ => {
-                errors.add("payment_method", "Choose direct debit or manual payment");
-                String::new()
-            }
-        };
-        let customer = NewCustomer {
-            reference: Some(reference).filter(|r| !r.is_empty()),
-            first_name,
-            last_name,
-            company,
-            email,
-            phone,
-            street: text(&mut errors, "street", &self.street, 70),
-            postal_code: text(&mut errors, "postal_code", &self.postal_code, 16),
-            city: text(&mut errors, "city", &self.city, 35),
-            country,
-            language,
-            automatic_billing: self.automatic_billing.is_some(),
-            payment_method,
-            ..NewCustomer::default()
-        };
-        if errors.is_empty() {
-            Ok(customer)
-        } else {
-            Err(errors)
-        }
+        })
     }
 }
 
@@ -323,7 +233,7 @@ pub(crate) async fn checked(
     } else {
         merchant.country.as_str()
     };
-    let mut parsed = form.parse(default_country);
+    let mut parsed = form.check(default_country);
     if let Ok(customer) = &parsed
         && !customer.email.is_empty()
         && let Some(other) =

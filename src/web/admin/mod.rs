@@ -2,6 +2,7 @@
 
 pub(crate) mod customers;
 mod developers;
+mod imports;
 pub mod mandates;
 pub mod messages;
 mod pages;
@@ -30,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/", web::get().to(dashboard))
             .configure(customers::routes)
             .configure(developers::routes)
+            .configure(imports::routes)
             .configure(mandates::routes)
             .configure(messages::routes)
             .configure(pages::routes)
@@ -58,6 +60,11 @@ const NAV: &[NavItem] = &[
         key: "customers",
         label: "Customers",
         href: "/admin/customers",
+    },
+    NavItem {
+        key: "import",
+        label: "Import",
+        href: "/admin/import",
     },
     NavItem {
         key: "subscriptions",
