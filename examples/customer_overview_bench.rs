@@ -6,11 +6,12 @@
 
 use std::time::{Duration, Instant};
 
-use abbo::Application;
-use abbo::config::Settings;
 use abbo::domain::id::{IdPrefix, new_id};
+use abbo::store;
 use abbo::store::customers::{self, NewCustomer};
-use abbo::store::{self, Db};
+
+mod support;
+use support::BenchApp;
 
 const FIRST: &[&str] = &[
     "Jan", "Anna", "Piet", "Sanne", "Daan", "Emma", "Lucas", "Julia", "Sem", "Tess",
@@ -34,54 +35,13 @@ async fn main() -> anyhow::Result<()> {
         .transpose()?
         .unwrap_or(100_000);
     let requests: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(50);
-    let dir = tempfile::tempdir()?;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let address = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
-    let mut settings = Settings::default();
-    settings.storage.data_dir = dir.path().display().to_string();
-    settings.database.url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.path().display()));
-    settings.email.url = format!("file://{}/outbox", dir.path().display());
-    settings.outbox.worker = false;
-    settings.server.base_url = address.clone();
-    let config = settings.validate()?;
-    let db = Db::open(&config).await?;
-
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let token = |html: &str| {
-        let start = html
-            .find("name=\"csrf_token\" value=\"")
-            .map(|i| i + 25)
-            .unwrap_or(0);
-        html[start..]
-            .split('"')
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    };
-    let app = Application::with_listener(config, db.clone(), listener)?;
-    tokio::spawn(app.run_until_stopped());
-    let html = client
-        .get(format!("{address}/setup"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    client
-        .post(format!("{address}/setup"))
-        .form(&[
-            ("csrf_token", token(&html).as_str()),
-            ("merchant_name", "Bench BV"),
-            ("email", "bench@example.com"),
-            ("password", "bench bench bench"),
-            ("password_confirm", "bench bench bench"),
-        ])
-        .send()
-        .await?;
-    let merchant_id = abbo::store::merchants::list(&db).await?.remove(0).id;
+    let bench = BenchApp::start(|_| {}).await?;
+    let (address, client, db, merchant_id) = (
+        &bench.address,
+        &bench.client,
+        &bench.db,
+        bench.merchant_id.clone(),
+    );
 
     let seeding = Instant::now();
     for chunk in (0..count).collect::<Vec<_>>().chunks(5_000) {

@@ -9,14 +9,15 @@
 
 use std::time::Instant;
 
-use abbo::Application;
-use abbo::config::Settings;
 use abbo::domain::id::{IdPrefix, new_id};
 use abbo::imports::{self, RunOutcome};
+use abbo::store;
 use abbo::store::customers::{self, NewCustomer};
 use abbo::store::mandates::{self, Mandate};
 use abbo::store::subscriptions;
-use abbo::store::{self, Db};
+
+mod support;
+use support::BenchApp;
 
 /// The file a merchant would bring: customer, mandate and subscription columns.
 fn csv_file(rows: usize) -> Vec<u8> {
@@ -45,75 +46,24 @@ async fn main() -> anyhow::Result<()> {
         .map(|a| a.parse())
         .transpose()?
         .unwrap_or(100_000);
-    let dir = tempfile::tempdir()?;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let address = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
-    let mut settings = Settings::default();
-    settings.storage.data_dir = dir.path().display().to_string();
-    settings.database.url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.path().display()));
-    settings.email.url = format!("file://{}/outbox", dir.path().display());
-    settings.outbox.worker = false;
-    settings.server.base_url = address.clone();
-    settings.import.max_upload_mb = 100;
-    let config = settings.validate()?;
-    let db = Db::open(&config).await?;
-    let app = Application::with_listener(config, db.clone(), listener)?;
-    tokio::spawn(app.run_until_stopped());
-
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let token = |html: &str| {
-        let start = html
-            .find("name=\"csrf_token\" value=\"")
-            .map(|i| i + 25)
-            .unwrap_or(0);
-        html[start..]
-            .split('"')
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    };
-    let html = client
-        .get(format!("{address}/setup"))
-        .send()
-        .await?
-        .text()
+    let bench = BenchApp::start(|s| s.import.max_upload_mb = 100).await?;
+    let (address, client, db) = (&bench.address, &bench.client, &bench.db);
+    bench
+        .submit(
+            "/admin/products/new",
+            "/admin/products",
+            &[
+                ("name", "Fiets Plus"),
+                ("price", "12.95"),
+                ("vat_rate", "21"),
+                ("prices_include_vat", "on"),
+                ("interval", "1 month"),
+                ("method_email", "on"),
+            ],
+        )
         .await?;
-    client
-        .post(format!("{address}/setup"))
-        .form(&[
-            ("csrf_token", token(&html).as_str()),
-            ("merchant_name", "Bench BV"),
-            ("email", "bench@example.com"),
-            ("password", "bench bench bench"),
-            ("password_confirm", "bench bench bench"),
-        ])
-        .send()
-        .await?;
-    let html = client
-        .get(format!("{address}/admin/products/new"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    client
-        .post(format!("{address}/admin/products"))
-        .form(&[
-            ("csrf_token", token(&html).as_str()),
-            ("name", "Fiets Plus"),
-            ("price", "12.95"),
-            ("vat_rate", "21"),
-            ("prices_include_vat", "on"),
-            ("interval", "1 month"),
-            ("method_email", "on"),
-        ])
-        .send()
-        .await?;
-    let merchant_id = abbo::store::merchants::list(&db).await?.remove(0).id;
-    let product_id = abbo::store::products::list(&db, &merchant_id)
+    let merchant_id = bench.merchant_id.clone();
+    let product_id = abbo::store::products::list(db, &merchant_id)
         .await?
         .first()
         .map(|p| p.id.clone())
@@ -132,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
 
     // Baseline first, so that the import runs on the larger tables (the harder case): the same
     // rows (customer + mandate + subscription) with plain multi-row inserts, no staging or checks.
-    let product = abbo::store::products::get(&db, &merchant_id, &product_id)
+    let product = abbo::store::products::get(db, &merchant_id, &product_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no product"))?;
     let started = Instant::now();
@@ -195,22 +145,14 @@ async fn main() -> anyhow::Result<()> {
 
     // The import as a merchant runs it: upload over HTTP, check, commit.
     let total = Instant::now();
-    let html = client
-        .get(format!("{address}/admin/import"))
-        .send()
-        .await?
-        .text()
-        .await?;
+    let token = bench.token("/admin/import").await?;
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(file).file_name("klanten.csv"),
     );
     let started = Instant::now();
     let response = client
-        .post(format!(
-            "{address}/admin/import?csrf_token={}",
-            token(&html)
-        ))
+        .post(format!("{address}/admin/import?csrf_token={token}"))
         .multipart(form)
         .send()
         .await?;
@@ -227,13 +169,13 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|l| l.rsplit('/').next())
         .unwrap_or_default()
         .to_string();
-    let import = abbo::store::imports::get(&db, &merchant_id, &import_id)
+    let import = abbo::store::imports::get(db, &merchant_id, &import_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no import"))?;
     let started = Instant::now();
     let today = chrono::Utc::now().date_naive();
     let counts = imports::apply_mapping(
-        &db,
+        db,
         &merchant_id,
         &import_id,
         imports::mapping(&import),
@@ -243,11 +185,11 @@ async fn main() -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let check_s = started.elapsed().as_secs_f64();
     anyhow::ensure!(counts.new as usize == rows, "preview: {counts:?}");
-    imports::start_commit(&db, &merchant_id, &import_id)
+    imports::start_commit(db, &merchant_id, &import_id)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let started = Instant::now();
-    let outcome = imports::run_chunks(&db, &merchant_id, &import_id, None).await?;
+    let outcome = imports::run_chunks(db, &merchant_id, &import_id, None).await?;
     let commit_s = started.elapsed().as_secs_f64();
     anyhow::ensure!(outcome == RunOutcome::Done, "commit: {outcome:?}");
     let total_s = total.elapsed().as_secs_f64();

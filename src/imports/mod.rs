@@ -737,6 +737,16 @@ async fn finish_done(db: &Db, merchant_id: &str, import_id: &str) -> anyhow::Res
     let import = import_store::get(db, merchant_id, import_id)
         .await?
         .context("import")?;
+    // The log names who uploaded it: the user, or the command line.
+    let user = if import.created_by.is_empty() {
+        None
+    } else {
+        crate::store::users::get(db, merchant_id, &import.created_by).await?
+    };
+    let (actor_id, actor_label) = match &user {
+        Some(user) => (Some(user.id.as_str()), user.email.as_str()),
+        None => (None, "command line"),
+    };
     let now = store::now();
     let mut tx = db.begin().await?;
     import_store::finish(&mut tx, merchant_id, import_id, "done", "", now).await?;
@@ -745,12 +755,8 @@ async fn finish_done(db: &Db, merchant_id: &str, import_id: &str) -> anyhow::Res
         &mut tx,
         &NewActivity {
             merchant_id,
-            actor_id: Some(import.created_by.as_str()).filter(|id| !id.is_empty()),
-            actor_label: if import.created_by.is_empty() {
-                "command line"
-            } else {
-                "import"
-            },
+            actor_id,
+            actor_label,
             subject_type: "import",
             subject_id: import_id,
             action: "import.completed",

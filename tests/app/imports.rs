@@ -216,6 +216,9 @@ async fn a_messy_csv_is_previewed_with_every_rejected_row_and_then_imported() {
     commit(&app, &page).await;
     let done = app.page(&page).await;
     assert!(text_of(&done, "done").unwrap().contains("2 rows written"));
+    let dashboard = app.page("/admin").await;
+    assert!(dashboard.contains("klanten.csv: 1 new, 1 updated customers"));
+    assert!(dashboard.contains("<td>owner@example.com</td><td>import.completed</td>"));
     assert_eq!(count(&app, "customers").await, 2);
     let (method, status, iban, signed) = mandate_of(&app, "jose@example.com").await;
     assert_eq!((method.as_str(), status.as_str()), ("import", "valid"));
