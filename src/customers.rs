@@ -1,5 +1,6 @@
 //! Customers entered by staff: create and edit, with duplicates explained.
 
+use crate::domain::fields::FieldErrors;
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::{CountryCode, EmailAddress, Language, PhoneNumber};
 use crate::store::activity::Actor;
@@ -28,9 +29,9 @@ pub struct CustomerInput {
 
 impl CustomerInput {
     /// Checks every field; `default_country` completes national phone numbers.
-    pub fn parse(&self, default_country: &str) -> Result<NewCustomer, FieldProblems> {
-        let mut errors = FieldProblems::default();
-        let text = |errors: &mut FieldProblems, field: &'static str, value: &str, max: usize| {
+    pub fn parse(&self, default_country: &str) -> Result<NewCustomer, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let text = |errors: &mut FieldErrors, field: &'static str, value: &str, max: usize| {
             let value = value.trim();
             if value.chars().count() > max {
                 errors.add(field, format!("Use at most {max} characters"));
@@ -108,41 +109,6 @@ impl CustomerInput {
         } else {
             Err(errors)
         }
-    }
-}
-
-/// Problems with a customer's fields, by field name, first problem per field, in checking order.
-#[derive(Debug, Default, Clone)]
-pub struct FieldProblems(Vec<(&'static str, String)>);
-
-impl FieldProblems {
-    /// Adds a message for `field` unless it already has one.
-    pub fn add(&mut self, field: &'static str, message: impl ToString) {
-        if !self.0.iter().any(|(f, _)| *f == field) {
-            self.0.push((field, message.to_string()));
-        }
-    }
-
-    /// Parses with `parsed`, recording the error under `field`.
-    pub fn check<T, E: ToString>(
-        &mut self,
-        field: &'static str,
-        parsed: Result<T, E>,
-    ) -> Option<T> {
-        parsed.map_err(|e| self.add(field, e)).ok()
-    }
-
-    /// Whether there is no problem.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl IntoIterator for FieldProblems {
-    type Item = (&'static str, String);
-    type IntoIter = std::vec::IntoIter<(&'static str, String)>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
     }
 }
 

@@ -34,6 +34,7 @@ pub mod branding;
 pub mod country;
 pub mod creditor_id;
 pub mod email;
+pub mod fields;
 pub mod iban;
 pub mod id;
 pub mod interval;

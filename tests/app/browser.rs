@@ -173,15 +173,20 @@ async fn website(html: String) -> String {
     origin
 }
 
-/// The merchant sets everything up in the browser: setup, product, sign-up page; returns the link.
-async fn merchant_creates_a_page(app: &TestApp, client: &Client, allowed_origin: &str) -> String {
-    client.goto(&app.url("/")).await.unwrap();
+/// First-run setup through the form; ends on the settings page it leads to.
+async fn set_up_in_the_browser(client: &Client, address: &str) {
+    client.goto(&format!("{address}/")).await.unwrap();
     fill(client, "merchant_name", "Fietsabo").await;
     fill(client, "email", "owner@example.com").await;
     fill(client, "password", "correct horse battery").await;
     fill(client, "password_confirm", "correct horse battery").await;
     click(client, "button[type=submit]").await;
     wait_for(client, "input[name='creditor_id']").await;
+}
+
+/// The merchant sets everything up in the browser: setup, product, sign-up page; returns the link.
+async fn merchant_creates_a_page(app: &TestApp, client: &Client, allowed_origin: &str) -> String {
+    set_up_in_the_browser(client, &app.address).await;
 
     client.goto(&app.url("/admin/products/new")).await.unwrap();
     fill(client, "name", "Fiets Plus").await;
@@ -412,13 +417,7 @@ async fn a_developer_creates_an_api_key_in_the_browser_and_uses_it() {
     browser
         .run(|client| async move {
             let client = &client;
-            client.goto(&format!("{address}/")).await.unwrap();
-            fill(client, "merchant_name", "Fietsabo").await;
-            fill(client, "email", "owner@example.com").await;
-            fill(client, "password", "correct horse battery").await;
-            fill(client, "password_confirm", "correct horse battery").await;
-            click(client, "button[type=submit]").await;
-            wait_for(client, "input[name='creditor_id']").await;
+            set_up_in_the_browser(client, &address).await;
 
             client.goto(&format!("{address}/admin")).await.unwrap();
             click(client, "nav a[href='/admin/developers']").await;

@@ -161,17 +161,6 @@ impl CustomerForm {
             ..CustomerForm::default()
         }
     }
-
-    /// Checks every field; `default_country` completes national phone numbers.
-    pub(crate) fn check(&self, default_country: &str) -> Result<NewCustomer, FieldErrors> {
-        self.parse(default_country).map_err(|problems| {
-            let mut errors = FieldErrors::default();
-            for (field, message) in problems {
-                errors.add(field, message);
-            }
-            errors
-        })
-    }
 }
 
 #[derive(Template)]
@@ -233,7 +222,7 @@ pub(crate) async fn checked(
     } else {
         merchant.country.as_str()
     };
-    let mut parsed = form.check(default_country);
+    let mut parsed = form.parse(default_country);
     if let Ok(customer) = &parsed
         && !customer.email.is_empty()
         && let Some(other) =
