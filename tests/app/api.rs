@@ -146,13 +146,21 @@ async fn requests_without_a_valid_key_get_401_problems() {
     let html = app.page("/admin/developers").await;
     assert!(!html.contains(&key));
     assert!(html.contains(&key[..12]));
-    assert!(!html.contains("never</span></td>\n        <td><span class=\"badge success\">"));
-
-    let key_id = abbo::store::api_keys::list(&app.db, &merchant_id(&app).await)
+    let stored = abbo::store::api_keys::list(&app.db, &merchant_id(&app).await)
         .await
         .unwrap()
-        .remove(0)
-        .id;
+        .remove(0);
+    assert!(stored.last_used_at.is_some(), "the key's use is noted");
+    assert!(
+        html.contains(
+            &stored
+                .last_used_at
+                .unwrap()
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        )
+    );
+    let key_id = stored.id;
     let response = app
         .submit(
             "/admin/developers",

@@ -215,8 +215,8 @@ async fn list(
         &state.db,
         &caller.0.merchant_id,
         after.as_ref(),
-        filter.email.as_deref(),
-        filter.reference.as_deref(),
+        filter.email.as_deref().filter(|v| !v.is_empty()),
+        filter.reference.as_deref().filter(|v| !v.is_empty()),
         limit + 1,
     )
     .await?;

@@ -197,8 +197,8 @@ async fn list(
         &state.db,
         &caller.0.merchant_id,
         after.as_ref(),
-        filter.customer_id.as_deref(),
-        filter.status.as_deref(),
+        filter.customer_id.as_deref().filter(|v| !v.is_empty()),
+        filter.status.as_deref().filter(|v| !v.is_empty()),
         limit + 1,
     )
     .await?;

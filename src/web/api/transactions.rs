@@ -86,7 +86,7 @@ async fn list(
         &state.db,
         &caller.0.merchant_id,
         after.as_ref(),
-        filter.subscription_id.as_deref(),
+        filter.subscription_id.as_deref().filter(|v| !v.is_empty()),
         limit + 1,
     )
     .await?;
