@@ -297,8 +297,13 @@ async fn import(
                 let done = import_store::get(&db, &merchant.id, &id)
                     .await?
                     .context("the import")?;
+                let rows = if done.committed_rows == 1 {
+                    "row"
+                } else {
+                    "rows"
+                };
                 println!(
-                    "Imported: {} rows written (import {id}).",
+                    "Imported: {} {rows} written (import {id}).",
                     done.committed_rows
                 );
             }

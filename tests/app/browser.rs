@@ -455,3 +455,59 @@ async fn a_developer_creates_an_api_key_in_the_browser_and_uses_it() {
         .unwrap();
     assert_eq!(response.status(), reqwest::StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn a_merchant_imports_a_csv_in_the_browser_and_watches_it_finish() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    // The background workers run, as in production: the commit happens after the request.
+    let app = spawn_app_with(|s| s.outbox.worker = true).await;
+    let file = app.data_dir.path().join("klanten.csv");
+    std::fs::write(
+        &file,
+        "Voornaam;Achternaam;E-mailadres;IBAN;Tenaamstelling;Datum ondertekening\n\
+         Jan;de Vries;jan@example.nl;NL91ABNA0417164300;J. de Vries;15-01-2026\n\
+         Piet;Visser;piet@example.nl;NL00BANK0000000000;P. Visser;15-01-2026\n",
+    )
+    .unwrap();
+    let address = app.address.clone();
+    browser
+        .run(|client| async move {
+            let client = &client;
+            set_up_in_the_browser(client, &address).await;
+            client.goto(&format!("{address}/admin")).await.unwrap();
+            click(client, "nav a[href='/admin/import']").await;
+            client
+                .find(Locator::Id("import-file"))
+                .await
+                .unwrap()
+                .send_keys(&file.display().to_string())
+                .await
+                .unwrap();
+            click(
+                client,
+                "form[enctype='multipart/form-data'] button[type=submit]",
+            )
+            .await;
+            wait_for(client, "#mapping").await;
+            click(client, "#mapping button[type=submit]").await;
+            assert_eq!(wait_for(client, "#count-new").await, "1");
+            assert_eq!(text(client, "#count-rejected").await, "1");
+            assert!(text(client, "#rejected").await.contains("IBAN"));
+            screenshot(client, "6-import-preview").await;
+            click(client, "form[action$='/commit'] button[type=submit]").await;
+            // The page refreshes itself until the worker is done.
+            assert!(
+                wait_for(client, "#done")
+                    .await
+                    .contains("Done: 1 row written")
+            );
+            screenshot(client, "6-import-done").await;
+        })
+        .await;
+    app.login_as(&app.client, "owner@example.com", "correct horse battery")
+        .await;
+    let customers = app.page("/admin/customers").await;
+    assert!(customers.contains("de Vries") && !customers.contains("Visser"));
+}

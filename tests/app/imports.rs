@@ -609,7 +609,7 @@ async fn the_command_line_previews_and_commits_an_import() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("1 rows written"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Imported: 1 row written"));
     assert_eq!(count(&app, "customers").await, 1);
 
     let bad = app.data_dir.path().join("broken.xlsx");
