@@ -97,7 +97,14 @@ pub async fn authenticate(db: &Db, secret: &str) -> anyhow::Result<Option<ApiKey
     let Some(key) = api_keys::by_secret_hash(db, &hash_token(secret)).await? else {
         return Ok(None);
     };
-    api_keys::touch(db, &key.id, store::now()).await?;
+    // Only a stale "last used" costs a write; most requests only read.
+    let now = store::now();
+    if key
+        .last_used_at
+        .is_none_or(|at| at < now - chrono::Duration::minutes(1))
+    {
+        api_keys::touch(db, &key.id, now).await?;
+    }
     Ok(Some(key))
 }
 

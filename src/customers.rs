@@ -1,11 +1,13 @@
 //! Customers entered by staff: create and edit, with duplicates explained.
 
+use anyhow::Context;
+
 use crate::domain::fields::FieldErrors;
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::{CountryCode, EmailAddress, Language, PhoneNumber};
 use crate::store::activity::Actor;
 use crate::store::activity::{self, NewActivity};
-use crate::store::customers::{self, NewCustomer};
+use crate::store::customers::{self, Customer, NewCustomer};
 use crate::store::{self, Db};
 
 /// A customer's fields as typed in the form or read from an import file, not yet checked.
@@ -110,6 +112,69 @@ impl CustomerInput {
             Err(errors)
         }
     }
+}
+
+impl CustomerInput {
+    /// An empty form: billed automatically by direct debit.
+    pub fn blank() -> CustomerInput {
+        CustomerInput {
+            automatic_billing: Some("on".into()),
+            payment_method: "direct_debit".into(),
+            ..CustomerInput::default()
+        }
+    }
+}
+
+impl From<&Customer> for CustomerInput {
+    fn from(c: &Customer) -> CustomerInput {
+        CustomerInput {
+            first_name: c.first_name.clone(),
+            last_name: c.last_name.clone(),
+            company: c.company.clone(),
+            reference: c.reference.clone().unwrap_or_default(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            street: c.street.clone(),
+            postal_code: c.postal_code.clone(),
+            city: c.city.clone(),
+            country: c.country.clone(),
+            language: c.language.clone().unwrap_or_default(),
+            automatic_billing: c.automatic_billing.then(|| "on".into()),
+            payment_method: c.payment_method.clone(),
+        }
+    }
+}
+
+/// Parses `input` for the merchant (whose country completes national phone numbers) and refuses
+/// an email another customer than `except_id` already has.
+pub async fn check(
+    db: &Db,
+    merchant_id: &str,
+    input: &CustomerInput,
+    except_id: &str,
+) -> anyhow::Result<Result<NewCustomer, FieldErrors>> {
+    let merchant = crate::store::merchants::get(db, merchant_id)
+        .await?
+        .context("the merchant")?;
+    let default_country = if merchant.country.is_empty() {
+        "NL"
+    } else {
+        merchant.country.as_str()
+    };
+    let mut parsed = input.parse(default_country);
+    if let Ok(customer) = &parsed
+        && !customer.email.is_empty()
+        && let Some(other) =
+            customers::with_email(db, merchant_id, &customer.email, except_id).await?
+    {
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "email",
+            format!("{} already uses this email address", other.display_name()),
+        );
+        parsed = Err(errors);
+    }
+    Ok(parsed)
 }
 
 /// Why a customer could not be saved.

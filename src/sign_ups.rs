@@ -49,6 +49,27 @@ pub struct SignUp {
     pub options: Options,
 }
 
+impl SignUp {
+    /// A subscription still waiting for its mandate cannot start paused, or with a cancel or
+    /// resume date: refuses those, naming the field.
+    fn refuse_changes_without_valid_mandate(&self) -> Result<(), SignUpError> {
+        let field = if self.paused {
+            "status"
+        } else if self.cancel_on.is_some() {
+            "cancel_date"
+        } else if self.resume_on.is_some() {
+            "resume_date"
+        } else {
+            return Ok(());
+        };
+        Err(invalid(
+            field,
+            "Only a subscription under a valid mandate can start paused or with a cancel or \
+             resume date",
+        ))
+    }
+}
+
 /// The new subscription, and where the customer confirms the mandate when that is still to do.
 #[derive(Debug, Clone)]
 pub struct SignedUp {
@@ -64,8 +85,6 @@ pub enum SignUpError {
         field: &'static str,
         message: String,
     },
-    #[error("{0}")]
-    NotFound(&'static str),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -108,24 +127,8 @@ pub async fn sign_up(
     if !product.active {
         return Err(invalid("product_id", "This product is archived"));
     }
-    let waits_for_mandate = !matches!(signup.mandate, MandateSource::Existing { .. });
-    if waits_for_mandate {
-        let field = if signup.paused {
-            Some("status")
-        } else if signup.cancel_on.is_some() {
-            Some("cancel_date")
-        } else if signup.resume_on.is_some() {
-            Some("resume_date")
-        } else {
-            None
-        };
-        if let Some(field) = field {
-            return Err(invalid(
-                field,
-                "Only a subscription under a valid mandate can start paused or with a cancel \
-                 or resume date",
-            ));
-        }
+    if !matches!(signup.mandate, MandateSource::Existing { .. }) {
+        signup.refuse_changes_without_valid_mandate()?;
     }
     match signup.mandate.clone() {
         MandateSource::Link {
@@ -256,12 +259,8 @@ async fn under_mandate(
     } else {
         Status::Active
     };
-    if !valid && (signup.paused || signup.cancel_on.is_some() || signup.resume_on.is_some()) {
-        return Err(invalid(
-            "mandate_accepted",
-            "The mandate still waits for the customer: a subscription under it cannot start \
-             paused or with a cancel or resume date",
-        ));
+    if !valid {
+        signup.refuse_changes_without_valid_mandate()?;
     }
     let refused = |field: &'static str, e: TransitionError| invalid(field, e.message);
     if signup.paused {

@@ -430,7 +430,7 @@ pub async fn list_after(
         "SELECT {COLUMNS} FROM mandates WHERE merchant_id = $1 AND {} \
          AND ($4 IS NULL OR customer_id = $4) AND ($5 IS NULL OR status = $5) \
          ORDER BY created_at DESC, id DESC LIMIT $6",
-        super::AFTER_CURSOR
+        super::after_cursor("")
     );
     on_db!(db, pool => {
         sqlx::query_as::<_, Mandate>(&sql)

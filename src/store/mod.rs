@@ -196,8 +196,16 @@ pub struct After {
     pub id: String,
 }
 
-/// The condition "created before the cursor", with the cursor bound at `$2` (time) and `$3` (id).
-pub const AFTER_CURSOR: &str = "($2 IS NULL OR created_at < $2 OR (created_at = $2 AND id < $3))";
+/// The condition "created before the cursor" on the columns of `table` (an alias, or "" for the
+/// only table), with the cursor bound at `$2` (time) and `$3` (id).
+pub fn after_cursor(table: &str) -> String {
+    let t = if table.is_empty() {
+        String::new()
+    } else {
+        format!("{table}.")
+    };
+    format!("($2 IS NULL OR {t}created_at < $2 OR ({t}created_at = $2 AND {t}id < $3))")
+}
 
 /// The current time at whole seconds (SQLite compares stored timestamps as text).
 pub fn now() -> DateTime<Utc> {

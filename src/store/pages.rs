@@ -179,7 +179,7 @@ pub async fn list_after(
     let sql = format!(
         "SELECT {COLUMNS} FROM subscription_pages WHERE merchant_id = $1 AND {} \
          ORDER BY created_at DESC, id DESC LIMIT $4",
-        super::AFTER_CURSOR
+        super::after_cursor("")
     );
     on_db!(db, pool => {
         sqlx::query_as::<_, Page>(&sql)

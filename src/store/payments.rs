@@ -196,7 +196,7 @@ pub async fn list_transactions_after(
     let sql = format!(
         "SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE merchant_id = $1 AND {} \
          AND ($4 IS NULL OR subscription_id = $4) ORDER BY created_at DESC, id DESC LIMIT $5",
-        super::AFTER_CURSOR
+        super::after_cursor("")
     );
     on_db!(db, pool => {
         sqlx::query_as::<_, Transaction>(&sql)

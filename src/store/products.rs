@@ -277,9 +277,7 @@ pub async fn list_after(
 ) -> anyhow::Result<Vec<ProductRow>> {
     let sql = format!(
         "{ROW_SELECT} WHERE p.merchant_id = $1 AND {} ORDER BY p.created_at DESC, p.id DESC LIMIT $4",
-        super::AFTER_CURSOR
-            .replace("created_at", "p.created_at")
-            .replace("id <", "p.id <")
+        super::after_cursor("p")
     );
     on_db!(db, pool => {
         sqlx::query_as::<_, ProductRow>(&sql)

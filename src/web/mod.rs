@@ -5,7 +5,6 @@ pub mod api;
 mod assets;
 mod auth;
 pub mod error;
-mod forms;
 mod middleware;
 mod public;
 pub mod session;

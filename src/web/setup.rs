@@ -8,10 +8,10 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::error::{AppError, render, see_other};
-use super::forms::FieldErrors;
 use super::session::{self, FlashKind, csrf_token, flash};
 use crate::accounts::{self, NewPassword, SetupError};
 use crate::domain::EmailAddress;
+use crate::domain::fields::FieldErrors;
 use crate::store::merchants;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

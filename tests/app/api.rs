@@ -386,6 +386,30 @@ async fn lists_page_with_cursors_newest_first() {
     unique.dedup();
     assert_eq!(unique.len(), 5, "no customer twice");
 
+    // Products page the same way (their list query joins counts under an alias).
+    for n in 0..3 {
+        api.post_ok(
+            "/api/v1/products",
+            json!({"name": format!("Plan {n}"), "amount": "5.00", "interval": "1 month"}),
+            201,
+        )
+        .await;
+    }
+    let first = api.get_json("/api/v1/products?limit=2").await;
+    assert_eq!(first["data"].as_array().unwrap().len(), 2);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = api
+        .get_json(&format!("/api/v1/products?limit=2&cursor={cursor}"))
+        .await;
+    assert_eq!(second["data"].as_array().unwrap().len(), 1);
+    assert!(second["next_cursor"].is_null());
+    assert!(
+        !first["data"]
+            .as_array()
+            .unwrap()
+            .contains(&second["data"][0])
+    );
+
     let bad = problem(api.get("/api/v1/customers?cursor=nonsense").await, 422).await;
     assert_eq!(fields_of(&bad), vec!["cursor"]);
     problem(api.get("/api/v1/customers?limit=0").await, 422).await;

@@ -3,27 +3,25 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use anyhow::Context;
 use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{Layout, PageQuery, Pagination};
 use crate::customers::{self as service, CustomerError, CustomerInput, PrivacyError};
+use crate::domain::fields::FieldErrors;
 use crate::domain::{Bic, Iban, Language, MandateReference};
 use crate::mandates::{self, MandateError, MandateRequest, PaperMandate};
 use crate::notify::Channel;
 use crate::store::activity::{self, Activity};
-use crate::store::customers::{self, Customer, CustomerFilter, CustomerRow, NewCustomer};
+use crate::store::customers::{self, Customer, CustomerFilter, CustomerRow};
 use crate::store::mandates::{self as mandate_store, Mandate};
-use crate::store::merchants;
 use crate::store::messages::{self, MessageSummary};
 use crate::store::products::{self, ProductRow};
 use crate::store::subscriptions::{self, Subscription};
 use crate::subscriptions::next_charge;
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
-use crate::web::forms::FieldErrors;
 use crate::web::session::{CurrentUser, FlashKind, flash};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -133,35 +131,7 @@ async fn list(
 }
 
 /// The customer form as typed: the same fields an import maps columns to.
-pub(crate) type CustomerForm = CustomerInput;
-
-impl CustomerForm {
-    pub(crate) fn from_customer(c: &Customer) -> CustomerForm {
-        CustomerForm {
-            first_name: c.first_name.clone(),
-            last_name: c.last_name.clone(),
-            company: c.company.clone(),
-            reference: c.reference.clone().unwrap_or_default(),
-            email: c.email.clone(),
-            phone: c.phone.clone(),
-            street: c.street.clone(),
-            postal_code: c.postal_code.clone(),
-            city: c.city.clone(),
-            country: c.country.clone(),
-            language: c.language.clone().unwrap_or_default(),
-            automatic_billing: c.automatic_billing.then(|| "on".into()),
-            payment_method: c.payment_method.clone(),
-        }
-    }
-
-    fn blank() -> CustomerForm {
-        CustomerForm {
-            automatic_billing: Some("on".into()),
-            payment_method: "direct_debit".into(),
-            ..CustomerForm::default()
-        }
-    }
-}
+type CustomerForm = CustomerInput;
 
 #[derive(Template)]
 #[template(path = "admin/customer_form.html")]
@@ -207,37 +177,6 @@ async fn new(session: Session, user: CurrentUser) -> Result<HttpResponse, AppErr
     )
 }
 
-/// Parses the form and refuses an email another customer already has.
-pub(crate) async fn checked(
-    state: &AppState,
-    merchant_id: &str,
-    form: &CustomerForm,
-    except_id: &str,
-) -> anyhow::Result<Result<NewCustomer, FieldErrors>> {
-    let merchant = merchants::get(&state.db, merchant_id)
-        .await?
-        .context("the merchant")?;
-    let default_country = if merchant.country.is_empty() {
-        "NL"
-    } else {
-        merchant.country.as_str()
-    };
-    let mut parsed = form.parse(default_country);
-    if let Ok(customer) = &parsed
-        && !customer.email.is_empty()
-        && let Some(other) =
-            customers::with_email(&state.db, merchant_id, &customer.email, except_id).await?
-    {
-        let mut errors = FieldErrors::default();
-        errors.add(
-            "email",
-            format!("{} already uses this email address", other.display_name()),
-        );
-        parsed = Err(errors);
-    }
-    Ok(parsed)
-}
-
 async fn create(
     state: web::Data<AppState>,
     session: Session,
@@ -245,7 +184,7 @@ async fn create(
     form: web::Form<CustomerForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let mut errors = match checked(&state, user.merchant_id(), &form, "").await? {
+    let mut errors = match service::check(&state.db, user.merchant_id(), &form, "").await? {
         Ok(customer) => match service::create(&state.db, &user.user, customer).await {
             Ok(id) => {
                 flash(&session, FlashKind::Success, "Customer created.");
@@ -283,7 +222,7 @@ async fn edit(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, &id).await?;
-    let form = CustomerForm::from_customer(&customer);
+    let form = CustomerForm::from(&customer);
     render(
         StatusCode::OK,
         &form_page(
@@ -305,7 +244,7 @@ async fn update(
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, &id).await?;
     let form = form.into_inner();
-    let errors = match checked(&state, user.merchant_id(), &form, &customer.id).await? {
+    let errors = match service::check(&state.db, user.merchant_id(), &form, &customer.id).await? {
         Ok(fields) => match service::update(&state.db, &user.user, &customer.id, fields).await {
             Ok(()) => {
                 flash(&session, FlashKind::Success, "Customer saved.");

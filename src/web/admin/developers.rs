@@ -11,11 +11,11 @@ use utoipa::OpenApi;
 
 use super::Layout;
 use crate::api_keys::{self, ApiKeyError};
+use crate::domain::fields::FieldErrors;
 use crate::store::api_keys::{self as store, ApiKey};
 use crate::web::AppState;
 use crate::web::api::ApiDoc;
 use crate::web::error::{AppError, render, see_other};
-use crate::web::forms::FieldErrors;
 use crate::web::session::{CurrentUser, FlashKind, flash};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

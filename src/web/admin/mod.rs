@@ -1,6 +1,6 @@
 //! The merchant back-office under `/admin`.
 
-pub(crate) mod customers;
+mod customers;
 mod developers;
 mod imports;
 pub mod mandates;

@@ -9,12 +9,12 @@ use serde::Deserialize;
 
 use super::Layout;
 use crate::domain::Language;
+use crate::domain::fields::FieldErrors;
 use crate::pages::{self as service, PageError};
 use crate::store::pages::{self, Page};
 use crate::store::products::{self, ProductRow};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
-use crate::web::forms::FieldErrors;
 use crate::web::session::{CurrentUser, FlashKind, flash};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

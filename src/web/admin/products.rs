@@ -8,11 +8,11 @@ use serde::Deserialize;
 
 use super::Layout;
 use crate::catalog::{self, ProductError};
+use crate::domain::fields::FieldErrors;
 use crate::domain::{Interval, Money, VatRate};
 use crate::store::products::{self, ProductFields, ProductRow};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
-use crate::web::forms::FieldErrors;
 use crate::web::session::{CurrentUser, FlashKind, flash};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{Layout, PageQuery, Pagination};
+use crate::domain::fields::FieldErrors;
 use crate::domain::subscription::{Event, Status};
 use crate::store::customers::{self, Customer};
 use crate::store::mandates::{self as mandate_store, Mandate};
@@ -15,7 +16,6 @@ use crate::store::subscriptions::{self as store, Subscription, SubscriptionRow};
 use crate::subscriptions::{self as service, CancelWhen, ChangeError};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
-use crate::web::forms::FieldErrors;
 use crate::web::session::{CurrentUser, FlashKind, flash};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

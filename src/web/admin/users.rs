@@ -9,11 +9,11 @@ use serde::Deserialize;
 use super::Layout;
 use crate::accounts::{self, NewPassword, UserError};
 use crate::domain::EmailAddress;
+use crate::domain::fields::FieldErrors;
 use crate::domain::role::Role;
 use crate::store::users::{self, User};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
-use crate::web::forms::FieldErrors;
 use crate::web::session::{CurrentUser, FlashKind, flash};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

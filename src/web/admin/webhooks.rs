@@ -7,10 +7,10 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::{Layout, PageQuery, Pagination};
+use crate::domain::fields::FieldErrors;
 use crate::store::webhooks::{self as store_webhooks, Attempt, Delivery, Endpoint};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
-use crate::web::forms::FieldErrors;
 use crate::web::session::{CurrentUser, FlashKind, flash};
 use crate::webhooks::{self, EndpointError, EventType};
 

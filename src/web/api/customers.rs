@@ -5,11 +5,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, Caller, ListOf, PageParams, created, not_allowed};
-use crate::customers::{self as service, CustomerError, PrivacyError};
+use super::{ApiError, Caller, ListOf, PageParams, Problem, created, not_allowed};
+use crate::customers::{
+    self as service, CustomerError, CustomerInput as CustomerForm, PrivacyError,
+};
 use crate::store::customers::{self, Customer};
 use crate::web::AppState;
-use crate::web::admin::customers::{CustomerForm, checked};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -181,13 +182,8 @@ async fn create(
     caller: Caller,
     input: web::Json<CustomerInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let base = CustomerForm {
-        automatic_billing: Some("on".into()),
-        payment_method: "direct_debit".into(),
-        ..CustomerForm::default()
-    };
-    let form = input.into_inner().over(base);
-    let customer = checked(&state, &caller.0.merchant_id, &form, "")
+    let form = input.into_inner().over(CustomerForm::blank());
+    let customer = service::check(&state.db, &caller.0.merchant_id, &form, "")
         .await?
         .map_err(|e| ApiError::from_fields(&e))?;
     let id = service::create(&state.db, &caller.0, customer)
@@ -267,10 +263,8 @@ async fn update(
             "This customer is anonymised and can no longer be changed".into(),
         ));
     }
-    let form = input
-        .into_inner()
-        .over(CustomerForm::from_customer(&current));
-    let customer = checked(&state, &caller.0.merchant_id, &form, &current.id)
+    let form = input.into_inner().over(CustomerForm::from(&current));
+    let customer = service::check(&state.db, &caller.0.merchant_id, &form, &current.id)
         .await?
         .map_err(|e| ApiError::from_fields(&e))?;
     service::update(&state.db, &caller.0, &current.id, customer)
@@ -327,5 +321,3 @@ async fn anonymise(
     let customer = load(&state, &caller, &id).await?;
     Ok(HttpResponse::Ok().json(CustomerView::from(customer)))
 }
-
-use super::Problem;

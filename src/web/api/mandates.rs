@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiError, Caller, ListOf, PageParams, Problem, created, not_allowed};
+use crate::domain::fields::FieldErrors;
 use crate::domain::{Bic, Iban, MandateReference};
 use crate::mandates::{self as service, MandateError, SignedMandate};
 use crate::store::mandates::{self, Mandate};
 use crate::web::AppState;
-use crate::web::forms::FieldErrors;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(

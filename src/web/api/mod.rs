@@ -108,8 +108,6 @@ async fn guard(
         Ok(None) => return Ok(req.error_response(ApiError::Unauthorized)),
         Err(e) => return Ok(req.error_response(ApiError::Internal(e))),
     };
-    let span = tracing::Span::current();
-    span.record("api_key", key.id.as_str());
     req.extensions_mut().insert(key.clone());
     let idempotency_key = req
         .headers()

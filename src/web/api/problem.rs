@@ -62,7 +62,7 @@ impl ApiError {
     }
 
     /// A validation error from a form's field errors.
-    pub fn from_fields(errors: &crate::web::forms::FieldErrors) -> ApiError {
+    pub fn from_fields(errors: &crate::domain::fields::FieldErrors) -> ApiError {
         ApiError::Invalid(
             errors
                 .summary()

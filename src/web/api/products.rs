@@ -171,7 +171,7 @@ impl ProductInput {
     }
 }
 
-fn fields_error(errors: &crate::web::forms::FieldErrors) -> ApiError {
+fn fields_error(errors: &crate::domain::fields::FieldErrors) -> ApiError {
     match ApiError::from_fields(errors) {
         ApiError::Invalid(mut list) => {
             for p in &mut list {

@@ -438,7 +438,6 @@ async fn sign_up(
     .await
     .map_err(|e| match e {
         SignUpError::Invalid { field, message } => ApiError::invalid(field, message),
-        SignUpError::NotFound(what) => ApiError::NotFound(what),
         SignUpError::Unexpected(e) => ApiError::Internal(e),
     })?;
     state.outbox.wake();

@@ -7,6 +7,7 @@ use askama::Template;
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Deserialize;
 
+use crate::domain::fields::FieldErrors;
 use crate::domain::{CountryCode, EmailAddress, Iban, Interval, Language, PhoneNumber};
 use crate::i18n::{Texts, interval_every};
 use crate::mandates::{self, MandateError, MandateRequest};
@@ -19,7 +20,6 @@ use crate::store::products;
 use crate::store::{self};
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::forms::FieldErrors;
 use crate::web::session::client_ip;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
