@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use abbo::domain::id::{IdPrefix, new_id};
-use abbo::imports::{self, RunOutcome};
+use abbo::services::imports::{self, RunOutcome};
 use abbo::store;
 use abbo::store::customers::{self, NewCustomer};
 use abbo::store::mandates::{self, Mandate};
@@ -124,7 +124,7 @@ async fn main() -> anyhow::Result<()> {
                 revoked_at: None,
                 created_at: now,
             };
-            batch_subscriptions.push(abbo::mandates::subscription_for(
+            batch_subscriptions.push(abbo::services::mandates::subscription_for(
                 &product,
                 &customer.id,
                 &mandate.id,

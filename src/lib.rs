@@ -2,25 +2,14 @@
 //!
 //! Everything testable lives behind this library; `main.rs` is only the command line.
 
-pub mod accounts;
-pub mod api_keys;
-pub mod catalog;
 pub mod config;
-pub mod customers;
 pub mod domain;
 pub mod i18n;
-pub mod imports;
-pub mod mandates;
-pub mod merchants;
 pub mod notify;
-pub mod pages;
-pub mod payments;
-pub mod sign_ups;
+pub mod services;
 pub mod store;
-pub mod subscriptions;
 pub mod telemetry;
 pub mod web;
-pub mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -32,6 +21,7 @@ use anyhow::Context;
 
 use config::Config;
 use notify::Outbox;
+use services::{api_keys, imports, subscriptions, webhooks};
 use store::Db;
 use web::AppState;
 

@@ -4,11 +4,11 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use abbo::accounts::{self, NewPassword};
 use abbo::config::{Config, Settings};
 use abbo::domain::EmailAddress;
 use abbo::domain::role::Role;
-use abbo::imports;
+use abbo::services::imports;
+use abbo::services::users::{self, NewPassword};
 use abbo::store::imports as import_store;
 use abbo::store::{Db, merchants};
 use abbo::{Application, telemetry};
@@ -172,7 +172,7 @@ async fn user(config: Config, cmd: UserCommand) -> anyhow::Result<()> {
             let merchant = pick_merchant(&db, merchant).await?;
             let password = read_password()?;
             let user =
-                accounts::add_user_by_operator(&db, &merchant.id, &email, role, &password).await?;
+                users::add_user_by_operator(&db, &merchant.id, &email, role, &password).await?;
             println!(
                 "Created {} ({}) as {} of {}.",
                 user.email, user.id, role, merchant.name
@@ -181,7 +181,7 @@ async fn user(config: Config, cmd: UserCommand) -> anyhow::Result<()> {
         UserCommand::ResetPassword { email } => {
             let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let password = read_password()?;
-            let user = accounts::reset_password(&db, &email, &password).await?;
+            let user = users::reset_password(&db, &email, &password).await?;
             println!("New password set for {}.", user.email);
         }
     }
@@ -216,7 +216,7 @@ async fn api_key(config: Config, cmd: ApiKeyCommand) -> anyhow::Result<()> {
     match cmd {
         ApiKeyCommand::Create { name, merchant } => {
             let merchant = pick_merchant(&db, merchant).await?;
-            let key = abbo::api_keys::create(&db, &merchant.id, None, &name)
+            let key = abbo::services::api_keys::create(&db, &merchant.id, None, &name)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             eprintln!(

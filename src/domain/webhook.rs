@@ -1,5 +1,5 @@
 //! Outgoing webhook events: their names, their thin JSON payload, which addresses a receiver may
-//! have, and the retry schedule. Pure rules; delivery lives in `crate::webhooks`.
+//! have, and the retry schedule. Pure rules; delivery lives in `crate::services::webhooks`.
 
 use std::net::{IpAddr, Ipv4Addr};
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::error::{AppError, render, see_other};
 use super::session::{self, Flash, FlashKind, client_ip, csrf_token, flash, take_flashes};
-use crate::accounts::{self, LoginError};
+use crate::services::users::{self as service, LoginError};
 use crate::store::merchants;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -76,7 +76,7 @@ async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let ip = client_ip(&req, state.config.behind_proxy);
-    let result = accounts::authenticate(
+    let result = service::authenticate(
         &state.db,
         &state.config.auth,
         &form.email,

@@ -31,8 +31,8 @@ pub struct AppState {
 
 impl AppState {
     /// Where mandate links point and how long they live.
-    pub fn link_settings(&self) -> crate::mandates::LinkSettings {
-        crate::mandates::LinkSettings {
+    pub fn link_settings(&self) -> crate::services::mandates::LinkSettings {
+        crate::services::mandates::LinkSettings {
             base_url: self.config.base_url.clone(),
             validity: chrono::Duration::days(self.config.mandates.link_validity_days),
         }

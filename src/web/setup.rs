@@ -9,9 +9,9 @@ use serde::Deserialize;
 use super::AppState;
 use super::error::{AppError, render, see_other};
 use super::session::{self, FlashKind, csrf_token, flash};
-use crate::accounts::{self, NewPassword, SetupError};
 use crate::domain::EmailAddress;
 use crate::domain::fields::FieldErrors;
+use crate::services::users::{self, NewPassword, SetupError};
 use crate::store::merchants;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -76,7 +76,7 @@ async fn submit(
         };
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    let user = match accounts::setup_first_merchant(&state.db, name, &email, &password).await {
+    let user = match users::setup_first_merchant(&state.db, name, &email, &password).await {
         Ok(user) => user,
         Err(SetupError::AlreadyDone) => return Err(AppError::NotFound),
         Err(SetupError::Unexpected(e)) => return Err(e.into()),

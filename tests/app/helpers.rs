@@ -7,8 +7,8 @@ use std::sync::Arc;
 use abbo::Application;
 use abbo::config::{Config, Settings};
 use abbo::notify::Outbox;
+use abbo::services::webhooks::Webhooks;
 use abbo::store::Db;
-use abbo::webhooks::Webhooks;
 use reqwest::{Client, Response, StatusCode};
 
 pub const OWNER_EMAIL: &str = "owner@example.com";
@@ -342,8 +342,8 @@ impl TestApp {
             .unwrap();
         tx.commit().await.unwrap();
         let email = abbo::domain::EmailAddress::parse("other@example.com").unwrap();
-        let password = abbo::accounts::NewPassword::parse("another long password").unwrap();
-        abbo::accounts::add_user_by_operator(
+        let password = abbo::services::users::NewPassword::parse("another long password").unwrap();
+        abbo::services::users::add_user_by_operator(
             &self.db,
             "mer_other",
             &email,

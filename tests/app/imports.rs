@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use abbo::imports::{self, RunOutcome};
+use abbo::services::imports::{self, RunOutcome};
 use reqwest::{Client, Response, StatusCode};
 
 use crate::helpers::{TestApp, csrf_token, location, spawn_app, spawn_app_with, text_of};

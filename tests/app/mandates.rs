@@ -3,8 +3,8 @@
 
 use abbo::domain::Iban;
 use abbo::domain::id::{IdPrefix, new_id};
-use abbo::mandates::{self, LinkSettings, MandateRequest, Requested};
 use abbo::notify::Channel;
+use abbo::services::mandates::{self, LinkSettings, MandateRequest, Requested};
 use abbo::store::customers::{self, NewCustomer};
 use abbo::store::products::{self, NewProduct};
 use abbo::store::{self, mandates as mandate_store, merchants, subscriptions};

@@ -94,9 +94,12 @@ async fn anonymising_waits_for_subscriptions_to_end_and_keeps_the_books() {
         &[("when", "now")],
     )
     .await;
-    abbo::subscriptions::apply_dates(&app.db, Utc::now().date_naive() + Duration::days(1))
-        .await
-        .unwrap();
+    abbo::services::subscriptions::apply_dates(
+        &app.db,
+        Utc::now().date_naive() + Duration::days(1),
+    )
+    .await
+    .unwrap();
     let response = app.submit(&page, &format!("{page}/anonymise"), &[]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let html = app.page(&page).await;

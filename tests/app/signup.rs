@@ -30,7 +30,7 @@ async fn page(app: &TestApp, product: &str, mandate_type: &str, extra: &[(&str, 
 
 /// A form token issued long enough ago to pass the minimum fill time.
 fn token(app: &TestApp, page_id: &str) -> String {
-    abbo::pages::issue_token(
+    abbo::services::signup_pages::issue_token(
         &app.config.secrets.link_key,
         page_id,
         abbo::store::now().timestamp() - 30,
@@ -339,7 +339,7 @@ async fn bad_sign_ups_are_explained_in_the_customers_language() {
     assert!(html.contains("value=\"J. de Vries\""), "input kept");
 
     // Too fast, forged, and honeypot submissions are refused with a clear notice.
-    let fresh = abbo::pages::issue_token(
+    let fresh = abbo::services::signup_pages::issue_token(
         &app.config.secrets.link_key,
         &id,
         abbo::store::now().timestamp(),

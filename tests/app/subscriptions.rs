@@ -1,4 +1,4 @@
-use abbo::subscriptions::apply_dates;
+use abbo::services::subscriptions::apply_dates;
 use chrono::{Duration, NaiveDate, Utc};
 use reqwest::StatusCode;
 

@@ -511,7 +511,7 @@ fn events_of(sink: &mut HttpSink, secret: &str) -> Vec<(String, serde_json::Valu
 
 #[tokio::test]
 async fn confirming_and_declining_a_mandate_announce_mandate_and_subscription_changes() {
-    use abbo::mandates::{self, Actor, Answered, ConfirmationContext, MandateRequest};
+    use abbo::services::mandates::{self, Actor, Answered, ConfirmationContext, MandateRequest};
     let app = webhook_app().await;
     let mut sink = HttpSink::start(vec![]).await;
     let product = app.product(&[("method_email", "on")]).await;

@@ -10,8 +10,8 @@ use serde_json::Value;
 use utoipa::OpenApi;
 
 use super::Layout;
-use crate::api_keys::{self, ApiKeyError};
 use crate::domain::fields::FieldErrors;
+use crate::services::api_keys::{self, ApiKeyError};
 use crate::store::api_keys::{self as store, ApiKey};
 use crate::web::AppState;
 use crate::web::api::ApiDoc;

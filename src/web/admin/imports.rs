@@ -11,8 +11,8 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::Layout;
-use crate::imports::columns::{FIELDS, Field};
-use crate::imports::{self as service, ImportError, ReadError};
+use crate::services::imports::columns::{FIELDS, Field};
+use crate::services::imports::{self as service, ImportError, ReadError};
 use crate::store::imports::{self as import_store, Import, ImportRow};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};

@@ -7,7 +7,7 @@ use askama::Template;
 
 use super::{Layout, PageQuery, Pagination};
 use crate::domain::Iban;
-use crate::mandates::{self, MandateError};
+use crate::services::mandates::{self, MandateError};
 use crate::store::customers::{self, Customer};
 use crate::store::mandates::{self as mandate_store, Evidence, Link, Mandate, MandateRow};
 use crate::store::subscriptions::{self, Subscription};

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::Layout;
 use crate::domain::Language;
 use crate::domain::fields::FieldErrors;
-use crate::pages::{self as service, PageError};
+use crate::services::signup_pages::{self as service, PageError};
 use crate::store::pages::{self, Page};
 use crate::store::products::{self, ProductRow};
 use crate::web::AppState;

@@ -7,9 +7,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::Layout;
-use crate::catalog::{self, ProductError};
 use crate::domain::fields::FieldErrors;
 use crate::domain::{Interval, Money, VatRate};
+use crate::services::products::{self as service, ProductError};
 use crate::store::products::{self, ProductFields, ProductRow};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
@@ -230,7 +230,7 @@ async fn create(
     let form = form.into_inner();
     match form.parse() {
         Ok(fields) => {
-            catalog::create(&state.db, &user.user, &fields).await?;
+            service::create(&state.db, &user.user, &fields).await?;
             flash(
                 &session,
                 FlashKind::Success,
@@ -288,7 +288,7 @@ async fn update(
     let form = form.into_inner();
     match form.parse() {
         Ok(fields) => {
-            match catalog::update(&state.db, &user.user, &product.id, &fields).await {
+            match service::update(&state.db, &user.user, &product.id, &fields).await {
                 Ok(()) => flash(
                     &session,
                     FlashKind::Success,
@@ -311,7 +311,7 @@ async fn archive(
     user: CurrentUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    match catalog::set_active(&state.db, &user.user, &id, false).await {
+    match service::set_active(&state.db, &user.user, &id, false).await {
         Ok(()) => flash(
             &session,
             FlashKind::Success,
@@ -328,7 +328,7 @@ async fn restore(
     user: CurrentUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    match catalog::set_active(&state.db, &user.user, &id, true).await {
+    match service::set_active(&state.db, &user.user, &id, true).await {
         Ok(()) => flash(&session, FlashKind::Success, "Product restored."),
         Err(e) => refusal(&session, e)?,
     }
@@ -341,7 +341,7 @@ async fn delete(
     user: CurrentUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    match catalog::delete(&state.db, &user.user, &id).await {
+    match service::delete(&state.db, &user.user, &id).await {
         Ok(()) => flash(&session, FlashKind::Success, "Product deleted."),
         Err(e) => refusal(&session, e)?,
     }

@@ -12,7 +12,7 @@ use super::Layout;
 use crate::domain::branding::{BrandColour, Language};
 use crate::domain::fields::FieldErrors;
 use crate::domain::{Bic, CountryCode, CreditorId, EmailAddress, Iban};
-use crate::merchants::{self, MAX_LOGO_BYTES, logo_content_type};
+use crate::services::merchants::{self, MAX_LOGO_BYTES, logo_content_type};
 use crate::store::merchants::{self as merchant_store, Merchant, MerchantSettings};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};

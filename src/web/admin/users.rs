@@ -7,10 +7,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::Layout;
-use crate::accounts::{self, NewPassword, UserError};
 use crate::domain::EmailAddress;
 use crate::domain::fields::FieldErrors;
 use crate::domain::role::Role;
+use crate::services::users::{self as service, NewPassword, UserError};
 use crate::store::users::{self, User};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
@@ -100,7 +100,7 @@ async fn add(
     let password = errors.check("password", NewPassword::parse(&form.password));
     if let (Some(email), Some(role), Some(password)) = (email, role, password) {
         let login_url = format!("{}/login", state.config.base_url);
-        match accounts::add_user(&state.db, &user.user, &email, role, &password, &login_url).await {
+        match service::add_user(&state.db, &user.user, &email, role, &password, &login_url).await {
             Ok(added) => {
                 state.outbox.wake();
                 flash(
@@ -143,7 +143,7 @@ async fn change_role(
         flash(&session, FlashKind::Error, "Choose owner, admin or viewer.");
         return Ok(see_other("/admin/users"));
     };
-    match accounts::change_role(&state.db, &user.user, &path, role).await {
+    match service::change_role(&state.db, &user.user, &path, role).await {
         Ok(()) => flash(&session, FlashKind::Success, "Role changed."),
         Err(e) => flash(&session, FlashKind::Error, &refusal(e)?),
     }
@@ -156,7 +156,7 @@ async fn remove(
     user: CurrentUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    match accounts::remove_user(&state.db, &user.user, &path).await {
+    match service::remove_user(&state.db, &user.user, &path).await {
         Ok(()) => flash(&session, FlashKind::Success, "User removed."),
         Err(e) => flash(&session, FlashKind::Error, &refusal(e)?),
     }

@@ -8,11 +8,11 @@ use askama::Template;
 
 use super::{Layout, PageQuery, Pagination};
 use crate::domain::fields::FieldErrors;
+use crate::services::webhooks::{self, EndpointError, EventType};
 use crate::store::webhooks::{self as store_webhooks, Attempt, Delivery, Endpoint};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
 use crate::web::session::{CurrentUser, FlashKind, flash};
-use crate::webhooks::{self, EndpointError, EventType};
 
 const BASE: &str = "/admin/developers/webhooks";
 

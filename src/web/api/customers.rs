@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiError, Caller, ListOf, PageParams, Problem, created, not_allowed};
-use crate::customers::{
+use crate::services::customers::{
     self as service, CustomerError, CustomerInput as CustomerForm, PrivacyError,
 };
 use crate::store::customers::{self, Customer};

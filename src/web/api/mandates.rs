@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ApiError, Caller, ListOf, PageParams, Problem, created, not_allowed};
 use crate::domain::fields::FieldErrors;
 use crate::domain::{Bic, Iban, MandateReference};
-use crate::mandates::{self as service, MandateError, SignedMandate};
+use crate::services::mandates::{self as service, MandateError, SignedMandate};
 use crate::store::mandates::{self, Mandate};
 use crate::web::AppState;
 
@@ -105,7 +105,7 @@ impl MandateInput {
             NaiveDate::parse_from_str(&self.signature_date, "%Y-%m-%d")
                 .map_err(|_| "Use a date like 2026-01-31"),
         );
-        if signed_on.is_some_and(|d| d > crate::payments::today()) {
+        if signed_on.is_some_and(|d| d > crate::services::payments::today()) {
             errors.add(
                 "signature_date",
                 "The signature date cannot be in the future",

@@ -103,7 +103,7 @@ async fn guard(
         .map(str::trim)
         .unwrap_or_default()
         .to_string();
-    let key = match crate::api_keys::authenticate(&state.db, &secret).await {
+    let key = match crate::services::api_keys::authenticate(&state.db, &secret).await {
         Ok(Some(key)) => key,
         Ok(None) => return Ok(req.error_response(ApiError::Unauthorized)),
         Err(e) => return Ok(req.error_response(ApiError::Internal(e))),

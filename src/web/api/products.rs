@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{ApiError, Caller, ListOf, PageParams, Problem, amount, created, not_allowed};
-use crate::catalog::{self, ProductError};
+use crate::services::products::{self as service, ProductError};
 use crate::store::pages::{self, Page};
 use crate::store::products::{self, ProductRow};
 use crate::web::AppState;
@@ -251,7 +251,7 @@ async fn create(
         ..ProductForm::default()
     };
     let fields = input.over(base)?.parse().map_err(|e| fields_error(&e))?;
-    let id = catalog::create(&state.db, &caller.0, &fields).await?;
+    let id = service::create(&state.db, &caller.0, &fields).await?;
     if !active {
         set_active(&state, &caller, &id, false).await?;
     }
@@ -268,7 +268,7 @@ async fn set_active(
     id: &str,
     active: bool,
 ) -> Result<(), ApiError> {
-    catalog::set_active(&state.db, &caller.0, id, active)
+    service::set_active(&state.db, &caller.0, id, active)
         .await
         .map_err(|e| match e {
             ProductError::NotFound => ApiError::NotFound("product"),
@@ -301,7 +301,7 @@ async fn update(
         .over(ProductForm::from_row(&current))?
         .parse()
         .map_err(|e| fields_error(&e))?;
-    catalog::update(&state.db, &caller.0, &current.id, &fields)
+    service::update(&state.db, &caller.0, &current.id, &fields)
         .await
         .map_err(|e| match e {
             ProductError::NotFound => ApiError::NotFound("product"),

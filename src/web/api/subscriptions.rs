@@ -9,11 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ApiError, Caller, ListOf, PageParams, Problem, amount, created, date, not_allowed};
 use crate::domain::{Bic, Iban};
 use crate::notify::Channel;
-use crate::payments::{TestProvider, today};
-use crate::sign_ups::{self, MandateSource, SignUp, SignUpError};
+use crate::services::payments::{TestProvider, today};
+use crate::services::sign_ups::{self, MandateSource, SignUp, SignUpError};
+use crate::services::subscriptions::{self as service, CancelWhen, ChangeError, next_charge};
 use crate::store::mandates;
 use crate::store::subscriptions::{self, Options, Subscription};
-use crate::subscriptions::{self as service, CancelWhen, ChangeError, next_charge};
 use crate::web::AppState;
 
 /// Largest `metadata` document, serialised.
@@ -281,10 +281,12 @@ async fn webhook_url(
 ) -> Result<Option<String>, ApiError> {
     match value.filter(|v| !v.trim().is_empty()) {
         None => Ok(None),
-        Some(url) => crate::webhooks::check_url(&url, state.config.webhooks.allow_private_webhooks)
-            .await
-            .map(|u| Some(u.to_string()))
-            .map_err(|e| ApiError::invalid(field, e)),
+        Some(url) => {
+            crate::services::webhooks::check_url(&url, state.config.webhooks.allow_private_webhooks)
+                .await
+                .map(|u| Some(u.to_string()))
+                .map_err(|e| ApiError::invalid(field, e))
+        }
     }
 }
 

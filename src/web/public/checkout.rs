@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use crate::domain::{Iban, Money};
 use crate::i18n::Texts;
-use crate::mandates;
-use crate::payments::{self, OnlineError, Outcome, TestProvider};
+use crate::services::mandates;
+use crate::services::payments::{self, OnlineError, Outcome, TestProvider};
 use crate::store::payments::{self as store, Payment};
 use crate::store::{customers, merchants, subscriptions};
 use crate::web::AppState;

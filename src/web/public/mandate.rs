@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::domain::{Iban, Language, Money};
 use crate::i18n::{Texts, interval_every};
-use crate::mandates::{self, Answered, ConfirmationContext, LinkState, MandateView};
+use crate::services::mandates::{self, Answered, ConfirmationContext, LinkState, MandateView};
 use crate::web::AppState;
 use crate::web::error::{AppError, see_other};
 use crate::web::session::client_ip;

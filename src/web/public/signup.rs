@@ -10,9 +10,9 @@ use serde::Deserialize;
 use crate::domain::fields::FieldErrors;
 use crate::domain::{CountryCode, EmailAddress, Iban, Interval, Language, PhoneNumber};
 use crate::i18n::{Texts, interval_every};
-use crate::mandates::{self, MandateError, MandateRequest};
 use crate::notify::Channel;
-use crate::pages::{TokenError, issue_token, verify_token};
+use crate::services::mandates::{self, MandateError, MandateRequest};
+use crate::services::signup_pages::{TokenError, issue_token, verify_token};
 use crate::store::customers::{self, NewCustomer};
 use crate::store::merchants::{self, Merchant};
 use crate::store::pages::{self, Page};
@@ -521,10 +521,10 @@ async fn submit(
         None => (String::new(), Some(checked.customer.clone())),
     };
     if page.mandate_type == "online_payment" {
-        let provider = crate::payments::TestProvider {
+        let provider = crate::services::payments::TestProvider {
             base_url: state.config.base_url.clone(),
         };
-        let signup = crate::payments::OnlineSignUp {
+        let signup = crate::services::payments::OnlineSignUp {
             merchant_id: merchant.id.clone(),
             customer_id: Some(customer_id.clone()).filter(|id| !id.is_empty()),
             new_customer,
@@ -534,9 +534,9 @@ async fn submit(
             form_nonce: Some(nonce),
             options: Default::default(),
         };
-        return match crate::payments::start(&state.db, &provider, signup).await {
+        return match crate::services::payments::start(&state.db, &provider, signup).await {
             Ok(started) => Ok(crate::web::error::see_other(&started.checkout_url)),
-            Err(crate::payments::OnlineError::Unexpected(e)) => Err(e.into()),
+            Err(crate::services::payments::OnlineError::Unexpected(e)) => Err(e.into()),
             Err(_) => {
                 refuse(
                     StatusCode::UNPROCESSABLE_ENTITY,

@@ -16,10 +16,10 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::customers::CustomerInput;
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::{Bic, Iban, MandateReference};
-use crate::mandates::subscription_for;
+use crate::services::customers::CustomerInput;
+use crate::services::mandates::subscription_for;
 use crate::store::activity::{self, NewActivity};
 use crate::store::customers::{self, NewCustomer};
 use crate::store::imports::{self as import_store, Counts, Import, NewImport, StagedRow};

@@ -1,7 +1,7 @@
 //! API keys: created by staff (the secret is shown once), checked on every API request, revoked.
 
 use crate::domain::id::{IdPrefix, new_id};
-use crate::mandates::{hash_token, new_token};
+use crate::services::mandates::{hash_token, new_token};
 use crate::store::activity::{self, NewActivity};
 use crate::store::api_keys::{self, ApiKey, NewApiKey};
 use crate::store::users::User;

@@ -7,9 +7,11 @@ use chrono::NaiveDate;
 
 use crate::domain::subscription::{Event, Status, TransitionError};
 use crate::domain::{Bic, Iban};
-use crate::mandates::{self, LinkSettings, MandateError, MandateRequest, subscription_for};
 use crate::notify::Channel;
-use crate::payments::{self, OnlineError, OnlineSignUp, PaymentProvider};
+use crate::services::mandates::{
+    self, LinkSettings, MandateError, MandateRequest, subscription_for,
+};
+use crate::services::payments::{self, OnlineError, OnlineSignUp, PaymentProvider};
 use crate::store::activity::{self, Actor, NewActivity};
 use crate::store::subscriptions::{self, Options};
 use crate::store::{self, Db, customers, products};
