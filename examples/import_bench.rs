@@ -124,7 +124,7 @@ async fn main() -> anyhow::Result<()> {
                 revoked_at: None,
                 created_at: now,
             };
-            batch_subscriptions.push(abbo::services::mandates::subscription_for(
+            batch_subscriptions.push(abbo::services::subscriptions::subscription_for(
                 &product,
                 &customer.id,
                 &mandate.id,

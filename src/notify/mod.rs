@@ -50,7 +50,7 @@ pub async fn send_again(
     if !messages::requeue(&mut tx, &actor.merchant_id, &message.id, now).await? {
         return Ok(false);
     }
-    let entry = crate::store::activity::NewActivity::by_user(
+    let entry = crate::store::activity::NewActivity::by(
         actor,
         "message",
         &message.id,

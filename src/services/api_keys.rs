@@ -1,7 +1,7 @@
 //! API keys: created by staff (the secret is shown once), checked on every API request, revoked.
 
 use crate::domain::id::{IdPrefix, new_id};
-use crate::services::mandates::{hash_token, new_token};
+use crate::services::tokens::{hash_token, new_token};
 use crate::store::activity::{self, NewActivity};
 use crate::store::api_keys::{self, ApiKey, NewApiKey};
 use crate::store::users::User;
@@ -60,7 +60,7 @@ pub async fn create(
     )
     .await?;
     let entry = match actor {
-        Some(user) => NewActivity::by_user(user, "api_key", &id, "api_key.created", name.into()),
+        Some(user) => NewActivity::by(user, "api_key", &id, "api_key.created", name.into()),
         None => NewActivity {
             merchant_id,
             actor_id: None,
@@ -83,7 +83,7 @@ pub async fn revoke(db: &Db, actor: &User, id: &str) -> Result<(), ApiKeyError> 
     if !api_keys::revoke(&mut tx, &actor.merchant_id, id, now).await? {
         return Err(ApiKeyError::NotFound);
     }
-    let entry = NewActivity::by_user(actor, "api_key", id, "api_key.revoked", String::new());
+    let entry = NewActivity::by(actor, "api_key", id, "api_key.revoked", String::new());
     activity::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(())

@@ -206,7 +206,7 @@ pub async fn create(
     let name = format!("{} {}", customer.first_name, customer.last_name)
         .trim()
         .to_string();
-    let entry = NewActivity::by_user(actor, "customer", &customer.id, "customer.created", name);
+    let entry = NewActivity::by(actor, "customer", &customer.id, "customer.created", name);
     activity::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(customer.id)
@@ -229,7 +229,7 @@ pub async fn update(
         Err(e) if store::is_unique_violation(&e) => return Err(CustomerError::ReferenceTaken),
         Err(e) => return Err(anyhow::Error::new(e).context("saving a customer").into()),
     }
-    let entry = NewActivity::by_user(actor, "customer", id, "customer.updated", String::new());
+    let entry = NewActivity::by(actor, "customer", id, "customer.updated", String::new());
     activity::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(())
@@ -258,7 +258,7 @@ fn privacy_entry<'a>(
     action: &'a str,
     details: String,
 ) -> NewActivity<'a> {
-    NewActivity::by_user(actor, "customer", id, action, details)
+    NewActivity::by(actor, "customer", id, action, details)
 }
 
 /// Removes the customer's personal data (keeping amounts, dates and country); refused while a

@@ -39,7 +39,7 @@ pub fn logo_content_type(data: &[u8]) -> Result<&'static str, LogoError> {
 }
 
 fn entry<'a>(actor: &'a User, action: &'a str) -> NewActivity<'a> {
-    NewActivity::by_user(actor, "merchant", &actor.merchant_id, action, String::new())
+    NewActivity::by(actor, "merchant", &actor.merchant_id, action, String::new())
 }
 
 /// Saves the settings page and logs who did it.

@@ -118,7 +118,7 @@ pub async fn start(
         revoked_at: None,
         created_at: now,
     };
-    let subscription = crate::services::mandates::subscription_for(
+    let subscription = crate::services::subscriptions::subscription_for(
         &product,
         &customer_id,
         &mandate.id,
@@ -136,7 +136,7 @@ pub async fn start(
         })
         .await?;
     let mut tx = db.begin().await?;
-    let fresh = crate::services::mandates::begin_sign_up(
+    let fresh = crate::services::subscriptions::begin_sign_up(
         &mut tx,
         signup.form_nonce.as_deref(),
         signup.new_customer.as_ref(),

@@ -23,7 +23,7 @@ pub async fn create(db: &Db, actor: &dyn Actor, fields: &ProductFields) -> anyho
     let now = store::now();
     let mut tx = db.begin().await?;
     products::create(&mut tx, actor.merchant_id(), &id, fields, now).await?;
-    let entry = NewActivity::by_user(
+    let entry = NewActivity::by(
         actor,
         "product",
         &id,
@@ -47,7 +47,7 @@ pub async fn update(
     if !products::update(&mut tx, actor.merchant_id(), id, fields, now).await? {
         return Err(ProductError::NotFound);
     }
-    let entry = NewActivity::by_user(actor, "product", id, "product.updated", fields.name.clone());
+    let entry = NewActivity::by(actor, "product", id, "product.updated", fields.name.clone());
     activity::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(())
@@ -72,7 +72,7 @@ pub async fn set_active(
     };
     activity::record(
         &mut tx,
-        &NewActivity::by_user(actor, "product", id, action, String::new()),
+        &NewActivity::by(actor, "product", id, action, String::new()),
         now,
     )
     .await?;
@@ -93,7 +93,7 @@ pub async fn delete(db: &Db, actor: &dyn Actor, id: &str) -> Result<(), ProductE
     }
     activity::record(
         &mut tx,
-        &NewActivity::by_user(actor, "product", id, "product.deleted", String::new()),
+        &NewActivity::by(actor, "product", id, "product.deleted", String::new()),
         now,
     )
     .await?;

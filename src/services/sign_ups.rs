@@ -8,10 +8,9 @@ use chrono::NaiveDate;
 use crate::domain::subscription::{Event, Status, TransitionError};
 use crate::domain::{Bic, Iban};
 use crate::notify::Channel;
-use crate::services::mandates::{
-    self, LinkSettings, MandateError, MandateRequest, subscription_for,
-};
+use crate::services::mandates::{self, LinkSettings, MandateError, MandateRequest};
 use crate::services::payments::{self, OnlineError, OnlineSignUp, PaymentProvider};
+use crate::services::subscriptions::subscription_for;
 use crate::store::activity::{self, Actor, NewActivity};
 use crate::store::subscriptions::{self, Options};
 use crate::store::{self, Db, customers, products};
@@ -152,7 +151,7 @@ pub async fn sign_up(
             let requested = mandates::request(
                 db,
                 links,
-                mandates::Actor::of(actor),
+                actor,
                 MandateRequest {
                     merchant_id: merchant_id.to_string(),
                     customer_id: signup.customer_id,
@@ -315,7 +314,7 @@ async fn under_mandate(
                 "The mandate changed meanwhile; retry",
             ));
         }
-        let entry = NewActivity::by_user(
+        let entry = NewActivity::by(
             actor,
             "mandate",
             &mandate.id,
@@ -327,7 +326,7 @@ async fn under_mandate(
     subscriptions::insert(&mut tx, &subscription, now)
         .await
         .context("inserting a subscription")?;
-    let entry = NewActivity::by_user(
+    let entry = NewActivity::by(
         actor,
         "subscription",
         &subscription.id,

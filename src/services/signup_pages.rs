@@ -2,9 +2,8 @@
 //! the public form work without cookies (so also inside an iFrame on another site).
 
 use base64::Engine;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 
+use crate::services::tokens::{equal_secrets, hmac_sha256};
 use crate::store::activity::{self, NewActivity};
 use crate::store::pages::{self, Page};
 use crate::store::users::User;
@@ -47,7 +46,7 @@ pub async fn save(db: &Db, actor: &User, mut page: Page) -> Result<String, PageE
     };
     activity::record(
         &mut tx,
-        &NewActivity::by_user(actor, "page", &page.id, action, page.slug.clone()),
+        &NewActivity::by(actor, "page", &page.id, action, page.slug.clone()),
         now,
     )
     .await?;
@@ -70,10 +69,7 @@ pub enum TokenError {
 pub const MAX_FORM_AGE_SECONDS: i64 = 2 * 3600;
 
 fn signature(key: &[u8], payload: &str) -> String {
-    let mut mac =
-        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(payload.as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hmac_sha256(key, payload.as_bytes()))
 }
 
 /// A token for one form of `page_id`, issued at `now` (Unix seconds).
@@ -96,10 +92,7 @@ pub fn verify_token(
 ) -> Result<String, TokenError> {
     let (payload, sig) = token.rsplit_once('.').ok_or(TokenError::Invalid)?;
     let expected = signature(key, payload);
-    if !bool::from(subtle::ConstantTimeEq::ct_eq(
-        expected.as_bytes(),
-        sig.as_bytes(),
-    )) {
+    if !equal_secrets(expected.as_bytes(), sig.as_bytes()) {
         return Err(TokenError::Invalid);
     }
     let mut parts = payload.split('.');

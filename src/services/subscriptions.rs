@@ -2,12 +2,16 @@
 //! dates bring. Every status change goes through `domain::subscription::Status::next`.
 
 use anyhow::Context;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::id::{IdPrefix, new_id};
+use crate::store::customers::{self, NewCustomer};
+use crate::store::products::Product;
+use crate::store::{Tx, pages};
 
 use crate::domain::Interval;
 use crate::domain::subscription::{Event, Status, TransitionError};
-use crate::store::activity::Actor;
-use crate::store::activity::{self, NewActivity};
+use crate::store::activity::{self, Actor, NewActivity, System};
 use crate::store::mandates;
 use crate::store::subscriptions::{self, Subscription};
 use crate::store::{self, Db};
@@ -56,7 +60,7 @@ fn status_of(s: &Subscription) -> anyhow::Result<Status> {
 /// Saves `changed` if the subscription still has status `from`, with an activity entry.
 async fn save(
     db: &Db,
-    actor: Option<&dyn Actor>,
+    actor: &dyn Actor,
     changed: &Subscription,
     from: Status,
     action: &str,
@@ -67,18 +71,7 @@ async fn save(
     if !subscriptions::save_change(&mut tx, changed, from.as_str(), now).await? {
         return Err(ChangeError::Conflict);
     }
-    let entry = match actor {
-        Some(user) => NewActivity::by_user(user, "subscription", &changed.id, action, details),
-        None => NewActivity {
-            merchant_id: &changed.merchant_id,
-            actor_id: None,
-            actor_label: "schedule",
-            subject_type: "subscription",
-            subject_id: &changed.id,
-            action,
-            details,
-        },
-    };
+    let entry = NewActivity::by(actor, "subscription", &changed.id, action, details);
     activity::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(())
@@ -121,7 +114,7 @@ pub async fn pause(
         s.pause_on = None;
         s.status = paused.as_str().into();
     }
-    save(db, Some(user), &s, status, "subscription.paused", details).await
+    save(db, user, &s, status, "subscription.paused", details).await
 }
 
 /// Ends a pause now.
@@ -130,15 +123,7 @@ pub async fn resume(db: &Db, user: &dyn Actor, id: &str) -> Result<(), ChangeErr
     s.status = status.next(Event::Resume)?.as_str().into();
     s.pause_on = None;
     s.resume_on = None;
-    save(
-        db,
-        Some(user),
-        &s,
-        status,
-        "subscription.resumed",
-        String::new(),
-    )
-    .await
+    save(db, user, &s, status, "subscription.resumed", String::new()).await
 }
 
 /// Cancels: a running subscription runs until its cancel date; one that never started ends now.
@@ -172,15 +157,7 @@ pub async fn cancel(
     } else {
         format!("runs until {cancel_on}")
     };
-    save(
-        db,
-        Some(user),
-        &s,
-        status,
-        "subscription.cancelled",
-        details,
-    )
-    .await
+    save(db, user, &s, status, "subscription.cancelled", details).await
 }
 
 /// Moves a running subscription to another valid mandate of the same customer.
@@ -207,7 +184,7 @@ pub async fn change_mandate(
     s.mandate_id = Some(mandate.id.clone());
     save(
         db,
-        Some(user),
+        user,
         &s,
         status,
         "subscription.mandate_changed",
@@ -238,7 +215,8 @@ pub async fn apply_dates(db: &Db, today: NaiveDate) -> anyhow::Result<usize> {
             Event::Resume => s.resume_on = None,
             _ => {}
         }
-        match save(db, None, &s, status, action, "by date".into()).await {
+        let schedule = System::new(&s.merchant_id, "schedule");
+        match save(db, &schedule, &s, status, action, "by date".into()).await {
             Ok(()) => changed += 1,
             Err(ChangeError::Conflict) => {}
             Err(e) => return Err(anyhow::anyhow!(e)),
@@ -259,4 +237,65 @@ pub fn spawn_schedule(db: Db) -> tokio::task::JoinHandle<()> {
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
         }
     })
+}
+
+/// A subscription to `product` under `mandate_id`, with price, VAT and interval copied from the
+/// product at this moment.
+pub fn subscription_for(
+    product: &Product,
+    customer_id: &str,
+    mandate_id: &str,
+    start_date: NaiveDate,
+    status: &str,
+    success_redirect_url: Option<String>,
+) -> Subscription {
+    Subscription {
+        id: new_id(IdPrefix::Subscription),
+        merchant_id: product.merchant_id.clone(),
+        customer_id: customer_id.to_string(),
+        product_id: product.id.clone(),
+        mandate_id: Some(mandate_id.to_string()),
+        description: product.name.clone(),
+        amount_minor: product.amount_minor,
+        vat_basis_points: product.vat_basis_points,
+        billing_interval: product.billing_interval.clone(),
+        start_date,
+        status: status.into(),
+        success_redirect_url,
+        pause_on: None,
+        resume_on: None,
+        cancel_on: None,
+        subscription_webhook_url: None,
+        transaction_webhook_url: None,
+        metadata: None,
+        create_invoice: false,
+        invoice_text: String::new(),
+        created_at: store::now(),
+    }
+}
+
+/// Opens a self sign-up inside `tx`: claims the form's single-use token and creates the new
+/// customer under `customer_id`. False when the token was already used (a double submit).
+pub async fn begin_sign_up(
+    tx: &mut Tx,
+    form_nonce: Option<&str>,
+    new_customer: Option<&NewCustomer>,
+    customer_id: &str,
+    merchant_id: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    if let Some(nonce) = form_nonce
+        && !pages::use_form_token(tx, nonce, now).await?
+    {
+        return Ok(false);
+    }
+    if let Some(new) = new_customer {
+        let mut new = new.clone();
+        new.id = customer_id.to_string();
+        new.merchant_id = merchant_id.to_string();
+        customers::insert(tx, &new, now)
+            .await
+            .context("inserting the customer")?;
+    }
+    Ok(true)
 }

@@ -321,7 +321,7 @@ pub async fn change_role(
     refuse_last_owner(&mut tx, &actor.merchant_id, &current).await?;
     users::set_role(&mut tx, &actor.merchant_id, user_id, role.as_str()).await?;
     let details = format!("role changed from {current} to {role}");
-    let entry = NewActivity::by_user(actor, "user", user_id, "user.role_changed", details);
+    let entry = NewActivity::by(actor, "user", user_id, "user.role_changed", details);
     activity::record(&mut tx, &entry, store::now()).await?;
     tx.commit().await?;
     Ok(())
@@ -340,7 +340,7 @@ pub async fn remove_user(db: &Db, actor: &User, user_id: &str) -> Result<(), Use
         .ok_or(UserError::NotFound)?;
     refuse_last_owner(&mut tx, &actor.merchant_id, &current).await?;
     users::delete(&mut tx, &actor.merchant_id, user_id).await?;
-    let entry = NewActivity::by_user(actor, "user", user_id, "user.removed", String::new());
+    let entry = NewActivity::by(actor, "user", user_id, "user.removed", String::new());
     activity::record(&mut tx, &entry, store::now()).await?;
     tx.commit().await?;
     Ok(())

@@ -32,22 +32,50 @@ pub struct NewActivity<'a> {
     pub details: String,
 }
 
-/// Someone who changes a merchant's data: a signed-in staff member or an API key.
+/// Someone who changes a merchant's data: a signed-in staff member, an API key, or a part of
+/// Abbo acting on its own (`System`).
 pub trait Actor: Sync {
     /// The merchant the actor works for; every change stays inside it.
     fn merchant_id(&self) -> &str;
-    /// The user or API key id.
-    fn actor_id(&self) -> &str;
+    /// The user or API key id; `None` for a part of Abbo.
+    fn actor_id(&self) -> Option<&str>;
     /// How the activity log names the actor.
     fn actor_label(&self) -> &str;
+}
+
+/// A part of Abbo changing a merchant's data without a user: the sign-up page, a customer on a
+/// link page, the payment provider, the schedule, the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct System<'a> {
+    pub merchant_id: &'a str,
+    pub label: &'static str,
+}
+
+impl<'a> System<'a> {
+    /// `label` acting for `merchant_id`.
+    pub fn new(merchant_id: &'a str, label: &'static str) -> System<'a> {
+        System { merchant_id, label }
+    }
+}
+
+impl Actor for System<'_> {
+    fn merchant_id(&self) -> &str {
+        self.merchant_id
+    }
+    fn actor_id(&self) -> Option<&str> {
+        None
+    }
+    fn actor_label(&self) -> &str {
+        self.label
+    }
 }
 
 impl Actor for User {
     fn merchant_id(&self) -> &str {
         &self.merchant_id
     }
-    fn actor_id(&self) -> &str {
-        &self.id
+    fn actor_id(&self) -> Option<&str> {
+        Some(&self.id)
     }
     fn actor_label(&self) -> &str {
         &self.email
@@ -58,8 +86,8 @@ impl Actor for super::api_keys::ApiKey {
     fn merchant_id(&self) -> &str {
         &self.merchant_id
     }
-    fn actor_id(&self) -> &str {
-        &self.id
+    fn actor_id(&self) -> Option<&str> {
+        Some(&self.id)
     }
     fn actor_label(&self) -> &str {
         &self.label
@@ -67,8 +95,8 @@ impl Actor for super::api_keys::ApiKey {
 }
 
 impl<'a> NewActivity<'a> {
-    /// An entry for a change a staff member or an API key made.
-    pub fn by_user(
+    /// An entry for a change `actor` made.
+    pub fn by(
         actor: &'a dyn Actor,
         subject_type: &'a str,
         subject_id: &'a str,
@@ -77,7 +105,7 @@ impl<'a> NewActivity<'a> {
     ) -> Self {
         NewActivity {
             merchant_id: actor.merchant_id(),
-            actor_id: Some(actor.actor_id()),
+            actor_id: actor.actor_id(),
             actor_label: actor.actor_label(),
             subject_type,
             subject_id,

@@ -8,7 +8,6 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
 use futures_util::StreamExt;
-use subtle::ConstantTimeEq;
 use tracing_actix_web::RequestId;
 
 use super::error::{AppError, ErrorPage};
@@ -140,7 +139,7 @@ pub async fn csrf_guard(
     }
     let valid = match (expected, submitted) {
         (Some(expected), Some(submitted)) => {
-            bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+            crate::services::tokens::equal_secrets(expected.as_bytes(), submitted.as_bytes())
         }
         _ => false,
     };

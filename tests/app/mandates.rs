@@ -132,7 +132,7 @@ impl Flow {
         mandates::request(
             db,
             &links,
-            mandates::Actor::user(&user),
+            &user,
             MandateRequest {
                 merchant_id: self.merchant_id.clone(),
                 customer_id,

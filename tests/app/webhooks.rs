@@ -511,7 +511,8 @@ fn events_of(sink: &mut HttpSink, secret: &str) -> Vec<(String, serde_json::Valu
 
 #[tokio::test]
 async fn confirming_and_declining_a_mandate_announce_mandate_and_subscription_changes() {
-    use abbo::services::mandates::{self, Actor, Answered, ConfirmationContext, MandateRequest};
+    use abbo::services::mandates::{self, Answered, ConfirmationContext, MandateRequest};
+    use abbo::store::activity::System;
     let app = webhook_app().await;
     let mut sink = HttpSink::start(vec![]).await;
     let product = app.product(&[("method_email", "on")]).await;
@@ -542,10 +543,7 @@ async fn confirming_and_declining_a_mandate_announce_mandate_and_subscription_ch
         options: Default::default(),
         deliver: true,
     };
-    let actor = Actor {
-        id: None,
-        label: "test",
-    };
+    let actor = System::new(&merchant.id, "test");
     let context = ConfirmationContext {
         ip_address: "192.0.2.1".into(),
         user_agent: "test".into(),
@@ -553,7 +551,7 @@ async fn confirming_and_declining_a_mandate_announce_mandate_and_subscription_ch
     };
     let token = |url: &str| url.rsplit('/').next().unwrap().to_string();
 
-    let accepted = mandates::request(&app.db, &links, actor, request())
+    let accepted = mandates::request(&app.db, &links, &actor, request())
         .await
         .unwrap();
     let answer = mandates::confirm(
@@ -585,7 +583,7 @@ async fn confirming_and_declining_a_mandate_announce_mandate_and_subscription_ch
     assert_eq!(events[2].1["previous_status"], "pending_mandate");
     assert_eq!(events[2].1["mandate_id"], accepted.mandate_id.as_str());
 
-    let declined = mandates::request(&app.db, &links, actor, request())
+    let declined = mandates::request(&app.db, &links, &actor, request())
         .await
         .unwrap();
     let answer = mandates::decline(&app.db, &token(&declined.confirmation_url))

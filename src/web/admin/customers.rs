@@ -510,7 +510,7 @@ async fn assign(
             mandates::request(
                 &state.db,
                 &state.link_settings(),
-                mandates::Actor::user(&user.user),
+                &user.user,
                 *request,
             )
             .await

@@ -567,11 +567,8 @@ async fn submit(
         options: Default::default(),
         deliver: true,
     };
-    let actor = mandates::Actor {
-        id: None,
-        label: "sign-up page",
-    };
-    match mandates::request(&state.db, &state.link_settings(), actor, request).await {
+    let actor = crate::store::activity::System::new(&merchant.id, "sign-up page");
+    match mandates::request(&state.db, &state.link_settings(), &actor, request).await {
         // A double click sends the same form twice: the first created the sign-up.
         Ok(_) | Err(MandateError::DoubleSubmit) => {}
         Err(MandateError::Unexpected(e)) => return Err(e.into()),

@@ -1,0 +1,147 @@
+//! The customer's answer on the mandate page: confirm (with evidence) or decline.
+
+use chrono::NaiveDate;
+
+use crate::domain::Language;
+use crate::domain::id::{IdPrefix, new_id};
+use crate::notify::{Channel, compose};
+use crate::store::activity::{self, System};
+use crate::store::mandates::{self, Evidence};
+use crate::store::messages::{self, NewMessage};
+use crate::store::subscriptions::{self};
+use crate::store::{self, Db};
+
+use super::{LinkSettings, LinkState, MandateView, branding, entry, link_state};
+use crate::services::tokens::hash_token;
+
+/// The version of the consent text customers see; stored with every confirmation.
+pub const MANDATE_TEXT_VERSION: &str = "sepa-core-consent-2025-1";
+
+/// How the customer's browser confirmed, kept as evidence.
+#[derive(Debug, Clone)]
+pub struct ConfirmationContext {
+    pub ip_address: String,
+    pub user_agent: String,
+    pub language: Language,
+}
+
+/// The customer's answer on the mandate page.
+#[derive(Debug, Clone)]
+pub enum Answered {
+    Confirmed {
+        view: Box<MandateView>,
+        redirect: Option<String>,
+    },
+    Declined(Box<MandateView>),
+    /// The link could not be used (any more); the state says why.
+    Refused(LinkState),
+}
+
+/// The customer authorises the mandate: it becomes valid, its subscriptions planned or active,
+/// the evidence is stored and a confirmation email queued, all in one transaction.
+pub async fn confirm(
+    db: &Db,
+    links: &LinkSettings,
+    token: &str,
+    context: &ConfirmationContext,
+    today: NaiveDate,
+) -> anyhow::Result<Answered> {
+    let state = link_state(db, token).await?;
+    let LinkState::Open(view) = state else {
+        return Ok(Answered::Refused(state));
+    };
+    let now = store::now();
+    let brand = branding(db, &view.merchant, &links.base_url).await?;
+    let (merchant_id, mandate_id) = (view.merchant.id.as_str(), view.mandate.id.as_str());
+    let mut tx = db.begin().await?;
+    if !mandates::use_link(&mut tx, &hash_token(token), now).await? {
+        // Someone else (a double click) got there first.
+        drop(tx);
+        return Ok(Answered::Refused(link_state(db, token).await?));
+    }
+    mandates::make_valid(&mut tx, merchant_id, mandate_id, today, now).await?;
+    mandates::revoke_links(&mut tx, merchant_id, mandate_id, now).await?;
+    let evidence = Evidence {
+        id: new_id(IdPrefix::Evidence),
+        confirmed_at: now,
+        ip_address: context.ip_address.clone(),
+        user_agent: context.user_agent.chars().take(500).collect(),
+        language: context.language.code().to_string(),
+        text_version: MANDATE_TEXT_VERSION.to_string(),
+    };
+    mandates::insert_evidence(&mut tx, merchant_id, mandate_id, &evidence).await?;
+    subscriptions::start_pending(&mut tx, merchant_id, mandate_id, today, now).await?;
+    let customer_actor = System::new(merchant_id, "customer");
+    let details = format!(
+        "confirmed from {} in {}",
+        context.ip_address,
+        context.language.code()
+    );
+    activity::record(
+        &mut tx,
+        &entry(&customer_actor, mandate_id, "mandate.confirmed", details),
+        now,
+    )
+    .await?;
+    if !view.customer.email.is_empty() {
+        let t = view.texts(context.language);
+        let c = compose::mandate_confirmed(&t, &brand)?;
+        let message_id = new_id(IdPrefix::Message);
+        messages::enqueue(
+            &mut tx,
+            &NewMessage {
+                id: &message_id,
+                merchant_id,
+                customer_id: Some(&view.customer.id),
+                channel: Channel::Email.as_str(),
+                recipient: &view.customer.email,
+                subject: &c.subject,
+                body_text: &c.text,
+                body_html: &c.html,
+                sender_name: &view.merchant.name,
+                reply_to: &view.merchant.contact_email,
+            },
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let redirect = view
+        .subscriptions
+        .iter()
+        .find_map(|s| s.success_redirect_url.clone());
+    Ok(Answered::Confirmed { view, redirect })
+}
+
+/// The customer says the sign-up was not theirs: the link is used up, the mandate revoked and
+/// the waiting subscriptions ended.
+pub async fn decline(db: &Db, token: &str) -> anyhow::Result<Answered> {
+    let state = link_state(db, token).await?;
+    let LinkState::Open(view) = state else {
+        return Ok(Answered::Refused(state));
+    };
+    let now = store::now();
+    let (merchant_id, mandate_id) = (view.merchant.id.as_str(), view.mandate.id.as_str());
+    let mut tx = db.begin().await?;
+    if !mandates::use_link(&mut tx, &hash_token(token), now).await? {
+        drop(tx);
+        return Ok(Answered::Refused(link_state(db, token).await?));
+    }
+    mandates::revoke(&mut tx, merchant_id, mandate_id, now).await?;
+    mandates::revoke_links(&mut tx, merchant_id, mandate_id, now).await?;
+    subscriptions::end_pending(&mut tx, merchant_id, mandate_id, now).await?;
+    let customer_actor = System::new(merchant_id, "customer");
+    activity::record(
+        &mut tx,
+        &entry(
+            &customer_actor,
+            mandate_id,
+            "mandate.declined",
+            String::new(),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Answered::Declined(view))
+}
