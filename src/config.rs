@@ -22,6 +22,7 @@ pub struct Settings {
     pub mandates: MandateSettings,
     pub webhooks: WebhookSettings,
     pub import: ImportSettings,
+    pub signup: SignupSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -131,6 +132,18 @@ pub struct ImportSettings {
     pub max_uncompressed_mb: u64,
 }
 
+/// Limits of the public sign-up pages against abuse.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignupSettings {
+    /// Sign-ups accepted from one client address per hour.
+    pub max_per_address_per_hour: i64,
+    /// Sign-ups accepted by one page per hour, from all addresses together.
+    pub max_per_page_per_hour: i64,
+    /// Confirmation text messages sent to one phone number per day.
+    pub max_sms_per_number_per_day: i64,
+}
+
 impl ImportSettings {
     /// `max_upload_mb` in bytes.
     pub fn max_upload_bytes(&self) -> u64 {
@@ -196,6 +209,11 @@ impl Default for Settings {
                 max_upload_mb: 20,
                 max_uncompressed_mb: 200,
             },
+            signup: SignupSettings {
+                max_per_address_per_hour: 30,
+                max_per_page_per_hour: 3000,
+                max_sms_per_number_per_day: 3,
+            },
         }
     }
 }
@@ -242,6 +260,7 @@ pub struct Config {
     pub mandates: MandateSettings,
     pub webhooks: WebhookSettings,
     pub import: ImportSettings,
+    pub signup: SignupSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -330,10 +349,29 @@ impl Settings {
             ),
             ("auth.max_failures_per_ip", self.auth.max_failures_per_ip),
             ("auth.lockout_minutes", self.auth.lockout_minutes),
+            (
+                "signup.max_per_address_per_hour",
+                self.signup.max_per_address_per_hour,
+            ),
+            (
+                "signup.max_per_page_per_hour",
+                self.signup.max_per_page_per_hour,
+            ),
+            (
+                "signup.max_sms_per_number_per_day",
+                self.signup.max_sms_per_number_per_day,
+            ),
         ] {
             if value < 1 {
                 return Err(ConfigError::new(key, "must be at least 1"));
             }
+        }
+        // Counted events are kept for store::rate_limits::RETENTION (8 days).
+        if self.auth.lockout_minutes > 7 * 24 * 60 {
+            return Err(ConfigError::new(
+                "auth.lockout_minutes",
+                "must be at most 10080 (a week)",
+            ));
         }
         if !(self.email.url.starts_with("file://")
             || self.email.url.starts_with("smtp://")
@@ -443,6 +481,7 @@ impl Settings {
             mandates: self.mandates,
             webhooks: self.webhooks,
             import: self.import,
+            signup: self.signup,
         })
     }
 }

@@ -63,7 +63,7 @@ impl Application {
         let state = aweb::Data::new(AppState {
             db: db.clone(),
             config: config.clone(),
-            outbox: outbox.clone(),
+            payments: services::payments::Provider::test(&config.base_url),
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -87,6 +87,17 @@ error-consent = Setzen Sie das Häkchen, um zuzustimmen
 error-form-expired = Dieses Formular ist abgelaufen oder wurde bereits gesendet. Bitte prüfen und erneut senden.
 error-too-fast = Bitte nehmen Sie sich einen Moment, um das Formular zu prüfen, und senden Sie es dann erneut.
 error-rate-limited = Gerade kamen zu viele Anmeldungen von hier. Bitte versuchen Sie es in einer Stunde erneut.
+
+## Customer fields, shared by the sign-up page, the admin, the API and imports
+field-too-long = Verwenden Sie höchstens { $max } Zeichen
+customer-name-missing = Geben Sie einen Nachnamen oder einen Firmennamen ein
+email-empty = Geben Sie eine E-Mail-Adresse ein
+email-too-long = Diese E-Mail-Adresse ist zu lang
+phone-invalid = Geben Sie eine Telefonnummer wie +49 151 23456789 ein
+phone-country-unknown = Geben Sie die Ländervorwahl an, z. B. +32 für Belgien
+country-invalid = Geben Sie einen zweistelligen Ländercode ein, z. B. DE, AT oder NL
+language-invalid = Wählen Sie English, Nederlands, Français oder Deutsch
+payment-method-invalid = Wählen Sie Lastschrift oder manuelle Zahlung
 signup-check-email-title = Sehen Sie in Ihre E-Mails
 signup-check-email-text = Wir haben einen Link an { $email } geschickt. Öffnen Sie ihn, um Ihr Lastschriftmandat zu bestätigen; danach startet Ihr Abonnement.
 signup-check-phone-title = Sehen Sie auf Ihr Telefon

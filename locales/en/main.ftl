@@ -87,6 +87,17 @@ error-consent = Tick the box to give your consent
 error-form-expired = This form has expired or was already sent. Please check it and send it again.
 error-too-fast = Please take a moment to check the form, then send it again.
 error-rate-limited = Too many sign-ups from here just now. Please try again in an hour.
+
+## Customer fields, shared by the sign-up page, the admin, the API and imports
+field-too-long = Use at most { $max } characters
+customer-name-missing = Enter a last name or a company name
+email-empty = Enter an email address
+email-too-long = This email address is too long
+phone-invalid = Enter a phone number like +31 6 12345678 or 06 12345678
+phone-country-unknown = Add the country code, like +32 for Belgium
+country-invalid = Enter a two-letter country code, like NL, BE or DE
+language-invalid = Choose English, Nederlands, Français or Deutsch
+payment-method-invalid = Choose direct debit or manual payment
 signup-check-email-title = Check your email
 signup-check-email-text = We sent a link to { $email }. Open it to confirm your direct debit mandate; your subscription starts once you have.
 signup-check-phone-title = Check your phone

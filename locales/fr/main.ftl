@@ -87,6 +87,17 @@ error-consent = Cochez la case pour donner votre accord
 error-form-expired = Ce formulaire a expiré ou a déjà été envoyé. Vérifiez-le et envoyez-le à nouveau.
 error-too-fast = Prenez un instant pour vérifier le formulaire, puis envoyez-le à nouveau.
 error-rate-limited = Trop d'inscriptions depuis cet endroit pour le moment. Réessayez dans une heure.
+
+## Customer fields, shared by the sign-up page, the admin, the API and imports
+field-too-long = Utilisez au plus { $max } caractères
+customer-name-missing = Saisissez un nom de famille ou un nom d'entreprise
+email-empty = Saisissez une adresse e-mail
+email-too-long = Cette adresse e-mail est trop longue
+phone-invalid = Saisissez un numéro de téléphone comme +33 6 12 34 56 78
+phone-country-unknown = Ajoutez l'indicatif du pays, comme +32 pour la Belgique
+country-invalid = Saisissez un code pays de deux lettres, comme FR, BE ou NL
+language-invalid = Choisissez English, Nederlands, Français ou Deutsch
+payment-method-invalid = Choisissez le prélèvement ou le paiement manuel
 signup-check-email-title = Consultez vos e-mails
 signup-check-email-text = Nous avons envoyé un lien à { $email }. Ouvrez-le pour confirmer votre mandat de prélèvement ; votre abonnement commence ensuite.
 signup-check-phone-title = Consultez votre téléphone

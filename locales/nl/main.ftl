@@ -87,6 +87,17 @@ error-consent = Vink het vakje aan om toestemming te geven
 error-form-expired = Dit formulier is verlopen of al verstuurd. Controleer het en verstuur het opnieuw.
 error-too-fast = Neem even de tijd om het formulier te controleren en verstuur het dan opnieuw.
 error-rate-limited = Er zijn zojuist te veel aanmeldingen vanaf hier. Probeer het over een uur opnieuw.
+
+## Customer fields, shared by the sign-up page, the admin, the API and imports
+field-too-long = Gebruik ten hoogste { $max } tekens
+customer-name-missing = Vul een achternaam of een bedrijfsnaam in
+email-empty = Vul een e-mailadres in
+email-too-long = Dit e-mailadres is te lang
+phone-invalid = Vul een telefoonnummer in zoals 06 12345678 of +31 6 12345678
+phone-country-unknown = Zet de landcode ervoor, zoals +32 voor België
+country-invalid = Vul een landcode van twee letters in, zoals NL, BE of DE
+language-invalid = Kies English, Nederlands, Français of Deutsch
+payment-method-invalid = Kies automatische incasso of handmatig betalen
 signup-check-email-title = Kijk in uw e-mail
 signup-check-email-text = We hebben een link gestuurd naar { $email }. Open die om uw machtiging te bevestigen; daarna start uw abonnement.
 signup-check-phone-title = Kijk op uw telefoon

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Notify;
 
 use crate::config::{Config, OutboxSettings};
 use crate::store::messages::{self, Message};
@@ -80,7 +79,6 @@ pub struct Outbox {
     sms: SmsSender,
     from: String,
     settings: OutboxSettings,
-    wake: Notify,
 }
 
 /// How long to wait before attempt `attempts + 1`: 30 s, doubling, at most 6 hours.
@@ -99,13 +97,7 @@ impl Outbox {
             sms: SmsSender::new(&config.sms)?,
             from: config.email.from.clone(),
             settings: config.outbox.clone(),
-            wake: Notify::new(),
         })
-    }
-
-    /// Tells the worker that a message was queued, so it need not wait for its next poll.
-    pub fn wake(&self) {
-        self.wake.notify_one();
     }
 
     /// Delivers every message that is due now.
@@ -191,7 +183,8 @@ impl Outbox {
                     Err(e) => tracing::error!(error = ?e, "outbox delivery round failed"),
                 }
                 tokio::select! {
-                    _ = self.wake.notified() => {}
+                    // Rung by every commit that queued a message (`store::Queued`).
+                    _ = messages::QUEUED.rung() => {}
                     _ = tokio::time::sleep(poll) => {}
                 }
             }

@@ -112,7 +112,7 @@ pub async fn authenticate(db: &Db, secret: &str) -> anyhow::Result<Option<ApiKey
 pub fn spawn_cleanup(db: Db) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match api_keys::purge_expired(&db, store::now()).await {
+            match crate::store::idempotency::purge_expired(&db, store::now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(purged = n, "expired idempotency keys forgotten"),
                 Err(e) => tracing::error!(error = ?e, "purging idempotency keys failed"),

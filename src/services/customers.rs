@@ -2,9 +2,12 @@
 
 use anyhow::Context;
 
+use crate::domain::email::EmailError;
 use crate::domain::fields::FieldErrors;
 use crate::domain::id::{IdPrefix, new_id};
+use crate::domain::phone::PhoneError;
 use crate::domain::{CountryCode, EmailAddress, Language, PhoneNumber};
+use crate::i18n::Texts;
 use crate::store::activity::Actor;
 use crate::store::activity::{self, NewActivity};
 use crate::store::customers::{self, Customer, NewCustomer};
@@ -30,13 +33,20 @@ pub struct CustomerInput {
 }
 
 impl CustomerInput {
-    /// Checks every field; `default_country` completes national phone numbers.
+    /// Checks every field, with messages in English (the admin, the API and imports);
+    /// `default_country` completes national phone numbers.
     pub fn parse(&self, default_country: &str) -> Result<NewCustomer, FieldErrors> {
+        self.parse_in(default_country, &Texts::new(Language::En))
+    }
+
+    /// Checks every field, with messages from `t` (the customer's language on the sign-up page).
+    pub fn parse_in(&self, default_country: &str, t: &Texts) -> Result<NewCustomer, FieldErrors> {
         let mut errors = FieldErrors::default();
         let text = |errors: &mut FieldErrors, field: &'static str, value: &str, max: usize| {
             let value = value.trim();
             if value.chars().count() > max {
-                errors.add(field, format!("Use at most {max} characters"));
+                let max = i64::try_from(max).unwrap_or(i64::MAX);
+                errors.add(field, t.clone().number("max", max).get("field-too-long"));
             }
             value.to_string()
         };
@@ -44,24 +54,30 @@ impl CustomerInput {
         let last_name = text(&mut errors, "last_name", &self.last_name, 70);
         let company = text(&mut errors, "company", &self.company, 70);
         if last_name.is_empty() && company.is_empty() {
-            errors.add("last_name", "Enter a last name or a company name");
+            errors.add("last_name", t.get("customer-name-missing"));
         }
         let reference = text(&mut errors, "reference", &self.reference, 35);
         let email = if self.email.trim().is_empty() {
             String::new()
         } else {
-            errors
-                .check("email", EmailAddress::parse(&self.email))
-                .map(|e| e.to_string())
-                .unwrap_or_default()
+            match EmailAddress::parse(&self.email) {
+                Ok(e) => e.to_string(),
+                Err(e) => {
+                    errors.add("email", t.get(email_message(&e)));
+                    String::new()
+                }
+            }
         };
         let country = if self.country.trim().is_empty() {
             String::new()
         } else {
-            errors
-                .check("country", CountryCode::parse(&self.country))
-                .map(|c| c.to_string())
-                .unwrap_or_default()
+            match CountryCode::parse(&self.country) {
+                Ok(c) => c.to_string(),
+                Err(_) => {
+                    errors.add("country", t.get("country-invalid"));
+                    String::new()
+                }
+            }
         };
         let phone_country = if country.is_empty() {
             default_country
@@ -71,22 +87,29 @@ impl CustomerInput {
         let phone = if self.phone.trim().is_empty() {
             String::new()
         } else {
-            errors
-                .check("phone", PhoneNumber::parse(&self.phone, phone_country))
-                .map(|p| p.to_string())
-                .unwrap_or_default()
+            match PhoneNumber::parse(&self.phone, phone_country) {
+                Ok(p) => p.to_string(),
+                Err(e) => {
+                    errors.add("phone", t.get(phone_message(&e)));
+                    String::new()
+                }
+            }
         };
         let language = if self.language.is_empty() {
             None
         } else {
-            errors
-                .check("language", Language::parse(&self.language))
-                .map(|l| l.code().to_string())
+            match Language::parse(&self.language) {
+                Ok(l) => Some(l.code().to_string()),
+                Err(_) => {
+                    errors.add("language", t.get("language-invalid"));
+                    None
+                }
+            }
         };
         let payment_method = match self.payment_method.as_str() {
             "direct_debit" | "manual" => self.payment_method.clone(),
             _ => {
-                errors.add("payment_method", "Choose direct debit or manual payment");
+                errors.add("payment_method", t.get("payment-method-invalid"));
                 String::new()
             }
         };
@@ -111,6 +134,24 @@ impl CustomerInput {
         } else {
             Err(errors)
         }
+    }
+}
+
+/// The message key of a refused email address.
+fn email_message(e: &EmailError) -> &'static str {
+    match e {
+        EmailError::Empty => "email-empty",
+        EmailError::Invalid => "error-email",
+        EmailError::TooLong => "email-too-long",
+    }
+}
+
+/// The message key of a refused phone number.
+fn phone_message(e: &PhoneError) -> &'static str {
+    match e {
+        PhoneError::Empty => "error-required",
+        PhoneError::Invalid => "phone-invalid",
+        PhoneError::CountryUnknown => "phone-country-unknown",
     }
 }
 
@@ -366,4 +407,51 @@ pub async fn set_grey_listed(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::country::CountryError;
+
+    #[test]
+    fn english_messages_are_the_domain_types_own() {
+        let en = Texts::new(Language::En);
+        for e in [EmailError::Empty, EmailError::Invalid, EmailError::TooLong] {
+            assert_eq!(en.get(email_message(&e)), e.to_string());
+        }
+        for e in [PhoneError::Invalid, PhoneError::CountryUnknown] {
+            assert_eq!(en.get(phone_message(&e)), e.to_string());
+        }
+        assert_eq!(en.get("country-invalid"), CountryError::Unknown.to_string());
+        assert_eq!(
+            en.get("language-invalid"),
+            crate::domain::branding::LanguageError.to_string()
+        );
+    }
+
+    #[test]
+    fn the_same_check_speaks_the_customers_language() {
+        let input = CustomerInput {
+            first_name: "x".repeat(71),
+            email: "jan@".into(),
+            payment_method: "direct_debit".into(),
+            ..CustomerInput::default()
+        };
+        let english = input.parse("NL").unwrap_err();
+        assert_eq!(english.get("first_name"), Some("Use at most 70 characters"));
+        assert_eq!(
+            english.get("last_name"),
+            Some("Enter a last name or a company name")
+        );
+        let dutch = input.parse_in("NL", &Texts::new(Language::Nl)).unwrap_err();
+        assert_eq!(
+            dutch.get("first_name"),
+            Some("Gebruik ten hoogste 70 tekens")
+        );
+        assert_eq!(
+            dutch.get("email"),
+            Some("Vul een e-mailadres in zoals naam@voorbeeld.nl")
+        );
+    }
 }

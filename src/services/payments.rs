@@ -14,7 +14,7 @@ use chrono::{NaiveDate, Utc};
 
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::{Iban, MandateReference};
-use crate::store::activity::{self, NewActivity};
+use crate::store::activity::{self, Actor, NewActivity};
 use crate::store::customers::NewCustomer;
 use crate::store::mandates::{self, Mandate};
 use crate::store::payments::{self, NewTransaction, Payment};
@@ -56,6 +56,36 @@ impl PaymentProvider for TestProvider {
     }
 }
 
+/// The payment provider this instance takes online first payments with.
+#[derive(Debug, Clone)]
+pub enum Provider {
+    /// The built-in test checkout (`/pay/{id}`).
+    Test(TestProvider),
+}
+
+impl Provider {
+    /// The built-in test provider, paying at this instance's `/pay/{id}`.
+    pub fn test(base_url: &str) -> Provider {
+        Provider::Test(TestProvider {
+            base_url: base_url.to_string(),
+        })
+    }
+}
+
+impl PaymentProvider for Provider {
+    fn name(&self) -> &'static str {
+        match self {
+            Provider::Test(p) => p.name(),
+        }
+    }
+
+    async fn create_checkout(&self, request: &CheckoutRequest<'_>) -> anyhow::Result<String> {
+        match self {
+            Provider::Test(p) => p.create_checkout(request).await,
+        }
+    }
+}
+
 /// Why an online sign-up could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum OnlineError {
@@ -89,6 +119,7 @@ pub struct OnlineSignUp {
 pub async fn start(
     db: &Db,
     provider: &impl PaymentProvider,
+    actor: &dyn Actor,
     signup: OnlineSignUp,
 ) -> Result<Started, OnlineError> {
     let merchant = merchants::get(db, &signup.merchant_id)
@@ -165,15 +196,13 @@ pub async fn start(
         checkout_url: checkout_url.clone(),
     };
     payments::insert(&mut tx, &payment, now).await?;
-    let entry = NewActivity {
-        merchant_id: &merchant.id,
-        actor_id: None,
-        actor_label: "sign-up page",
-        subject_type: "mandate",
-        subject_id: &mandate.id,
-        action: "mandate.payment_started",
-        details: format!("first payment {}", payment.id),
-    };
+    let entry = NewActivity::by(
+        actor,
+        "mandate",
+        &mandate.id,
+        "mandate.payment_started",
+        format!("first payment {}", payment.id),
+    );
     activity::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(Started {
@@ -223,24 +252,28 @@ impl Outcome {
     }
 }
 
-/// Records a payment's outcome once. Paid: the mandate becomes valid with the paying account,
-/// the subscription planned or active, and the first period a paid transaction. Returns false
-/// when the payment was already settled.
+/// Records a payment's outcome once. Paid: the mandate becomes valid with the paying `account`
+/// (IBAN and holder, which a paid payment must have), the subscription planned or active, and
+/// the first period a paid transaction. Returns false when the payment was already settled.
 pub async fn settle(
     db: &Db,
     payment: &Payment,
     outcome: Outcome,
-    iban: &Iban,
-    account_holder: &str,
+    account: Option<(&Iban, &str)>,
     today: NaiveDate,
 ) -> anyhow::Result<bool> {
+    let paid_from = match (outcome, account) {
+        (Outcome::Paid, None) => anyhow::bail!("a paid payment without the paying account"),
+        (Outcome::Paid, account) => account,
+        _ => None,
+    };
     let now = store::now();
     let mut tx = db.begin().await?;
     if !payments::settle(&mut tx, &payment.id, outcome.as_str(), now).await? {
         return Ok(false);
     }
     let m = payment.merchant_id.as_str();
-    if outcome == Outcome::Paid {
+    if let Some((iban, account_holder)) = paid_from {
         mandates::complete_online(
             &mut tx,
             m,

@@ -1,19 +1,40 @@
-//! Signing a customer up to a product on behalf of an integrating system: under a mandate the
-//! merchant holds already, or by starting the mandate flow (a link by email or SMS, or an online
-//! first payment).
+//! Signing a customer up to a product: the one path for the hosted sign-up page, the admin's
+//! "assign a product" and the API.
+//!
+//! `sign_up` takes a parsed request and starts the subscription under its mandate: one the
+//! customer already has, a signed paper mandate the merchant holds, a link by email or text
+//! message, or an online first payment. `from_page` adds the rules of a public page in front of
+//! it: rate limits, the page's required fields, the customer's language for every message, the
+//! same email being the same customer, and the page's way of giving the mandate.
 
-use anyhow::Context;
-use chrono::NaiveDate;
+use anyhow::Context as _;
+use chrono::{Datelike, Duration, NaiveDate};
+use serde::Deserialize;
 
+use crate::config::SignupSettings;
+use crate::domain::fields::FieldErrors;
 use crate::domain::subscription::{Event, Status, TransitionError};
-use crate::domain::{Bic, Iban};
+use crate::domain::{Bic, CountryCode, Iban, MandateReference};
+use crate::i18n::Texts;
 use crate::notify::Channel;
-use crate::services::mandates::{self, LinkSettings, MandateError, MandateRequest};
-use crate::services::payments::{self, OnlineError, OnlineSignUp, PaymentProvider};
+use crate::services::customers::CustomerInput;
+use crate::services::mandates::{self, LinkSettings, MandateError, MandateRequest, PaperMandate};
+use crate::services::payments::{self, OnlineError, OnlineSignUp, Provider};
 use crate::services::subscriptions::subscription_for;
-use crate::store::activity::{self, Actor, NewActivity};
+use crate::store::activity::{self, Actor, NewActivity, System};
+use crate::store::customers::{self, NewCustomer};
+use crate::store::merchants::Merchant;
+use crate::store::pages::Page;
 use crate::store::subscriptions::{self, Options};
-use crate::store::{self, Db, customers, products};
+use crate::store::{self, Db, rate_limits};
+
+/// What a sign-up needs of the running app.
+pub struct Context<'a> {
+    pub db: &'a Db,
+    pub links: LinkSettings,
+    pub provider: &'a Provider,
+    pub limits: &'a SignupSettings,
+}
 
 /// Where the subscription's mandate comes from.
 #[derive(Debug, Clone)]
@@ -22,6 +43,15 @@ pub enum MandateSource {
     Existing {
         mandate_id: String,
         accepted_on: Option<NaiveDate>,
+    },
+    /// A mandate the merchant holds on paper, recorded and valid at once.
+    Paper {
+        /// `None` generates one.
+        reference: Option<MandateReference>,
+        signed_on: NaiveDate,
+        iban: Iban,
+        bic: Option<Bic>,
+        account_holder: String,
     },
     /// A link by email or SMS; `deliver` false when the merchant sends the link themselves.
     Link {
@@ -38,7 +68,10 @@ pub enum MandateSource {
 /// Everything a sign-up asks for, already parsed.
 #[derive(Debug, Clone)]
 pub struct SignUp {
+    /// An existing customer; ignored when `new_customer` is given.
     pub customer_id: String,
+    /// A customer to create in the same transaction (a sign-up on a public page).
+    pub new_customer: Option<NewCustomer>,
     pub product_id: String,
     pub start_date: NaiveDate,
     pub mandate: MandateSource,
@@ -48,9 +81,33 @@ pub struct SignUp {
     pub cancel_on: Option<NaiveDate>,
     pub success_redirect_url: Option<String>,
     pub options: Options,
+    /// The single-use token of the form that asked, claimed in the same transaction.
+    pub form_nonce: Option<String>,
 }
 
 impl SignUp {
+    /// A plain sign-up of an existing customer: active from `start_date`, nothing else asked.
+    pub fn new(
+        customer_id: String,
+        product_id: String,
+        start_date: NaiveDate,
+        mandate: MandateSource,
+    ) -> SignUp {
+        SignUp {
+            customer_id,
+            new_customer: None,
+            product_id,
+            start_date,
+            mandate,
+            paused: false,
+            resume_on: None,
+            cancel_on: None,
+            success_redirect_url: None,
+            options: Options::default(),
+            form_nonce: None,
+        }
+    }
+
     /// A subscription still waiting for its mandate cannot start paused, or with a cancel or
     /// resume date: refuses those, naming the field.
     fn refuse_changes_without_valid_mandate(&self) -> Result<(), SignUpError> {
@@ -86,6 +143,9 @@ pub enum SignUpError {
         field: &'static str,
         message: String,
     },
+    /// The form was already sent once (a double click); the first sending did the sign-up.
+    #[error("This form was already sent")]
+    AlreadySent,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -105,6 +165,8 @@ impl From<MandateError> for SignUpError {
                 invalid("product_id", e)
             }
             MandateError::NoEmail | MandateError::NoPhone => invalid("channel", e),
+            MandateError::ReferenceTaken => invalid("reference", e),
+            MandateError::DoubleSubmit => SignUpError::AlreadySent,
             MandateError::Unexpected(e) => SignUpError::Unexpected(e),
             other => invalid("mandate", other),
         }
@@ -114,21 +176,23 @@ impl From<MandateError> for SignUpError {
 /// Signs the customer up. A subscription under a valid mandate is planned or active by its start
 /// date (then paused or cancelled as asked); otherwise it waits for the mandate.
 pub async fn sign_up(
-    db: &Db,
-    links: &LinkSettings,
-    provider: &impl PaymentProvider,
+    ctx: &Context<'_>,
     actor: &dyn Actor,
     signup: SignUp,
     today: NaiveDate,
 ) -> Result<SignedUp, SignUpError> {
+    let db = ctx.db;
     let merchant_id = actor.merchant_id();
-    let product = products::get_row(db, merchant_id, &signup.product_id)
+    let product = store::products::get_row(db, merchant_id, &signup.product_id)
         .await?
         .ok_or_else(|| invalid("product_id", "That product does not exist"))?;
     if !product.active {
         return Err(invalid("product_id", "This product is archived"));
     }
-    if !matches!(signup.mandate, MandateSource::Existing { .. }) {
+    if !matches!(
+        signup.mandate,
+        MandateSource::Existing { .. } | MandateSource::Paper { .. }
+    ) {
         signup.refuse_changes_without_valid_mandate()?;
     }
     match signup.mandate.clone() {
@@ -150,7 +214,7 @@ pub async fn sign_up(
             }
             let requested = mandates::request(
                 db,
-                links,
+                &ctx.links,
                 actor,
                 MandateRequest {
                     merchant_id: merchant_id.to_string(),
@@ -162,8 +226,8 @@ pub async fn sign_up(
                     channel,
                     start_date: signup.start_date,
                     success_redirect_url: signup.success_redirect_url,
-                    new_customer: None,
-                    form_nonce: None,
+                    new_customer: signup.new_customer,
+                    form_nonce: signup.form_nonce,
                     options: signup.options,
                     deliver,
                 },
@@ -182,31 +246,59 @@ pub async fn sign_up(
                      iban and account_holder to send a confirmation link",
                 ));
             }
-            customers::get(db, merchant_id, &signup.customer_id)
-                .await?
-                .ok_or_else(|| invalid("customer_id", "That customer does not exist"))?;
+            if signup.new_customer.is_none() {
+                customers::get(db, merchant_id, &signup.customer_id)
+                    .await?
+                    .ok_or_else(|| invalid("customer_id", "That customer does not exist"))?;
+            }
             let started = payments::start(
                 db,
-                provider,
+                ctx.provider,
+                actor,
                 OnlineSignUp {
                     merchant_id: merchant_id.to_string(),
-                    customer_id: Some(signup.customer_id),
-                    new_customer: None,
+                    customer_id: Some(signup.customer_id).filter(|id| !id.is_empty()),
+                    new_customer: signup.new_customer,
                     product_id: signup.product_id,
                     start_date: signup.start_date,
                     success_redirect_url: signup.success_redirect_url,
-                    form_nonce: None,
+                    form_nonce: signup.form_nonce,
                     options: signup.options,
                 },
             )
             .await
             .map_err(|e| match e {
                 OnlineError::Unexpected(e) => SignUpError::Unexpected(e),
+                OnlineError::DoubleSubmit => SignUpError::AlreadySent,
                 other => invalid("product_id", other),
             })?;
             Ok(SignedUp {
                 subscription_id: started.subscription_id,
                 confirmation_url: Some(started.checkout_url),
+            })
+        }
+        MandateSource::Paper {
+            reference,
+            signed_on,
+            iban,
+            bic,
+            account_holder,
+        } => {
+            let paper = PaperMandate {
+                merchant_id: merchant_id.to_string(),
+                customer_id: signup.customer_id,
+                product_id: signup.product_id,
+                reference,
+                signed_on,
+                iban,
+                bic,
+                account_holder,
+                start_date: signup.start_date,
+            };
+            let (_, subscription_id) = mandates::record_paper(db, actor, paper, today).await?;
+            Ok(SignedUp {
+                subscription_id,
+                confirmation_url: None,
             })
         }
         MandateSource::Existing {
@@ -234,7 +326,7 @@ async fn under_mandate(
     let customer = customers::get(db, merchant_id, &signup.customer_id)
         .await?
         .ok_or_else(|| invalid("customer_id", "That customer does not exist"))?;
-    let product = products::get(db, merchant_id, &signup.product_id)
+    let product = store::products::get(db, merchant_id, &signup.product_id)
         .await?
         .ok_or_else(|| invalid("product_id", "That product does not exist"))?;
     let mandate = store::mandates::get(db, merchant_id, mandate_id)
@@ -336,4 +428,311 @@ async fn under_mandate(
     activity::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(subscription.id)
+}
+
+/// The answers of a sign-up page's form, as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PageAnswers {
+    pub product_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    pub company: String,
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+    pub birth_date: String,
+    pub iban: String,
+    pub account_holder: String,
+    pub start_date: String,
+    pub consent: Option<String>,
+}
+
+/// Who sent a page's form: what the rate limits and the double-submit check need.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub client_ip: String,
+    /// The nonce of the signed form token, used once.
+    pub form_nonce: String,
+}
+
+/// What a page sign-up started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageSignedUp {
+    /// A confirmation link went out by this channel (or the form was a repeat of one that did).
+    LinkSent {
+        channel: Channel,
+        email: String,
+        phone: String,
+    },
+    /// The customer pays the first period at this address.
+    Pay { checkout_url: String },
+}
+
+/// Why a page sign-up was refused; every message is in the customer's language.
+#[derive(Debug, thiserror::Error)]
+pub enum PageRefusal {
+    /// Fields to correct, with their messages.
+    #[error("fields to correct")]
+    Fields(FieldErrors),
+    /// Too many sign-ups from this address, on this page, or to this phone number.
+    #[error("rate limited")]
+    RateLimited,
+    /// The sign-up could not be made as sent (a product changed meanwhile, …).
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// The start date a page's rule gives, or the customer's choice.
+fn start_date(page: &Page, answers: &PageAnswers, today: NaiveDate) -> Option<NaiveDate> {
+    match page.start_rule.as_str() {
+        "customer" => NaiveDate::parse_from_str(answers.start_date.trim(), "%Y-%m-%d")
+            .ok()
+            .filter(|d| *d >= today),
+        "first_of_next_month" => NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
+            .and_then(|d| d.checked_add_months(chrono::Months::new(1))),
+        _ => Some(today),
+    }
+}
+
+/// What the page's form asks, checked by the page's rules and the shared customer check.
+struct Checked {
+    customer: NewCustomer,
+    iban: Option<Iban>,
+    account_holder: String,
+    start_date: NaiveDate,
+}
+
+/// Checks a page's answers: the page's required fields first, then the customer fields as the
+/// admin, the API and imports check them, then the mandate and the consent.
+fn check(
+    page: &Page,
+    merchant: &Merchant,
+    answers: &PageAnswers,
+    t: &Texts,
+    today: NaiveDate,
+) -> Result<Checked, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    if !page.products().contains(&answers.product_id.as_str()) {
+        errors.add("product_id", t.get("error-product"));
+    }
+    let online = page.mandate_type == "online_payment";
+    let required = [
+        ("first_name", &answers.first_name, true),
+        ("last_name", &answers.last_name, true),
+        ("email", &answers.email, true),
+        (
+            "phone",
+            &answers.phone,
+            page.requires("phone") || page.mandate_type == "sms",
+        ),
+        ("company", &answers.company, page.requires("company")),
+        ("street", &answers.street, page.requires("address")),
+        (
+            "postal_code",
+            &answers.postal_code,
+            page.requires("address"),
+        ),
+        ("city", &answers.city, page.requires("address")),
+        ("account_holder", &answers.account_holder, !online),
+    ];
+    for (field, value, needed) in required {
+        if needed && value.trim().is_empty() {
+            errors.add(field, t.get("error-required"));
+        }
+    }
+    // A page's country is a hidden field with the merchant's; a changed one is dropped.
+    let country = CountryCode::parse(&answers.country)
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    let default_country = if merchant.country.is_empty() {
+        "NL"
+    } else {
+        merchant.country.as_str()
+    };
+    let input = CustomerInput {
+        first_name: answers.first_name.clone(),
+        last_name: answers.last_name.clone(),
+        company: answers.company.clone(),
+        email: answers.email.clone(),
+        phone: answers.phone.clone(),
+        street: answers.street.clone(),
+        postal_code: answers.postal_code.clone(),
+        city: answers.city.clone(),
+        country: country.clone(),
+        language: t.language().code().to_string(),
+        automatic_billing: Some("on".into()),
+        payment_method: "direct_debit".into(),
+        ..CustomerInput::default()
+    };
+    let customer = match input.parse_in(default_country, t) {
+        Ok(customer) => Some(customer),
+        Err(found) => {
+            for (field, message) in found {
+                errors.add(field, message);
+            }
+            None
+        }
+    };
+    if page.requires("birth_date") || !answers.birth_date.trim().is_empty() {
+        let born = NaiveDate::parse_from_str(answers.birth_date.trim(), "%Y-%m-%d").ok();
+        if born.is_none_or(|d| d >= today) {
+            errors.add("birth_date", t.get("error-date"));
+        }
+    }
+    let iban = if online {
+        None
+    } else {
+        Iban::parse(&answers.iban)
+            .map_err(|_| errors.add("iban", t.get("error-iban")))
+            .ok()
+    };
+    let account_holder = answers.account_holder.trim().to_string();
+    if account_holder.chars().count() > 70 {
+        errors.add(
+            "account_holder",
+            t.clone().number("max", 70).get("field-too-long"),
+        );
+    }
+    let start_date = start_date(page, answers, today);
+    if start_date.is_none() {
+        errors.add("start_date", t.get("error-start-date"));
+    }
+    if answers.consent.is_none() {
+        errors.add("consent", t.get("error-consent"));
+    }
+    match (customer, start_date) {
+        (Some(customer), Some(start_date)) if errors.is_empty() => Ok(Checked {
+            customer,
+            iban,
+            account_holder,
+            start_date,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Counts a sign-up under `keys` unless one of them reached its limit within its window.
+async fn within_limits(
+    db: &Db,
+    limits: &[(&str, i64, Duration)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<bool> {
+    for (key, max, window) in limits {
+        if rate_limits::count_since(db, key, now - *window).await? >= *max {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// A customer signs up on a public page: the page's rules, then `sign_up`.
+pub async fn from_page(
+    ctx: &Context<'_>,
+    page: &Page,
+    merchant: &Merchant,
+    answers: &PageAnswers,
+    visitor: &Visitor,
+    t: &Texts,
+    today: NaiveDate,
+) -> Result<PageSignedUp, PageRefusal> {
+    let db = ctx.db;
+    let now = store::now();
+    let ip_key = format!("signup-ip:{}", visitor.client_ip);
+    let page_key = format!("signup-page:{}", page.id);
+    let per_hour = [
+        (
+            ip_key.as_str(),
+            ctx.limits.max_per_address_per_hour,
+            Duration::hours(1),
+        ),
+        (
+            page_key.as_str(),
+            ctx.limits.max_per_page_per_hour,
+            Duration::hours(1),
+        ),
+    ];
+    if !within_limits(db, &per_hour, now).await? {
+        return Err(PageRefusal::RateLimited);
+    }
+    let checked = check(page, merchant, answers, t, today).map_err(PageRefusal::Fields)?;
+    let channel = if page.mandate_type == "sms" {
+        Channel::Sms
+    } else {
+        Channel::Email
+    };
+    let sms_key = format!("signup-sms:{}", checked.customer.phone);
+    let sms_limit = [(
+        sms_key.as_str(),
+        ctx.limits.max_sms_per_number_per_day,
+        Duration::days(1),
+    )];
+    if channel == Channel::Sms && !within_limits(db, &sms_limit, now).await? {
+        return Err(PageRefusal::RateLimited);
+    }
+    let mut tx = db.begin().await?;
+    let mut keys = vec![ip_key.as_str(), page_key.as_str()];
+    if channel == Channel::Sms {
+        keys.push(&sms_key);
+    }
+    rate_limits::record(&mut tx, &keys, now).await?;
+    tx.commit().await?;
+
+    // The same email at this merchant is the same customer.
+    let existing = customers::with_email(db, &merchant.id, &checked.customer.email, "").await?;
+    let (customer_id, new_customer) = match existing {
+        Some(c) => (c.id, None),
+        None => (String::new(), Some(checked.customer.clone())),
+    };
+    let mandate = match (page.mandate_type.as_str(), checked.iban) {
+        ("online_payment", _) => MandateSource::OnlinePayment,
+        (_, Some(iban)) => MandateSource::Link {
+            channel,
+            iban,
+            bic: None,
+            account_holder: checked.account_holder,
+            deliver: true,
+        },
+        (_, None) => return Err(anyhow::anyhow!("a debit sign-up without IBAN").into()),
+    };
+    let signup = SignUp {
+        new_customer,
+        success_redirect_url: Some(page.success_url.clone()).filter(|u| !u.is_empty()),
+        form_nonce: Some(visitor.form_nonce.clone()),
+        ..SignUp::new(
+            customer_id,
+            answers.product_id.clone(),
+            checked.start_date,
+            mandate,
+        )
+    };
+    let actor = System::new(&merchant.id, "sign-up page");
+    let link_sent = PageSignedUp::LinkSent {
+        channel,
+        email: checked.customer.email.clone(),
+        phone: checked.customer.phone.clone(),
+    };
+    match sign_up(ctx, &actor, signup, today).await {
+        Ok(SignedUp {
+            confirmation_url: Some(url),
+            ..
+        }) if page.mandate_type == "online_payment" => Ok(PageSignedUp::Pay { checkout_url: url }),
+        // A double click sends the same form twice: the first created the sign-up.
+        Ok(_) | Err(SignUpError::AlreadySent) if page.mandate_type != "online_payment" => {
+            Ok(link_sent)
+        }
+        Ok(_) | Err(SignUpError::AlreadySent) => {
+            Err(PageRefusal::Refused(t.get("error-form-expired")))
+        }
+        Err(SignUpError::Unexpected(e)) => Err(e.into()),
+        Err(SignUpError::Invalid { field, message }) => {
+            tracing::warn!(page = %page.id, field, message, "sign-up refused");
+            Err(PageRefusal::Refused(t.get("error-form-expired")))
+        }
+    }
 }

@@ -14,7 +14,7 @@ use crate::notify::{Channel, compose};
 use crate::store::activity::{self, NewActivity};
 use crate::store::messages::{self, NewMessage};
 use crate::store::users::User;
-use crate::store::{self, Db, login_attempts, merchants, users};
+use crate::store::{self, Db, merchants, rate_limits, users};
 
 /// A password that meets the policy; its text never appears in Debug output.
 #[derive(Clone)]
@@ -359,7 +359,7 @@ pub async fn reset_password(
     let mut tx = db.begin().await?;
     users::set_password(&mut tx, &user.id, &password_hash).await?;
     // A reset also lifts a lock-out caused by guessing.
-    login_attempts::clear(&mut tx, &account_key(&user.email)).await?;
+    rate_limits::clear(&mut tx, &account_key(&user.email)).await?;
     let entry = NewActivity {
         merchant_id: &user.merchant_id,
         actor_id: None,
@@ -385,8 +385,9 @@ pub enum LoginError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// The rate-limit key of an account's failed sign-ins.
 fn account_key(email: &str) -> String {
-    format!("account:{}", email.to_lowercase())
+    format!("login-account:{}", email.to_lowercase())
 }
 
 /// Checks an email and password, throttled per account and per client address.
@@ -400,13 +401,12 @@ pub async fn authenticate(
 ) -> Result<User, LoginError> {
     let email = email.trim().to_lowercase();
     let account = account_key(&email);
-    let ip = format!("ip:{client_ip}");
+    let ip = format!("login-ip:{client_ip}");
     let now = store::now();
     let window = Duration::minutes(settings.lockout_minutes);
     let since = now - window;
-    if login_attempts::failures_since(db, &account, since).await?
-        >= settings.max_failures_per_account
-        || login_attempts::failures_since(db, &ip, since).await? >= settings.max_failures_per_ip
+    if rate_limits::count_since(db, &account, since).await? >= settings.max_failures_per_account
+        || rate_limits::count_since(db, &ip, since).await? >= settings.max_failures_per_ip
     {
         return Err(LoginError::Throttled {
             minutes: settings.lockout_minutes,
@@ -420,14 +420,13 @@ pub async fn authenticate(
     let mut tx = db.begin().await?;
     match user {
         Some(user) if valid => {
-            login_attempts::clear(&mut tx, &account).await?;
+            rate_limits::clear(&mut tx, &account).await?;
             users::touch_login(&mut tx, &user.id, now).await?;
             tx.commit().await?;
             Ok(user)
         }
         _ => {
-            login_attempts::record_failure(&mut tx, &[&account, &ip], now, now - window * 2)
-                .await?;
+            rate_limits::record(&mut tx, &[&account, &ip], now).await?;
             tx.commit().await?;
             Err(LoginError::InvalidCredentials)
         }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::users::User;
 use super::{Db, Tx};
-use crate::{on_db, on_tx};
+use super::{on_db, on_tx};
 
 /// One logged change.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::webhooks::record_event;
 use super::{Db, Tx};
+use super::{on_db, on_tx};
 use crate::domain::webhook::{Event, EventType};
-use crate::{on_db, on_tx};
 
 /// A customer as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -5,7 +5,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use super::{Db, Tx};
-use crate::{on_db, on_tx};
+use super::{on_db, on_tx};
 
 /// An import as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -5,7 +5,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use super::{Db, Tx};
-use crate::{on_db, on_tx};
+use super::{on_db, on_tx};
 
 /// A message as stored, with its delivery state.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -28,6 +28,9 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
 }
 
+/// Rings when messages were committed to the outbox.
+pub static QUEUED: super::Queued = super::Queued::new();
+
 /// A message to queue.
 #[derive(Debug, Clone)]
 pub struct NewMessage<'a> {
@@ -48,6 +51,7 @@ const COLUMNS: &str = "id, merchant_id, customer_id, channel, recipient, subject
 
 /// Queues a message inside the caller's transaction.
 pub async fn enqueue(tx: &mut Tx, m: &NewMessage<'_>, at: DateTime<Utc>) -> anyhow::Result<()> {
+    QUEUED.mark();
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO messages (id, merchant_id, customer_id, channel, recipient, subject, body_text, body_html, \
@@ -189,6 +193,9 @@ pub async fn requeue(
         .map(|r| r.rows_affected())
     })
     .context("queueing a message again")?;
+    if n == 1 {
+        QUEUED.mark();
+    }
     Ok(n == 1)
 }
 

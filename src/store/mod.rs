@@ -6,19 +6,21 @@
 pub mod activity;
 pub mod api_keys;
 pub mod customers;
+pub mod idempotency;
 pub mod imports;
-pub mod login_attempts;
 pub mod mandates;
 pub mod merchants;
 pub mod messages;
 pub mod pages;
 pub mod payments;
 pub mod products;
+pub mod rate_limits;
 pub mod subscriptions;
 pub mod users;
 pub mod webhooks;
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -27,6 +29,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use tokio::sync::Notify;
 
 use crate::config::DatabaseKind;
 
@@ -49,7 +52,6 @@ pub enum Tx {
 }
 
 /// Runs `$body` with `$conn` bound to the live pool (read side).
-#[macro_export]
 macro_rules! on_db {
     ($db:expr, $conn:ident => $body:expr) => {
         match $db {
@@ -60,7 +62,6 @@ macro_rules! on_db {
 }
 
 /// Runs `$body` with `$conn` bound to the transaction's connection.
-#[macro_export]
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
         match $tx {
@@ -75,6 +76,8 @@ macro_rules! on_tx {
         }
     };
 }
+
+pub(crate) use {on_db, on_tx};
 
 impl Db {
     /// Connects to `url`; SQLite files and their folder are created when missing.
@@ -175,15 +178,57 @@ impl Db {
 }
 
 impl Tx {
-    /// Commits the transaction.
+    /// Commits the transaction, then wakes this process's outbox workers when it queued
+    /// messages or webhook deliveries (see `Queued`).
     pub async fn commit(self) -> anyhow::Result<()> {
         match self {
             Tx::Sqlite(t) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
         }
         .context("committing a transaction")?;
-        webhooks::committed();
+        messages::QUEUED.committed();
+        webhooks::QUEUED.committed();
         Ok(())
+    }
+}
+
+/// An outbox's doorbell: the store functions that queue work `mark` it inside their transaction,
+/// and the next commit rings it, so this process's worker need not wait for its next poll
+/// (workers of other instances find the work on their next poll). A rolled-back mark at most
+/// wakes the worker once for nothing.
+pub struct Queued {
+    pending: AtomicBool,
+    bell: Notify,
+}
+
+impl Queued {
+    const fn new() -> Queued {
+        Queued {
+            pending: AtomicBool::new(false),
+            bell: Notify::const_new(),
+        }
+    }
+
+    /// Notes that the running transaction queued work.
+    fn mark(&self) {
+        self.pending.store(true, Ordering::Release);
+    }
+
+    /// Rings the bell if work was queued.
+    fn committed(&self) {
+        if self.pending.swap(false, Ordering::AcqRel) {
+            self.bell.notify_one();
+        }
+    }
+
+    /// Rings the bell now (a person asked for work to be redone).
+    pub fn ring(&self) {
+        self.bell.notify_one();
+    }
+
+    /// Waits for the bell.
+    pub async fn rung(&self) {
+        self.bell.notified().await;
     }
 }
 

@@ -1,10 +1,10 @@
-//! Hosted sign-up pages, single-use form tokens, and counters for rate limits.
+//! Hosted sign-up pages and the single-use tokens of their forms.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use super::{Db, Tx};
-use crate::{on_db, on_tx};
+use super::{on_db, on_tx};
 
 /// A sign-up page as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -130,43 +130,6 @@ pub async fn use_form_token(tx: &mut Tx, nonce: &str, at: DateTime<Utc>) -> anyh
     })
     .context("using a form token")?;
     Ok(n == 1)
-}
-
-/// How many events were counted under `key` since `since`.
-pub async fn events_since(db: &Db, key: &str, since: DateTime<Utc>) -> anyhow::Result<i64> {
-    let (n,): (i64,) = on_db!(db, pool => {
-        sqlx::query_as("SELECT COUNT(*) FROM rate_events WHERE rate_key = $1 AND at > $2")
-            .bind(key)
-            .bind(since)
-            .fetch_one(pool)
-            .await
-    })
-    .context("counting events")?;
-    Ok(n)
-}
-
-/// Counts an event under each key, forgetting events older than `forget_before`.
-pub async fn count_event(
-    tx: &mut Tx,
-    keys: &[&str],
-    at: DateTime<Utc>,
-    forget_before: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    for key in keys {
-        on_tx!(tx, conn => {
-            sqlx::query("INSERT INTO rate_events (rate_key, at) VALUES ($1, $2)")
-                .bind(key)
-                .bind(at)
-                .execute(conn)
-                .await
-                .map(|_| ())
-        })
-        .context("counting an event")?;
-    }
-    on_tx!(tx, conn => {
-        sqlx::query("DELETE FROM rate_events WHERE at < $1").bind(forget_before).execute(conn).await.map(|_| ())
-    })
-    .context("forgetting old events")
 }
 
 /// A page of the merchant's sign-up pages for the API, newest first.

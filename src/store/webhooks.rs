@@ -1,16 +1,13 @@
 //! Outgoing webhooks: endpoints, events and their deliveries with every attempt. Events are
 //! recorded (and fanned out to deliveries) inside the transaction of the change they announce.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use tokio::sync::Notify;
 
 use super::{Db, Tx};
+use super::{on_db, on_tx};
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::webhook::{Event, EventType};
-use crate::{on_db, on_tx};
 
 /// A merchant's webhook endpoint as stored (no `Debug`: it holds the secret).
 #[derive(Clone, sqlx::FromRow)]
@@ -41,19 +38,8 @@ impl Endpoint {
 const ENDPOINT_COLUMNS: &str =
     "id, merchant_id, url, events, secret, enabled, disabled_reason, created_at";
 
-/// Rings when deliveries were committed, so this process's worker need not wait for its poll
-/// (workers of other instances find them on their next poll).
-pub static QUEUED: Notify = Notify::const_new();
-
-/// Set by `record_event`; the next successful commit rings `QUEUED`.
-static PENDING: AtomicBool = AtomicBool::new(false);
-
-/// Called after every commit: wakes the worker when deliveries were queued.
-pub(super) fn committed() {
-    if PENDING.swap(false, Ordering::AcqRel) {
-        QUEUED.notify_one();
-    }
-}
+/// Rings when deliveries were committed.
+pub static QUEUED: super::Queued = super::Queued::new();
 
 /// Records `event` and queues one delivery to every enabled endpoint that wants it and to the
 /// subscription's own webhook URL, inside the caller's transaction.
@@ -128,7 +114,7 @@ pub async fn record_event(tx: &mut Tx, event: &Event<'_>, at: DateTime<Utc>) -> 
             .map(|_| ())
         })?;
     }
-    PENDING.store(true, Ordering::Release);
+    QUEUED.mark();
     Ok(())
 }
 

@@ -9,8 +9,9 @@ mod middleware;
 mod public;
 pub mod session;
 mod setup;
+mod state;
 
-use std::sync::Arc;
+pub use state::AppState;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
@@ -19,25 +20,8 @@ use actix_web::cookie::{Key, SameSite};
 use actix_web::{HttpResponse, web};
 
 use crate::config::Config;
-use crate::store::{Db, merchants};
+use crate::store::merchants;
 use error::AppError;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub db: Db,
-    pub config: Arc<Config>,
-    pub outbox: Arc<crate::notify::Outbox>,
-}
-
-impl AppState {
-    /// Where mandate links point and how long they live.
-    pub fn link_settings(&self) -> crate::services::mandates::LinkSettings {
-        crate::services::mandates::LinkSettings {
-            base_url: self.config.base_url.clone(),
-            validity: chrono::Duration::days(self.config.mandates.link_validity_days),
-        }
-    }
-}
 
 /// Registers every route of the application.
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -458,7 +458,7 @@ async fn idempotency_keys_replay_refuse_other_bodies_and_in_flight_duplicates() 
     sha2::Digest::update(&mut hasher, b"POST /api/v1/customers\n");
     sha2::Digest::update(&mut hasher, &body);
     let hash = hex::encode(sha2::Digest::finalize(hasher));
-    abbo::store::api_keys::claim(
+    abbo::store::idempotency::claim(
         &app.db,
         &stored.id,
         "order-2",
@@ -479,7 +479,7 @@ async fn idempotency_keys_replay_refuse_other_bodies_and_in_flight_duplicates() 
     problem(busy, 409).await;
 
     // After a day the key is forgotten and may name a new request.
-    let purged = abbo::store::api_keys::purge_expired(
+    let purged = abbo::store::idempotency::purge_expired(
         &app.db,
         abbo::store::now() + chrono::Duration::hours(25),
     )

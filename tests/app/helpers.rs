@@ -384,3 +384,31 @@ impl TestApp {
             .id
     }
 }
+
+/// Runs `$body` with `$conn` bound to the app's live pool, for tests that look at rows directly.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $conn:ident => $body:expr) => {
+        match $db {
+            abbo::store::Db::Sqlite { read: $conn, .. } => $body,
+            abbo::store::Db::Postgres($conn) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$conn` bound to a transaction's connection, for tests that change rows.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            abbo::store::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            abbo::store::Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}

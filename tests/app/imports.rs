@@ -93,14 +93,14 @@ async fn commit(app: &TestApp, page: &str) {
 
 async fn count(app: &TestApp, table: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) FROM {table}");
-    abbo::on_db!(&app.db, pool => {
+    crate::on_db!(&app.db, pool => {
         sqlx::query_scalar::<_, i64>(&sql).fetch_one(pool).await
     })
     .unwrap()
 }
 
 async fn mandate_of(app: &TestApp, email: &str) -> (String, String, String, Option<String>) {
-    abbo::on_db!(&app.db, pool => {
+    crate::on_db!(&app.db, pool => {
         sqlx::query_as::<_, (String, String, String, Option<String>)>(
             "SELECT m.method, m.status, m.iban, CAST(m.signed_on AS TEXT) FROM mandates m \
              JOIN customers c ON c.id = m.customer_id WHERE c.email = $1",
@@ -113,7 +113,7 @@ async fn mandate_of(app: &TestApp, email: &str) -> (String, String, String, Opti
 }
 
 async fn subscription_of(app: &TestApp, email: &str) -> (String, String) {
-    abbo::on_db!(&app.db, pool => {
+    crate::on_db!(&app.db, pool => {
         sqlx::query_as::<_, (String, String)>(
             "SELECT s.status, CAST(s.start_date AS TEXT) FROM subscriptions s \
              JOIN customers c ON c.id = s.customer_id WHERE c.email = $1",
@@ -232,7 +232,7 @@ async fn a_messy_csv_is_previewed_with_every_rejected_row_and_then_imported() {
     // The matched customer got the file's name and kept what the file left empty.
     let updated = app.page("/admin/customers?q=bestaand@example.com").await;
     assert!(updated.contains("Ute Updated"), "{updated}");
-    let payment: (String, String) = abbo::on_db!(&app.db, pool => {
+    let payment: (String, String) = crate::on_db!(&app.db, pool => {
         sqlx::query_as("SELECT payment_method, city FROM customers WHERE email = 'bestaand@example.com'")
             .fetch_one(pool)
             .await
@@ -369,7 +369,7 @@ async fn an_excel_export_with_dates_as_numbers_is_read_from_the_chosen_sheet() {
     let (_, start) = subscription_of(&app, "marie@example.be").await;
     assert!(start.starts_with("2025-02-01"));
     // The formula's cached value is used; it is never evaluated.
-    let name: String = abbo::on_db!(&app.db, pool => {
+    let name: String = crate::on_db!(&app.db, pool => {
         sqlx::query_scalar("SELECT last_name FROM customers WHERE email = 'marie@example.be'")
             .fetch_one(pool)
             .await
@@ -427,7 +427,7 @@ async fn an_interrupted_import_resumes_without_duplicating_or_losing_rows() {
     // Once that lease has expired (the worker crashed), the next run takes over and finishes.
     let expired = abbo::store::now() - chrono::Duration::minutes(10);
     let mut tx = app.db.begin().await.unwrap();
-    abbo::on_tx!(&mut tx, conn => {
+    crate::on_tx!(&mut tx, conn => {
         sqlx::query("UPDATE imports SET locked_until = $1 WHERE id = $2")
             .bind(expired)
             .bind(&id)

@@ -11,7 +11,6 @@ use crate::store::customers::{self};
 use crate::store::mandates::{self, Mandate};
 use crate::store::merchants::{self, Merchant};
 use crate::store::subscriptions::{self};
-use crate::store::users::User;
 use crate::store::{self, Db, Tx, products};
 
 use super::{MandateError, entry};
@@ -36,7 +35,7 @@ pub struct PaperMandate {
 /// it starts after `today`, active otherwise. Returns (mandate id, subscription id).
 pub async fn record_paper(
     db: &Db,
-    user: &User,
+    user: &dyn Actor,
     paper: PaperMandate,
     today: NaiveDate,
 ) -> Result<(String, String), MandateError> {

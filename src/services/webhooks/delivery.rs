@@ -16,7 +16,7 @@ use super::{new_secret, resolve, sign};
 /// Tells this process's worker that deliveries were queued (commits that emit events do so
 /// by themselves).
 pub fn wake() {
-    store_webhooks::QUEUED.notify_one();
+    store_webhooks::QUEUED.ring();
 }
 
 /// What one delivery round did.
@@ -232,7 +232,7 @@ impl Webhooks {
                     Err(e) => tracing::error!(error = ?e, "webhook delivery round failed"),
                 }
                 tokio::select! {
-                    _ = store_webhooks::QUEUED.notified() => {}
+                    _ = store_webhooks::QUEUED.rung() => {}
                     _ = tokio::time::sleep(self.poll) => {}
                 }
             }

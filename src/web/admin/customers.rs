@@ -12,7 +12,7 @@ use crate::domain::fields::FieldErrors;
 use crate::domain::{Bic, Iban, Language, MandateReference};
 use crate::notify::Channel;
 use crate::services::customers::{self as service, CustomerError, CustomerInput, PrivacyError};
-use crate::services::mandates::{self, MandateError, MandateRequest, PaperMandate};
+use crate::services::sign_ups::{self, MandateSource, SignUp, SignUpError};
 use crate::services::subscriptions::next_charge;
 use crate::store::activity::{self, Activity};
 use crate::store::customers::{self, Customer, CustomerFilter, CustomerRow};
@@ -288,12 +288,6 @@ struct AssignForm {
     signed_on: String,
 }
 
-/// What the assign form asks for once checked.
-enum Assignment {
-    Link(Box<MandateRequest>),
-    Paper(PaperMandate),
-}
-
 impl AssignForm {
     fn blank(today: NaiveDate) -> AssignForm {
         AssignForm {
@@ -303,7 +297,7 @@ impl AssignForm {
         }
     }
 
-    fn parse(&self, merchant_id: &str, customer: &Customer) -> Result<Assignment, FieldErrors> {
+    fn parse(&self, customer: &Customer) -> Result<SignUp, FieldErrors> {
         let mut errors = FieldErrors::default();
         let date = |errors: &mut FieldErrors, field: &'static str, value: &str| {
             let parsed = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok();
@@ -368,35 +362,29 @@ impl AssignForm {
         let (Some(start_date), Some(iban), true) = (start_date, iban, errors.is_empty()) else {
             return Err(errors);
         };
-        Ok(match (way, paper) {
-            (Some(channel), _) => Assignment::Link(Box::new(MandateRequest {
-                merchant_id: merchant_id.to_string(),
-                customer_id: customer.id.clone(),
-                product_id: self.product_id.clone(),
+        let mandate = match (way, paper) {
+            (Some(channel), _) => MandateSource::Link {
+                channel,
                 iban,
                 bic,
                 account_holder,
-                channel,
-                start_date,
-                success_redirect_url: None,
-                new_customer: None,
-                form_nonce: None,
-                options: Default::default(),
                 deliver: true,
-            })),
-            (None, Some((reference, Some(signed_on)))) => Assignment::Paper(PaperMandate {
-                merchant_id: merchant_id.to_string(),
-                customer_id: customer.id.clone(),
-                product_id: self.product_id.clone(),
+            },
+            (None, Some((reference, Some(signed_on)))) => MandateSource::Paper {
                 reference,
                 signed_on,
                 iban,
                 bic,
                 account_holder,
-                start_date,
-            }),
+            },
             _ => return Err(errors),
-        })
+        };
+        Ok(SignUp::new(
+            customer.id.clone(),
+            self.product_id.clone(),
+            start_date,
+            mandate,
+        ))
     }
 }
 
@@ -504,47 +492,46 @@ async fn assign(
     let customer = load(&state, &user, &id).await?;
     let form = form.into_inner();
     let today = chrono::Utc::now().date_naive();
-    let result = match form.parse(user.merchant_id(), &customer) {
-        Ok(Assignment::Link(request)) => {
-            let channel = request.channel;
-            mandates::request(
-                &state.db,
-                &state.link_settings(),
-                &user.user,
-                *request,
-            )
-            .await
-            .map(|_| match channel {
-                Channel::Email => "The customer has been emailed a link to confirm the mandate.",
-                Channel::Sms => {
-                    "The customer has been sent a text message with a link to confirm the mandate."
-                }
-            })
-        }
-        Ok(Assignment::Paper(paper)) => mandates::record_paper(&state.db, &user.user, paper, today)
-            .await
-            .map(|_| "Mandate recorded and subscription created."),
+    let signup = match form.parse(&customer) {
+        Ok(signup) => signup,
         Err(errors) => {
             let page = customer_page(&state, &session, &user, customer, form, errors).await?;
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let field = |e: &MandateError| match e {
-        MandateError::ReferenceTaken => "reference",
-        MandateError::NoEmail | MandateError::NoPhone => "way",
-        _ => "product_id",
+    let message = match &signup.mandate {
+        MandateSource::Link {
+            channel: Channel::Sms,
+            ..
+        } => "The customer has been sent a text message with a link to confirm the mandate.",
+        MandateSource::Link { .. } => {
+            "The customer has been emailed a link to confirm the mandate."
+        }
+        _ => "Mandate recorded and subscription created.",
     };
-    match result {
-        Ok(message) => {
-            state.outbox.wake();
+    match sign_ups::sign_up(&state.sign_ups(), &user.user, signup, today).await {
+        Ok(_) => {
             flash(&session, FlashKind::Success, message);
             Ok(see_other(&format!("/admin/customers/{}", customer.id)))
         }
-        Err(MandateError::Unexpected(e)) => Err(e.into()),
-        Err(MandateError::CustomerNotFound) => Err(AppError::NotFound),
+        Err(SignUpError::Unexpected(e)) => Err(e.into()),
+        Err(SignUpError::Invalid {
+            field: "customer_id",
+            ..
+        }) => Err(AppError::NotFound),
         Err(e) => {
+            // The form's names for the fields the service names.
+            let field = match &e {
+                SignUpError::Invalid {
+                    field: "reference", ..
+                } => "reference",
+                SignUpError::Invalid {
+                    field: "channel", ..
+                } => "way",
+                _ => "product_id",
+            };
             let mut errors = FieldErrors::default();
-            errors.add(field(&e), e.to_string());
+            errors.add(field, e.to_string());
             let page = customer_page(&state, &session, &user, customer, form, errors).await?;
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }

@@ -116,7 +116,6 @@ async fn resend(
 ) -> Result<HttpResponse, AppError> {
     match mandates::resend(&state.db, &state.link_settings(), &user.user, &id).await {
         Ok(_) => {
-            state.outbox.wake();
             flash(
                 &session,
                 FlashKind::Success,

@@ -110,7 +110,6 @@ async fn resend(
     let message = load(&state, &user, &id).await?;
     let queued = crate::notify::send_again(&state.db, &user.user, &message).await?;
     if queued {
-        state.outbox.wake();
         flash(
             &session,
             FlashKind::Success,

@@ -102,7 +102,6 @@ async fn add(
         let login_url = format!("{}/login", state.config.base_url);
         match service::add_user(&state.db, &user.user, &email, role, &password, &login_url).await {
             Ok(added) => {
-                state.outbox.wake();
                 flash(
                     &session,
                     FlashKind::Success,

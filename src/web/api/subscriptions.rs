@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ApiError, Caller, ListOf, PageParams, Problem, amount, created, date, not_allowed};
 use crate::domain::{Bic, Iban};
 use crate::notify::Channel;
-use crate::services::payments::{TestProvider, today};
+use crate::services::payments::today;
 use crate::services::sign_ups::{self, MandateSource, SignUp, SignUpError};
 use crate::services::subscriptions::{self as service, CancelWhen, ChangeError, next_charge};
 use crate::store::mandates;
@@ -388,10 +388,6 @@ impl SubscriptionInput {
             }
         };
         Ok(SignUp {
-            customer_id: self.customer_id,
-            product_id: self.product_id,
-            start_date,
-            mandate,
             paused,
             resume_on: optional_date("resume_date", self.resume_date.as_deref())?,
             cancel_on: optional_date("cancel_date", self.cancel_date.as_deref())?,
@@ -411,6 +407,7 @@ impl SubscriptionInput {
                 .await?,
                 ..options(self.metadata, self.create_invoice, self.invoice_text)?
             },
+            ..SignUp::new(self.customer_id, self.product_id, start_date, mandate)
         })
     }
 }
@@ -426,23 +423,13 @@ async fn sign_up(
     caller: &Caller,
     signup: SignUp,
 ) -> Result<HttpResponse, ApiError> {
-    let provider = TestProvider {
-        base_url: state.config.base_url.clone(),
-    };
-    let done = sign_ups::sign_up(
-        &state.db,
-        &state.link_settings(),
-        &provider,
-        &caller.0,
-        signup,
-        today(),
-    )
-    .await
-    .map_err(|e| match e {
-        SignUpError::Invalid { field, message } => ApiError::invalid(field, message),
-        SignUpError::Unexpected(e) => ApiError::Internal(e),
-    })?;
-    state.outbox.wake();
+    let done = sign_ups::sign_up(&state.sign_ups(), &caller.0, signup, today())
+        .await
+        .map_err(|e| match e {
+            SignUpError::Invalid { field, message } => ApiError::invalid(field, message),
+            SignUpError::AlreadySent => ApiError::Conflict(e.to_string()),
+            SignUpError::Unexpected(e) => ApiError::Internal(e),
+        })?;
     let subscription = load(state, caller, &done.subscription_id).await?;
     Ok(created(
         format!("/api/v1/subscriptions/{}", subscription.id),
@@ -496,16 +483,15 @@ async fn product_sign_up(
             true,
         )?,
     };
+    let start_date = optional_date("start_date", input.start_date.as_deref())?.unwrap_or(today());
     let signup = SignUp {
-        customer_id: input.customer_id,
-        product_id: product_id.into_inner(),
-        start_date: optional_date("start_date", input.start_date.as_deref())?.unwrap_or(today()),
-        mandate,
-        paused: false,
-        resume_on: None,
-        cancel_on: None,
-        success_redirect_url: None,
         options: options(None, input.create_invoice, input.invoice_text)?,
+        ..SignUp::new(
+            input.customer_id,
+            product_id.into_inner(),
+            start_date,
+            mandate,
+        )
     };
     sign_up(&state, &caller, signup).await
 }

@@ -1,7 +1,9 @@
 //! The built-in test provider's checkout `/pay/{id}`: the tester chooses how the payment ends,
 //! as payment providers' test modes let you; then the sign-up continues as with a real provider.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
+
+use super::{Framing, render, respond};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -9,7 +11,7 @@ use serde::Deserialize;
 use crate::domain::{Iban, Money};
 use crate::i18n::Texts;
 use crate::services::mandates;
-use crate::services::payments::{self, OnlineError, Outcome, TestProvider};
+use crate::services::payments::{self, OnlineError, Outcome};
 use crate::store::payments::{self as store, Payment};
 use crate::store::{customers, merchants, subscriptions};
 use crate::web::AppState;
@@ -44,25 +46,14 @@ struct ResultPage {
     text: String,
 }
 
-fn page(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self' https:; \
-             base-uri 'none'; object-src 'none'; frame-ancestors *",
-        ))
-        .body(body)
+/// A checkout page: framable like a payment provider's, redirecting to the merchant's success
+/// page after a payment when the sign-up gave one.
+fn page(status: StatusCode, success: Option<&str>, body: String) -> HttpResponse {
+    respond(status, Framing::Anyone, success, body)
 }
 
-fn render(template: &impl Template) -> Result<String, AppError> {
-    template
-        .render()
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("rendering the checkout: {e}")))
-}
-
-async fn load(state: &AppState, id: &str) -> Result<(Payment, String), AppError> {
+/// A test payment, its merchant's name and the sign-up's success page (if it gave one).
+async fn load(state: &AppState, id: &str) -> Result<(Payment, String, Option<String>), AppError> {
     let payment = store::get(&state.db, id)
         .await?
         .filter(|p| p.provider == "test")
@@ -70,11 +61,14 @@ async fn load(state: &AppState, id: &str) -> Result<(Payment, String), AppError>
     let merchant = merchants::get(&state.db, &payment.merchant_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((payment, merchant.name))
+    let success = subscriptions::get(&state.db, &payment.merchant_id, &payment.subscription_id)
+        .await?
+        .and_then(|s| s.success_redirect_url);
+    Ok((payment, merchant.name, success))
 }
 
 async fn show(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let (payment, merchant_name) = load(&state, &id).await?;
+    let (payment, merchant_name, success) = load(&state, &id).await?;
     if payment.status != "open" {
         return result(&state, &payment).await;
     }
@@ -85,11 +79,11 @@ async fn show(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpR
         amount: Money::from_minor(payment.amount_minor).format_eur(),
         payment,
         merchant_name,
-        iban: "NL91 ABNA 0417 1643 00".into(),
+        iban: String::new(),
         account_holder: customer.display_name(),
         error: None,
     };
-    Ok(page(StatusCode::OK, render(&checkout)?))
+    Ok(page(StatusCode::OK, success.as_deref(), render(&checkout)?))
 }
 
 #[derive(Deserialize, Default)]
@@ -105,12 +99,15 @@ async fn finish(
     id: web::Path<String>,
     form: web::Form<FinishForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (payment, merchant_name) = load(&state, &id).await?;
+    let (payment, merchant_name, success) = load(&state, &id).await?;
     let outcome = Outcome::parse(&form.outcome).ok_or(AppError::NotFound)?;
-    let iban = Iban::parse(&form.iban);
     let holder = form.account_holder.trim();
-    if outcome == Outcome::Paid && (iban.is_err() || holder.is_empty()) && payment.status == "open"
-    {
+    // A paid payment says which account paid; the others leave the mandate without one.
+    let account = match (outcome, Iban::parse(&form.iban)) {
+        (Outcome::Paid, Ok(iban)) if !holder.is_empty() => Some((iban, holder)),
+        _ => None,
+    };
+    if outcome == Outcome::Paid && account.is_none() && payment.status == "open" {
         let checkout = CheckoutPage {
             amount: Money::from_minor(payment.amount_minor).format_eur(),
             payment,
@@ -119,19 +116,15 @@ async fn finish(
             account_holder: form.account_holder.clone(),
             error: Some("Enter a valid IBAN and the account holder to pay".into()),
         };
-        return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, render(&checkout)?));
+        let body = render(&checkout)?;
+        return Ok(page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            success.as_deref(),
+            body,
+        ));
     }
-    let iban =
-        iban.unwrap_or_else(|_| Iban::parse("NL91ABNA0417164300").expect("a valid test IBAN"));
-    payments::settle(
-        &state.db,
-        &payment,
-        outcome,
-        &iban,
-        holder,
-        payments::today(),
-    )
-    .await?;
+    let account = account.as_ref().map(|(iban, holder)| (iban, *holder));
+    payments::settle(&state.db, &payment, outcome, account, payments::today()).await?;
     let settled = store::get(&state.db, &payment.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -180,6 +173,7 @@ async fn result(state: &AppState, payment: &Payment) -> Result<HttpResponse, App
         } else {
             StatusCode::PAYMENT_REQUIRED
         },
+        None,
         render(&result)?,
     ))
 }
@@ -191,10 +185,7 @@ async fn retry(
     let payment = store::get(&state.db, &id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let provider = TestProvider {
-        base_url: state.config.base_url.clone(),
-    };
-    match payments::retry(&state.db, &provider, &payment).await {
+    match payments::retry(&state.db, &state.payments, &payment).await {
         Ok(url) => Ok(see_other(&url)),
         Err(OnlineError::Unexpected(e)) => Err(e.into()),
         Err(_) => result(&state, &payment).await,

@@ -2,6 +2,8 @@
 //! "I authorise" and "This is not me".
 
 use actix_web::http::{StatusCode, header};
+
+use super::{Framing, render, respond};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -70,21 +72,9 @@ fn chosen(requested: Option<&str>, view: &MandateView) -> Language {
         .unwrap_or(view.language)
 }
 
-/// Customer pages allow inline styles for the merchant's colour, and nothing else from outside.
+/// A mandate page: never framed (a framing site could cover the mandate text).
 fn page(status: StatusCode, template: &impl Template) -> Result<HttpResponse, AppError> {
-    let body = template
-        .render()
-        .map_err(|e| anyhow::anyhow!("rendering a customer page: {e}"))?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'self'; \
-             form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
-        ))
-        .body(body))
+    Ok(respond(status, Framing::Nobody, None, render(template)?))
 }
 
 fn mandate_page(view: &MandateView, language: Language, token: &str) -> MandatePage {
@@ -178,7 +168,13 @@ async fn show(
     match mandates::link_state(&state.db, &token).await? {
         LinkState::Open(view) => {
             let language = chosen(query.lang.as_deref(), &view);
-            page(StatusCode::OK, &mandate_page(&view, language, &token))
+            // Confirming redirects to the merchant's success page, if the sign-up gave one.
+            let success = view
+                .subscriptions
+                .iter()
+                .find_map(|s| s.success_redirect_url.as_deref());
+            let body = render(&mandate_page(&view, language, &token))?;
+            Ok(respond(StatusCode::OK, Framing::Nobody, success, body))
         }
         other => refused(other, query.lang.as_deref()),
     }
@@ -216,7 +212,6 @@ async fn answer(
         "decline" => mandates::decline(&state.db, &token).await?,
         _ => return Err(AppError::NotFound),
     };
-    state.outbox.wake();
     match answered {
         Answered::Confirmed {
             redirect: Some(url),

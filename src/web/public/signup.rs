@@ -1,36 +1,30 @@
 //! The hosted sign-up page `/s/{slug}` (and `?embed=1` inside an iFrame): no cookies, a signed
 //! single-use form token, a honeypot, a minimum fill time and rate limits against abuse.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{Datelike, Duration, NaiveDate};
 use serde::Deserialize;
 
+use super::{Framing, render, respond};
 use crate::domain::fields::FieldErrors;
-use crate::domain::{CountryCode, EmailAddress, Iban, Interval, Language, PhoneNumber};
+use crate::domain::{Interval, Language};
 use crate::i18n::{Texts, interval_every};
 use crate::notify::Channel;
-use crate::services::mandates::{self, MandateError, MandateRequest};
+use crate::services::mandates;
+use crate::services::sign_ups::{self, PageAnswers, PageRefusal, PageSignedUp, Visitor};
 use crate::services::signup_pages::{TokenError, issue_token, verify_token};
-use crate::store::customers::{self, NewCustomer};
 use crate::store::merchants::{self, Merchant};
 use crate::store::pages::{self, Page};
-use crate::store::products;
-use crate::store::{self};
+use crate::store::{self, products};
 use crate::web::AppState;
-use crate::web::error::AppError;
+use crate::web::error::{AppError, see_other};
 use crate::web::session::client_ip;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/s/{slug}", web::get().to(show))
         .route("/s/{slug}", web::post().to(submit));
 }
-
-/// Sign-ups allowed per client address and per page per hour, and text messages per number per day.
-const PER_IP_PER_HOUR: i64 = 20;
-const PER_PAGE_PER_HOUR: i64 = 300;
-const SMS_PER_NUMBER_PER_DAY: i64 = 3;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -39,7 +33,7 @@ struct PageQuery {
     embed: String,
 }
 
-/// The form as typed.
+/// The form as typed: the page's own fields around the customer's answers.
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 struct SignUpForm {
@@ -48,21 +42,8 @@ struct SignUpForm {
     embed: String,
     /// Hidden from people; robots fill it in.
     website: String,
-    product_id: String,
-    first_name: String,
-    last_name: String,
-    email: String,
-    phone: String,
-    company: String,
-    street: String,
-    postal_code: String,
-    city: String,
-    country: String,
-    birth_date: String,
-    iban: String,
-    account_holder: String,
-    start_date: String,
-    consent: Option<String>,
+    #[serde(flatten)]
+    answers: PageAnswers,
 }
 
 /// A product as the form offers it.
@@ -81,7 +62,7 @@ struct SignUpPage {
     merchant_name: String,
     brand_colour: String,
     offers: Vec<Offer>,
-    form: SignUpForm,
+    form: PageAnswers,
     errors: FieldErrors,
     notice: Option<String>,
     embed: bool,
@@ -104,33 +85,6 @@ struct DonePage {
     allowed_origins: String,
     /// Tells the embedding page the sign-up is done (with the success address, may be empty).
     signed_up: Option<String>,
-}
-
-/// Customer pages may be framed only by the page's allowed origins (and the admin preview).
-fn respond(status: StatusCode, page: Option<&Page>, body: String) -> HttpResponse {
-    let ancestors = page.map_or("'none'".to_string(), |p| {
-        let mut list = vec!["'self'".to_string()];
-        list.extend(p.origins().iter().map(|o| o.to_string()));
-        list.join(" ")
-    });
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            format!(
-                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'self'; \
-                 form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}"
-            ),
-        ))
-        .body(body)
-}
-
-fn rendered(template: &impl Template) -> Result<String, AppError> {
-    template
-        .render()
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("rendering a sign-up page: {e}")))
 }
 
 /// The page's language: asked for, else the page's, else the merchant's.
@@ -168,7 +122,12 @@ async fn active_page(
         allowed_origins: String::new(),
         signed_up: None,
     };
-    Ok(Err(respond(StatusCode::NOT_FOUND, None, rendered(&done)?)))
+    Ok(Err(respond(
+        StatusCode::NOT_FOUND,
+        Framing::Nobody,
+        None,
+        render(&done)?,
+    )))
 }
 
 async fn offers(state: &AppState, page: &Page, language: Language) -> Result<Vec<Offer>, AppError> {
@@ -198,7 +157,7 @@ async fn form_page(
     page: Page,
     merchant: &Merchant,
     language: Language,
-    form: SignUpForm,
+    form: PageAnswers,
     errors: FieldErrors,
     notice: Option<String>,
     embed: bool,
@@ -241,11 +200,11 @@ async fn show(
     };
     let language = language(&query.lang, &page, &merchant);
     let embed = query.embed == "1";
-    let form = SignUpForm {
+    let form = PageAnswers {
         country: merchant.country.clone(),
-        ..SignUpForm::default()
+        ..PageAnswers::default()
     };
-    let body = rendered(
+    let body = render(
         &form_page(
             &state,
             page.clone(),
@@ -258,138 +217,7 @@ async fn show(
         )
         .await?,
     )?;
-    Ok(respond(StatusCode::OK, Some(&page), body))
-}
-
-/// The checked sign-up, ready for the mandate request.
-struct Checked {
-    customer: NewCustomer,
-    /// The account to debit; comes from the first payment for online-payment pages.
-    iban: Option<Iban>,
-    account_holder: String,
-    start_date: NaiveDate,
-}
-
-fn check(
-    form: &SignUpForm,
-    page: &Page,
-    t: &Texts,
-    offers: &[Offer],
-    merchant: &Merchant,
-    today: NaiveDate,
-) -> Result<Checked, FieldErrors> {
-    let mut errors = FieldErrors::default();
-    let required = |errors: &mut FieldErrors, field: &'static str, value: &str, needed: bool| {
-        let value = value.trim();
-        if needed && value.is_empty() {
-            errors.add(field, t.get("error-required"));
-        }
-        value.chars().take(70).collect::<String>()
-    };
-    if !offers.iter().any(|o| o.id == form.product_id) {
-        errors.add("product_id", t.get("error-product"));
-    }
-    let first_name = required(&mut errors, "first_name", &form.first_name, true);
-    let last_name = required(&mut errors, "last_name", &form.last_name, true);
-    let email = match EmailAddress::parse(&form.email) {
-        Ok(e) => e.to_string(),
-        Err(_) => {
-            errors.add("email", t.get("error-email"));
-            String::new()
-        }
-    };
-    let needs_phone = page.requires("phone") || page.mandate_type == "sms";
-    let country = CountryCode::parse(&form.country)
-        .map(|c| c.to_string())
-        .unwrap_or_default();
-    let phone_country = if country.is_empty() {
-        merchant.country.as_str()
-    } else {
-        country.as_str()
-    };
-    let phone = if form.phone.trim().is_empty() {
-        if needs_phone {
-            errors.add("phone", t.get("error-required"));
-        }
-        String::new()
-    } else {
-        match PhoneNumber::parse(
-            &form.phone,
-            if phone_country.is_empty() {
-                "NL"
-            } else {
-                phone_country
-            },
-        ) {
-            Ok(p) => p.to_string(),
-            Err(_) => {
-                errors.add("phone", t.get("error-phone"));
-                String::new()
-            }
-        }
-    };
-    let company = required(
-        &mut errors,
-        "company",
-        &form.company,
-        page.requires("company"),
-    );
-    let needs_address = page.requires("address");
-    let street = required(&mut errors, "street", &form.street, needs_address);
-    let postal_code = required(&mut errors, "postal_code", &form.postal_code, needs_address);
-    let city = required(&mut errors, "city", &form.city, needs_address);
-    if page.requires("birth_date") || !form.birth_date.trim().is_empty() {
-        let born = NaiveDate::parse_from_str(form.birth_date.trim(), "%Y-%m-%d").ok();
-        if born.is_none_or(|d| d >= today) {
-            errors.add("birth_date", t.get("error-date"));
-        }
-    }
-    let online = page.mandate_type == "online_payment";
-    let iban = if online {
-        None
-    } else {
-        Iban::parse(&form.iban)
-            .map_err(|_| errors.add("iban", t.get("error-iban")))
-            .ok()
-    };
-    let account_holder = required(&mut errors, "account_holder", &form.account_holder, !online);
-    let start_date = match page.start_rule.as_str() {
-        "customer" => match NaiveDate::parse_from_str(form.start_date.trim(), "%Y-%m-%d") {
-            Ok(d) if d >= today => Some(d),
-            _ => {
-                errors.add("start_date", t.get("error-start-date"));
-                None
-            }
-        },
-        "first_of_next_month" => NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
-            .and_then(|d| d.checked_add_months(chrono::Months::new(1))),
-        _ => Some(today),
-    };
-    if form.consent.is_none() {
-        errors.add("consent", t.get("error-consent"));
-    }
-    let (Some(start_date), true) = (start_date, errors.is_empty() && (online || iban.is_some()))
-    else {
-        return Err(errors);
-    };
-    Ok(Checked {
-        customer: NewCustomer {
-            first_name,
-            last_name,
-            company,
-            email,
-            phone,
-            street,
-            postal_code,
-            city,
-            country,
-            language: Some(t.language().code().to_string()),
-            ..NewCustomer::default()
-        },
-        iban,
-        account_holder,
-        start_date,
-    })
+    Ok(respond(StatusCode::OK, Framing::Page(&page), None, body))
 }
 
 async fn submit(
@@ -406,199 +234,108 @@ async fn submit(
     let language = language(&form.lang, &page, &merchant);
     let embed = form.embed == "1";
     let t = Texts::new(language).arg("creditor", mandates::creditor_name(&merchant));
-    let now = store::now();
-    let refuse = |status: StatusCode, notice: String, errors: FieldErrors| {
-        let state = state.clone();
-        let (page, merchant, form) = (page.clone(), merchant.clone(), form.clone());
-        async move {
-            let body = rendered(
-                &form_page(
-                    &state,
-                    page.clone(),
-                    &merchant,
-                    language,
-                    form,
-                    errors,
-                    Some(notice),
-                    embed,
-                )
-                .await?,
-            )?;
-            Ok::<_, AppError>(respond(status, Some(&page), body))
-        }
+    let refuse = async |status: StatusCode, notice: String, errors: FieldErrors| {
+        let body = render(
+            &form_page(
+                &state,
+                page.clone(),
+                &merchant,
+                language,
+                form.answers.clone(),
+                errors,
+                Some(notice),
+                embed,
+            )
+            .await?,
+        )?;
+        Ok::<_, AppError>(respond(status, Framing::Page(&page), None, body))
     };
-    let nonce = match verify_token(
+    let token = verify_token(
         &state.config.secrets.link_key,
         &form.token,
         &page.id,
-        now.timestamp(),
+        store::now().timestamp(),
         state.config.mandates.min_fill_seconds,
-    ) {
-        Ok(nonce) => nonce,
-        Err(TokenError::TooFast) => {
+    );
+    let form_nonce = match token {
+        Ok(nonce) if form.website.is_empty() => nonce,
+        Ok(_) => {
+            tracing::warn!(page = %page.id, "honeypot filled in; sign-up refused");
+            let notice = t.get("error-form-expired");
             return refuse(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                t.get("error-too-fast"),
+                notice,
                 FieldErrors::default(),
             )
             .await;
         }
-        Err(_) => {
-            return refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                t.get("error-form-expired"),
-                FieldErrors::default(),
-            )
-            .await;
-        }
-    };
-    if !form.website.is_empty() {
-        tracing::warn!(page = %page.id, "honeypot filled in; sign-up refused");
-        return refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            t.get("error-form-expired"),
-            FieldErrors::default(),
-        )
-        .await;
-    }
-    let ip_key = format!("signup-ip:{}", client_ip(&req, state.config.behind_proxy));
-    let page_key = format!("signup-page:{}", page.id);
-    let hour_ago = now - Duration::hours(1);
-    if pages::events_since(&state.db, &ip_key, hour_ago).await? >= PER_IP_PER_HOUR
-        || pages::events_since(&state.db, &page_key, hour_ago).await? >= PER_PAGE_PER_HOUR
-    {
-        return refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            t.get("error-rate-limited"),
-            FieldErrors::default(),
-        )
-        .await;
-    }
-    let today = chrono::Utc::now().date_naive();
-    let offers = offers(&state, &page, language).await?;
-    let checked = match check(&form, &page, &t, &offers, &merchant, today) {
-        Ok(checked) => checked,
-        Err(errors) => {
-            return refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                t.get("signup-errors-title"),
-                errors,
-            )
-            .await;
-        }
-    };
-    let channel = if page.mandate_type == "sms" {
-        Channel::Sms
-    } else {
-        Channel::Email
-    };
-    let sms_key = format!("signup-sms:{}", checked.customer.phone);
-    if channel == Channel::Sms
-        && pages::events_since(&state.db, &sms_key, now - Duration::days(1)).await?
-            >= SMS_PER_NUMBER_PER_DAY
-    {
-        return refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            t.get("error-rate-limited"),
-            FieldErrors::default(),
-        )
-        .await;
-    }
-    let mut tx = state.db.begin().await?;
-    let keys: Vec<&str> = if channel == Channel::Sms {
-        vec![&ip_key, &page_key, &sms_key]
-    } else {
-        vec![&ip_key, &page_key]
-    };
-    pages::count_event(&mut tx, &keys, now, now - Duration::days(2)).await?;
-    tx.commit().await?;
-
-    // The same email at this merchant is the same customer.
-    let existing =
-        customers::with_email(&state.db, &merchant.id, &checked.customer.email, "").await?;
-    let (customer_id, new_customer) = match existing {
-        Some(c) => (c.id, None),
-        None => (String::new(), Some(checked.customer.clone())),
-    };
-    if page.mandate_type == "online_payment" {
-        let provider = crate::services::payments::TestProvider {
-            base_url: state.config.base_url.clone(),
-        };
-        let signup = crate::services::payments::OnlineSignUp {
-            merchant_id: merchant.id.clone(),
-            customer_id: Some(customer_id.clone()).filter(|id| !id.is_empty()),
-            new_customer,
-            product_id: form.product_id.clone(),
-            start_date: checked.start_date,
-            success_redirect_url: Some(page.success_url.clone()).filter(|u| !u.is_empty()),
-            form_nonce: Some(nonce),
-            options: Default::default(),
-        };
-        return match crate::services::payments::start(&state.db, &provider, signup).await {
-            Ok(started) => Ok(crate::web::error::see_other(&started.checkout_url)),
-            Err(crate::services::payments::OnlineError::Unexpected(e)) => Err(e.into()),
-            Err(_) => {
-                refuse(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    t.get("error-form-expired"),
-                    FieldErrors::default(),
-                )
-                .await
-            }
-        };
-    }
-    let Some(iban) = checked.iban else {
-        return Err(AppError::Unexpected(anyhow::anyhow!(
-            "a debit sign-up without IBAN"
-        )));
-    };
-    let request = MandateRequest {
-        merchant_id: merchant.id.clone(),
-        customer_id,
-        product_id: form.product_id.clone(),
-        iban,
-        bic: None,
-        account_holder: checked.account_holder,
-        channel,
-        start_date: checked.start_date,
-        success_redirect_url: Some(page.success_url.clone()).filter(|u| !u.is_empty()),
-        new_customer,
-        form_nonce: Some(nonce),
-        options: Default::default(),
-        deliver: true,
-    };
-    let actor = crate::store::activity::System::new(&merchant.id, "sign-up page");
-    match mandates::request(&state.db, &state.link_settings(), &actor, request).await {
-        // A double click sends the same form twice: the first created the sign-up.
-        Ok(_) | Err(MandateError::DoubleSubmit) => {}
-        Err(MandateError::Unexpected(e)) => return Err(e.into()),
         Err(e) => {
-            tracing::warn!(error = %e, page = %page.id, "sign-up refused");
+            let notice = t.get(if e == TokenError::TooFast {
+                "error-too-fast"
+            } else {
+                "error-form-expired"
+            });
             return refuse(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                t.get("error-form-expired"),
+                notice,
                 FieldErrors::default(),
             )
             .await;
         }
-    }
-    state.outbox.wake();
-    let t = t
-        .arg("email", checked.customer.email)
-        .arg("phone", checked.customer.phone);
+    };
+    let visitor = Visitor {
+        client_ip: client_ip(&req, state.config.behind_proxy),
+        form_nonce,
+    };
+    let today = chrono::Utc::now().date_naive();
+    let signed_up = sign_ups::from_page(
+        &state.sign_ups(),
+        &page,
+        &merchant,
+        &form.answers,
+        &visitor,
+        &t,
+        today,
+    )
+    .await;
+    let (channel, email, phone) = match signed_up {
+        Ok(PageSignedUp::Pay { checkout_url }) => return Ok(see_other(&checkout_url)),
+        Ok(PageSignedUp::LinkSent {
+            channel,
+            email,
+            phone,
+        }) => (channel, email, phone),
+        Err(PageRefusal::Fields(errors)) => {
+            let notice = t.get("signup-errors-title");
+            return refuse(StatusCode::UNPROCESSABLE_ENTITY, notice, errors).await;
+        }
+        Err(PageRefusal::RateLimited) => {
+            let notice = t.get("error-rate-limited");
+            return refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                notice,
+                FieldErrors::default(),
+            )
+            .await;
+        }
+        Err(PageRefusal::Refused(notice)) => {
+            return refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                notice,
+                FieldErrors::default(),
+            )
+            .await;
+        }
+        Err(PageRefusal::Unexpected(e)) => return Err(e.into()),
+    };
+    let t = t.arg("email", email).arg("phone", phone);
     let (title, text) = match channel {
-        Channel::Sms => (
-            t.get("signup-check-phone-title"),
-            t.get("signup-check-phone-text"),
-        ),
-        Channel::Email => (
-            t.get("signup-check-email-title"),
-            t.get("signup-check-email-text"),
-        ),
+        Channel::Sms => ("signup-check-phone-title", "signup-check-phone-text"),
+        Channel::Email => ("signup-check-email-title", "signup-check-email-text"),
     };
     let done = DonePage {
-        title,
-        text,
+        title: t.get(title),
+        text: t.get(text),
         t,
         merchant_name: merchant.name.clone(),
         brand_colour: merchant.brand_colour.clone(),
@@ -606,5 +343,10 @@ async fn submit(
         allowed_origins: page.origins().join(" "),
         signed_up: Some(page.success_url.clone()),
     };
-    Ok(respond(StatusCode::OK, Some(&page), rendered(&done)?))
+    Ok(respond(
+        StatusCode::OK,
+        Framing::Page(&page),
+        None,
+        render(&done)?,
+    ))
 }

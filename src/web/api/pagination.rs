@@ -1,0 +1,111 @@
+//! Cursor pagination of API lists: `?limit=&cursor=`, one query per page fetching one row more
+//! than asked to know whether another page follows.
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::ApiError;
+use crate::store::After;
+
+/// `?limit=&cursor=` of a list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// How many items to return, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,200}$")]
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    /// The page size and where the page starts.
+    pub fn parse(&self) -> Result<(i64, Option<After>), ApiError> {
+        let limit = self.limit.unwrap_or(20);
+        if !(1..=100).contains(&limit) {
+            return Err(ApiError::invalid("limit", "Use a limit from 1 to 100"));
+        }
+        let after = match &self.cursor {
+            None => None,
+            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+                ApiError::invalid("cursor", "This cursor is not one this API gave out")
+            })?),
+        };
+        Ok((limit, after))
+    }
+}
+
+fn decode_cursor(cursor: &str) -> Option<After> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (at, id) = text.split_once('|')?;
+    let created_at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
+    Some(After {
+        created_at,
+        id: id.to_string(),
+    })
+}
+
+fn encode_cursor(created_at: DateTime<Utc>, id: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{}|{id}", created_at.to_rfc3339()))
+}
+
+/// One page of a list and the cursor of the next page (`null` on the last page).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListOf<T: ToSchema> {
+    pub data: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> ListOf<T> {
+    /// A page from `rows` fetched with `limit + 1`: the extra row only says there is more.
+    pub fn page<R>(
+        mut rows: Vec<R>,
+        limit: i64,
+        key: impl Fn(&R) -> (DateTime<Utc>, String),
+        view: impl Fn(R) -> T,
+    ) -> ListOf<T> {
+        let more = rows.len() as i64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
+        let next_cursor = if more {
+            rows.last().map(|r| {
+                let (at, id) = key(r);
+                encode_cursor(at, &id)
+            })
+        } else {
+            None
+        };
+        ListOf {
+            data: rows.into_iter().map(view).collect(),
+            next_cursor,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let at = DateTime::parse_from_rfc3339("2026-11-22T01:02:03Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let cursor = encode_cursor(at, "cst_abc");
+        assert_eq!(
+            decode_cursor(&cursor),
+            Some(After {
+                created_at: at,
+                id: "cst_abc".into()
+            })
+        );
+        assert_eq!(decode_cursor("nonsense"), None);
+        assert_eq!(decode_cursor(""), None);
+    }
+}
