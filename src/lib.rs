@@ -64,6 +64,7 @@ impl Application {
             db: db.clone(),
             config: config.clone(),
             payments: services::payments::Provider::test(&config.base_url),
+            api_document: web::api::document()?,
         });
         let server = HttpServer::new(move || {
             App::new()

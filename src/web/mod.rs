@@ -5,6 +5,7 @@ pub mod api;
 mod assets;
 mod auth;
 pub mod error;
+mod forms;
 mod middleware;
 mod public;
 pub mod session;

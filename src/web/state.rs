@@ -15,6 +15,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Takes online first payments.
     pub payments: Provider,
+    /// The JSON API's OpenAPI document, which the admin's API reference shows.
+    pub api_document: serde_json::Value,
 }
 
 impl AppState {

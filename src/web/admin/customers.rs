@@ -22,6 +22,7 @@ use crate::store::products::{self, ProductRow};
 use crate::store::subscriptions::{self, Subscription};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
+use crate::web::forms::{self, Refusal, Saved};
 use crate::web::session::{CurrentUser, FlashKind, flash};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -177,6 +178,16 @@ async fn new(session: Session, user: CurrentUser) -> Result<HttpResponse, AppErr
     )
 }
 
+impl From<CustomerError> for Refusal {
+    fn from(e: CustomerError) -> Refusal {
+        match e {
+            CustomerError::ReferenceTaken => Refusal::field("reference", e),
+            CustomerError::NotFound => Refusal::Page(AppError::NotFound),
+            CustomerError::Unexpected(e) => e.into(),
+        }
+    }
+}
+
 async fn create(
     state: web::Data<AppState>,
     session: Session,
@@ -184,29 +195,16 @@ async fn create(
     form: web::Form<CustomerForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let mut errors = match service::check(&state.db, user.merchant_id(), &form, "").await? {
-        Ok(customer) => match service::create(&state.db, &user.user, customer).await {
-            Ok(id) => {
-                flash(&session, FlashKind::Success, "Customer created.");
-                return Ok(see_other(&format!("/admin/customers/{id}")));
-            }
-            Err(CustomerError::ReferenceTaken) => {
-                let mut errors = FieldErrors::default();
-                errors.add("reference", CustomerError::ReferenceTaken);
-                errors
-            }
-            Err(CustomerError::NotFound) => return Err(AppError::NotFound),
-            Err(CustomerError::Unexpected(e)) => return Err(e.into()),
-        },
-        Err(errors) => errors,
+    let checked = service::check(&state.db, user.merchant_id(), &form, "").await?;
+    let save = async |customer| {
+        let id = service::create(&state.db, &user.user, customer).await?;
+        Ok::<_, CustomerError>(Saved::new(
+            "Customer created.",
+            format!("/admin/customers/{id}"),
+        ))
     };
-    if errors.is_empty() {
-        errors.add("last_name", "Check the form");
-    }
-    render(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &form_page(&session, &user, None, form, errors)?,
-    )
+    let page = async |errors| form_page(&session, &user, None, form, errors);
+    forms::submit(&session, checked, save, page).await
 }
 
 async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<Customer, AppError> {
@@ -244,26 +242,16 @@ async fn update(
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, &id).await?;
     let form = form.into_inner();
-    let errors = match service::check(&state.db, user.merchant_id(), &form, &customer.id).await? {
-        Ok(fields) => match service::update(&state.db, &user.user, &customer.id, fields).await {
-            Ok(()) => {
-                flash(&session, FlashKind::Success, "Customer saved.");
-                return Ok(see_other(&format!("/admin/customers/{}", customer.id)));
-            }
-            Err(CustomerError::ReferenceTaken) => {
-                let mut errors = FieldErrors::default();
-                errors.add("reference", CustomerError::ReferenceTaken);
-                errors
-            }
-            Err(CustomerError::NotFound) => return Err(AppError::NotFound),
-            Err(CustomerError::Unexpected(e)) => return Err(e.into()),
-        },
-        Err(errors) => errors,
+    let checked = service::check(&state.db, user.merchant_id(), &form, &customer.id).await?;
+    let save = async |fields| {
+        service::update(&state.db, &user.user, &customer.id, fields).await?;
+        Ok::<_, CustomerError>(Saved::new(
+            "Customer saved.",
+            format!("/admin/customers/{}", customer.id),
+        ))
     };
-    render(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &form_page(&session, &user, Some(customer.id), form, errors)?,
-    )
+    let page = async |errors| form_page(&session, &user, Some(customer.id.clone()), form, errors);
+    forms::submit(&session, checked, save, page).await
 }
 
 /// A coming charge of a running subscription.

@@ -7,14 +7,12 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 use serde_json::Value;
-use utoipa::OpenApi;
 
 use super::Layout;
 use crate::domain::fields::FieldErrors;
 use crate::services::api_keys::{self, ApiKeyError};
 use crate::store::api_keys::{self as store, ApiKey};
 use crate::web::AppState;
-use crate::web::api::ApiDoc;
 use crate::web::error::{AppError, render, see_other};
 use crate::web::session::{CurrentUser, FlashKind, flash};
 
@@ -245,9 +243,12 @@ fn operations(doc: &Value) -> Vec<Operation> {
     list
 }
 
-async fn reference(session: Session, user: CurrentUser) -> Result<HttpResponse, AppError> {
-    let doc = serde_json::to_value(ApiDoc::openapi())
-        .map_err(|e| anyhow::anyhow!("serialising the OpenAPI document: {e}"))?;
+async fn reference(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let doc = &state.api_document;
     let schemas = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)

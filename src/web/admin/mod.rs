@@ -3,10 +3,10 @@
 mod customers;
 mod developers;
 mod imports;
-pub mod mandates;
-pub mod messages;
+mod mandates;
+mod messages;
 mod pages;
-pub(crate) mod products;
+mod products;
 mod settings;
 mod subscriptions;
 mod users;

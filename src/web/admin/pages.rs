@@ -14,8 +14,9 @@ use crate::services::signup_pages::{self as service, PageError};
 use crate::store::pages::{self, Page};
 use crate::store::products::{self, ProductRow};
 use crate::web::AppState;
-use crate::web::error::{AppError, render, see_other};
-use crate::web::session::{CurrentUser, FlashKind, flash};
+use crate::web::error::{AppError, render};
+use crate::web::forms::{self, Refusal, Saved};
+use crate::web::session::CurrentUser;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/pages", web::get().to(list))
@@ -345,26 +346,26 @@ async fn store_form(
 ) -> Result<HttpResponse, AppError> {
     let products = products::list(&state.db, user.merchant_id()).await?;
     let id = page.as_ref().map(|p| p.id.clone()).unwrap_or_default();
-    let errors = match form.parse(&id, &products) {
-        Ok(parsed) => match service::save(&state.db, &user.user, parsed).await {
-            Ok(id) => {
-                flash(session, FlashKind::Success, "Sign-up page saved.");
-                return Ok(see_other(&format!("/admin/pages/{id}")));
-            }
-            Err(PageError::SlugTaken) => {
-                let mut errors = FieldErrors::default();
-                errors.add("slug", PageError::SlugTaken);
-                errors
-            }
-            Err(PageError::NotFound) => return Err(AppError::NotFound),
-            Err(PageError::Unexpected(e)) => return Err(e.into()),
-        },
-        Err(errors) => errors,
+    let checked = form.parse(&id, &products);
+    let save = async |parsed| {
+        let id = service::save(&state.db, &user.user, parsed).await?;
+        Ok::<_, PageError>(Saved::new(
+            "Sign-up page saved.",
+            format!("/admin/pages/{id}"),
+        ))
     };
-    render(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &editor(state, session, user, page, form, errors).await?,
-    )
+    let again = async |errors| editor(state, session, user, page, form, errors).await;
+    forms::submit(session, checked, save, again).await
+}
+
+impl From<PageError> for Refusal {
+    fn from(e: PageError) -> Refusal {
+        match e {
+            PageError::SlugTaken => Refusal::field("slug", e),
+            PageError::NotFound => Refusal::Page(AppError::NotFound),
+            PageError::Unexpected(e) => e.into(),
+        }
+    }
 }
 
 async fn create(

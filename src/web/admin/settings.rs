@@ -16,6 +16,7 @@ use crate::services::merchants::{self, MAX_LOGO_BYTES, logo_content_type};
 use crate::store::merchants::{self as merchant_store, Merchant, MerchantSettings};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
+use crate::web::forms::{self, Saved};
 use crate::web::session::{CurrentUser, FlashKind, flash};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -193,17 +194,13 @@ async fn save(
     form: web::Form<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    match form.parse() {
-        Ok(settings) => {
-            merchants::update_settings(&state.db, &user.user, &settings).await?;
-            flash(&session, FlashKind::Success, "Settings saved.");
-            Ok(see_other("/admin/settings"))
-        }
-        Err(errors) => {
-            let page = page(&state, &session, &user, form, errors, None).await?;
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-    }
+    let checked = form.parse();
+    let save = async |settings| {
+        merchants::update_settings(&state.db, &user.user, &settings).await?;
+        Ok::<_, anyhow::Error>(Saved::new("Settings saved.", "/admin/settings"))
+    };
+    let again = async |errors| page(&state, &session, &user, form, errors, None).await;
+    forms::submit(&session, checked, save, again).await
 }
 
 /// Reads the `logo` file field, stopping as soon as it is too large.

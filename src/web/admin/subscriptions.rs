@@ -74,40 +74,72 @@ async fn list(
     render(StatusCode::OK, &page)
 }
 
-/// An action offered on a subscription.
-struct Action {
-    key: &'static str,
-    label: &'static str,
+/// What staff can do to a subscription, each behind a confirmation page at
+/// `/admin/subscriptions/{id}/{key}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Pause,
+    Resume,
+    ChangeMandate,
+    Cancel,
+}
+
+impl Action {
+    /// In the order the subscription page offers them.
+    const ALL: [Action; 4] = [
+        Action::Pause,
+        Action::Resume,
+        Action::ChangeMandate,
+        Action::Cancel,
+    ];
+
+    /// The action named by the last part of its address.
+    fn parse(key: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.key() == key)
+    }
+
+    /// The last part of its address.
+    fn key(&self) -> &'static str {
+        match self {
+            Action::Pause => "pause",
+            Action::Resume => "resume",
+            Action::ChangeMandate => "mandate",
+            Action::Cancel => "cancel",
+        }
+    }
+
+    /// Its button.
+    fn label(&self) -> &'static str {
+        match self {
+            Action::Pause => "Pause",
+            Action::Resume => "Resume",
+            Action::ChangeMandate => "Change mandate",
+            Action::Cancel => "Cancel",
+        }
+    }
+
+    /// Whether it ends the subscription (its button says so in red).
+    fn is_final(&self) -> bool {
+        *self == Action::Cancel
+    }
+
+    /// Whether the state machine allows it in `status`.
+    fn allowed(&self, status: Status) -> bool {
+        match self {
+            Action::Pause => status.next(Event::Pause).is_ok(),
+            Action::Resume => status.next(Event::Resume).is_ok(),
+            Action::ChangeMandate => status.is_running(),
+            Action::Cancel => status.next(Event::Cancel).is_ok(),
+        }
+    }
 }
 
 /// The actions the state machine allows now.
 fn actions_for(status: Status) -> Vec<Action> {
-    let mut actions = Vec::new();
-    if status.next(Event::Pause).is_ok() {
-        actions.push(Action {
-            key: "pause",
-            label: "Pause",
-        });
-    }
-    if status.next(Event::Resume).is_ok() {
-        actions.push(Action {
-            key: "resume",
-            label: "Resume",
-        });
-    }
-    if status.is_running() {
-        actions.push(Action {
-            key: "mandate",
-            label: "Change mandate",
-        });
-    }
-    if status.next(Event::Cancel).is_ok() {
-        actions.push(Action {
-            key: "cancel",
-            label: "Cancel",
-        });
-    }
-    actions
+    Action::ALL
+        .into_iter()
+        .filter(|a| a.allowed(status))
+        .collect()
 }
 
 #[derive(Template)]
@@ -176,17 +208,10 @@ struct ConfirmPage {
     layout: Layout,
     subscription: Subscription,
     customer: Customer,
-    action: &'static str,
+    action: Action,
     form: ActionForm,
     errors: FieldErrors,
     mandates: Vec<Mandate>,
-}
-
-fn action_key(action: &str) -> Result<&'static str, AppError> {
-    ["pause", "resume", "cancel", "mandate"]
-        .into_iter()
-        .find(|a| *a == action)
-        .ok_or(AppError::NotFound)
 }
 
 async fn confirm_page(
@@ -194,7 +219,7 @@ async fn confirm_page(
     session: &Session,
     user: &CurrentUser,
     id: &str,
-    action: &'static str,
+    action: Action,
     form: ActionForm,
     errors: FieldErrors,
 ) -> Result<ConfirmPage, AppError> {
@@ -220,7 +245,7 @@ async fn confirm(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, action) = path.into_inner();
-    let action = action_key(&action)?;
+    let action = Action::parse(&action).ok_or(AppError::NotFound)?;
     let form = ActionForm {
         when: "now".into(),
         ..ActionForm::default()
@@ -256,12 +281,12 @@ async fn act(
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, action) = path.into_inner();
-    let action = action_key(&action)?;
+    let action = Action::parse(&action).ok_or(AppError::NotFound)?;
     let form = form.into_inner();
     let today = chrono::Utc::now().date_naive();
     let mut errors = FieldErrors::default();
     let result = match action {
-        "pause" => {
+        Action::Pause => {
             let from = if form.when == "date" {
                 date(&mut errors, "date", &form.date)
             } else {
@@ -282,12 +307,12 @@ async fn act(
                 )
             }
         }
-        "resume" => Some(
+        Action::Resume => Some(
             service::resume(&state.db, &user.user, &id)
                 .await
                 .map(|()| "Subscription resumed."),
         ),
-        "cancel" => {
+        Action::Cancel => {
             let when = match form.when.as_str() {
                 "end_of_period" => Some(CancelWhen::EndOfPeriod),
                 "date" => date(&mut errors, "date", &form.date).map(CancelWhen::On),
@@ -302,7 +327,7 @@ async fn act(
                 None => None,
             }
         }
-        _ => Some(
+        Action::ChangeMandate => Some(
             service::change_mandate(&state.db, &user.user, &id, &form.mandate_id)
                 .await
                 .map(|()| "Mandate changed."),

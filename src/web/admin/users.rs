@@ -14,6 +14,7 @@ use crate::services::users::{self as service, NewPassword, UserError};
 use crate::store::users::{self, User};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
+use crate::web::forms::{self, Refusal, Saved};
 use crate::web::session::{CurrentUser, FlashKind, flash};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -98,32 +99,38 @@ async fn add(
     let email = errors.check("email", EmailAddress::parse(&form.email));
     let role = errors.check("role", Role::parse(&form.role));
     let password = errors.check("password", NewPassword::parse(&form.password));
-    if let (Some(email), Some(role), Some(password)) = (email, role, password) {
+    let checked = match (email, role, password) {
+        (Some(email), Some(role), Some(password)) => Ok((email, role, password)),
+        _ => Err(errors),
+    };
+    let save = async |(email, role, password): (EmailAddress, Role, NewPassword)| {
         let login_url = format!("{}/login", state.config.base_url);
-        match service::add_user(&state.db, &user.user, &email, role, &password, &login_url).await {
-            Ok(added) => {
-                flash(
-                    &session,
-                    FlashKind::Success,
-                    &format!(
-                        "{} can now sign in as {}. Share the password with them privately.",
-                        added.email, role
-                    ),
-                );
-                return Ok(see_other("/admin/users"));
-            }
-            Err(UserError::EmailTaken) => errors.add("email", UserError::EmailTaken),
-            Err(e) => errors.add("email", refusal(e)?),
-        }
-    }
+        let added =
+            service::add_user(&state.db, &user.user, &email, role, &password, &login_url).await?;
+        let message = format!(
+            "{} can now sign in as {}. Share the password with them privately.",
+            added.email, role
+        );
+        Ok::<_, UserError>(Saved::new(message, "/admin/users"))
+    };
+    // The password is never sent back.
     let form = NewUserForm {
         password: String::new(),
         ..form
     };
-    render(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &page(&state, &session, &user, form, errors).await?,
-    )
+    let again = async |errors| page(&state, &session, &user, form, errors).await;
+    forms::submit(&session, checked, save, again).await
+}
+
+impl From<UserError> for Refusal {
+    fn from(e: UserError) -> Refusal {
+        match e {
+            UserError::NotOwner => Refusal::Page(AppError::Forbidden(e.to_string())),
+            UserError::NotFound => Refusal::Page(AppError::NotFound),
+            UserError::Unexpected(e) => e.into(),
+            other => Refusal::field("email", other),
+        }
+    }
 }
 
 #[derive(Deserialize)]

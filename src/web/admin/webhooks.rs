@@ -12,6 +12,7 @@ use crate::services::webhooks::{self, EndpointError, EventType};
 use crate::store::webhooks::{self as store_webhooks, Attempt, Delivery, Endpoint};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
+use crate::web::forms::{self, Saved};
 use crate::web::session::{CurrentUser, FlashKind, flash};
 
 const BASE: &str = "/admin/developers/webhooks";
@@ -323,32 +324,31 @@ async fn update(
 ) -> Result<HttpResponse, AppError> {
     let endpoint = load(&state, &user, &id).await?;
     let form = EndpointForm::from_fields(fields.into_inner());
-    match form
+    let checked = form
         .parse(state.config.webhooks.allow_private_webhooks)
+        .await;
+    let save = async |(url, events): (reqwest::Url, Vec<EventType>)| {
+        webhooks::update_endpoint(&state.db, &user.user, &endpoint.id, &url, &events)
+            .await
+            .map_err(endpoint_error)?;
+        let location = format!("{BASE}/{}", endpoint.id);
+        Ok::<_, AppError>(Saved::new("The endpoint is saved.", location))
+    };
+    let query = PageQuery::new(None);
+    let again = async |errors| {
+        let form = Some(form);
+        endpoint_page(
+            &state,
+            &session,
+            &user,
+            endpoint.clone(),
+            form,
+            errors,
+            &query,
+        )
         .await
-    {
-        Ok((url, events)) => {
-            webhooks::update_endpoint(&state.db, &user.user, &endpoint.id, &url, &events)
-                .await
-                .map_err(endpoint_error)?;
-            flash(&session, FlashKind::Success, "The endpoint is saved.");
-            Ok(see_other(&format!("{BASE}/{}", endpoint.id)))
-        }
-        Err(errors) => {
-            let query = PageQuery::new(None);
-            let page = endpoint_page(
-                &state,
-                &session,
-                &user,
-                endpoint,
-                Some(form),
-                errors,
-                &query,
-            )
-            .await?;
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-    }
+    };
+    forms::submit(&session, checked, save, again).await
 }
 
 async fn switch(

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, Caller, ListOf, PageParams, Problem, created, not_allowed};
+use super::{ApiError, Caller, ListOf, PageParams, Problem, created, not_allowed, pagination};
 use crate::services::customers::{
     self as service, CustomerError, CustomerInput as CustomerForm, PrivacyError,
 };
@@ -206,23 +206,22 @@ async fn list(
     page: web::Query<PageParams>,
     filter: web::Query<CustomerFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, after) = page.parse()?;
-    let rows = customers::list_after(
-        &state.db,
-        &caller.0.merchant_id,
-        after.as_ref(),
-        filter.email.as_deref().filter(|v| !v.is_empty()),
-        filter.reference.as_deref().filter(|v| !v.is_empty()),
-        limit + 1,
-    )
-    .await?;
-    let page = ListOf::page(
-        rows,
-        limit,
-        |c| (c.created_at, c.id.clone()),
+    pagination::list(
+        &page,
+        async |limit, after| {
+            customers::list_after(
+                &state.db,
+                &caller.0.merchant_id,
+                after,
+                pagination::filter(&filter.email),
+                pagination::filter(&filter.reference),
+                limit,
+            )
+            .await
+        },
         CustomerView::from,
-    );
-    Ok(HttpResponse::Ok().json(page))
+    )
+    .await
 }
 
 /// Get a customer.

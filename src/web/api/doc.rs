@@ -109,7 +109,7 @@ impl Modify for CommonProblems {
     }
 }
 
-/// `GET /api/v1/openapi.json`.
-pub async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+/// `GET /api/v1/openapi.json`: the document built once at start.
+pub async fn openapi(state: actix_web::web::Data<crate::web::AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(&state.api_document)
 }

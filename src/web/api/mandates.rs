@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, Caller, ListOf, PageParams, Problem, created, not_allowed};
+use super::{ApiError, Caller, ListOf, PageParams, Problem, created, not_allowed, pagination};
 use crate::domain::fields::FieldErrors;
 use crate::domain::{Bic, Iban, MandateReference};
 use crate::services::mandates::{self as service, MandateError, SignedMandate};
@@ -192,23 +192,22 @@ async fn list(
     page: web::Query<PageParams>,
     filter: web::Query<MandateFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, after) = page.parse()?;
-    let rows = mandates::list_after(
-        &state.db,
-        &caller.0.merchant_id,
-        after.as_ref(),
-        filter.customer_id.as_deref().filter(|v| !v.is_empty()),
-        filter.status.as_deref().filter(|v| !v.is_empty()),
-        limit + 1,
-    )
-    .await?;
-    let page = ListOf::page(
-        rows,
-        limit,
-        |m| (m.created_at, m.id.clone()),
+    pagination::list(
+        &page,
+        async |limit, after| {
+            mandates::list_after(
+                &state.db,
+                &caller.0.merchant_id,
+                after,
+                pagination::filter(&filter.customer_id),
+                pagination::filter(&filter.status),
+                limit,
+            )
+            .await
+        },
         MandateView::from,
-    );
-    Ok(HttpResponse::Ok().json(page))
+    )
+    .await
 }
 
 /// Get a mandate.

@@ -56,6 +56,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// The OpenAPI document of this API.
+pub fn document() -> anyhow::Result<serde_json::Value> {
+    use utoipa::OpenApi;
+    anyhow::Context::context(
+        serde_json::to_value(ApiDoc::openapi()),
+        "serialising the OpenAPI document",
+    )
+}
+
 /// The 405 answer of a resource for methods it does not have.
 fn not_allowed(allow: &'static str) -> actix_web::Route {
     web::to(move || async move { ApiError::MethodNotAllowed(allow).error_response() })

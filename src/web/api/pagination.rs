@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use actix_web::HttpResponse;
+
 use super::ApiError;
 use crate::store::After;
 
@@ -65,19 +67,11 @@ pub struct ListOf<T: ToSchema> {
 
 impl<T: ToSchema> ListOf<T> {
     /// A page from `rows` fetched with `limit + 1`: the extra row only says there is more.
-    pub fn page<R>(
-        mut rows: Vec<R>,
-        limit: i64,
-        key: impl Fn(&R) -> (DateTime<Utc>, String),
-        view: impl Fn(R) -> T,
-    ) -> ListOf<T> {
+    fn page<R: Listed>(mut rows: Vec<R>, limit: i64, view: impl Fn(R) -> T) -> ListOf<T> {
         let more = rows.len() as i64 > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(0));
         let next_cursor = if more {
-            rows.last().map(|r| {
-                let (at, id) = key(r);
-                encode_cursor(at, &id)
-            })
+            rows.last().map(|r| encode_cursor(r.created_at(), r.id()))
         } else {
             None
         };
@@ -86,6 +80,52 @@ impl<T: ToSchema> ListOf<T> {
             next_cursor,
         }
     }
+}
+
+/// A row of a list, newest first by creation time, then id: where a cursor points.
+pub trait Listed {
+    fn created_at(&self) -> DateTime<Utc>;
+    fn id(&self) -> &str;
+}
+
+/// Implements `Listed` for stored rows with `created_at` and `id` fields.
+macro_rules! listed {
+    ($($row:ty),* $(,)?) => {
+        $(impl Listed for $row {
+            fn created_at(&self) -> DateTime<Utc> {
+                self.created_at
+            }
+            fn id(&self) -> &str {
+                &self.id
+            }
+        })*
+    };
+}
+
+listed!(
+    crate::store::customers::Customer,
+    crate::store::mandates::Mandate,
+    crate::store::pages::Page,
+    crate::store::payments::Transaction,
+    crate::store::products::ProductRow,
+    crate::store::subscriptions::Subscription,
+);
+
+/// Every list of the API: `fetch` gets one page of rows (up to the limit it is given, after the
+/// cursor) in one query, `view` turns each row into its JSON.
+pub async fn list<R: Listed, T: ToSchema + Serialize>(
+    params: &PageParams,
+    fetch: impl AsyncFnOnce(i64, Option<&After>) -> anyhow::Result<Vec<R>>,
+    view: impl Fn(R) -> T,
+) -> Result<HttpResponse, ApiError> {
+    let (limit, after) = params.parse()?;
+    let rows = fetch(limit + 1, after.as_ref()).await?;
+    Ok(HttpResponse::Ok().json(ListOf::page(rows, limit, view)))
+}
+
+/// A filter's value, or `None` when it is absent or empty (`?status=` filters nothing).
+pub fn filter(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]

@@ -6,12 +6,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiError, Caller, ListOf, PageParams, Problem, amount, created, not_allowed};
+use super::{
+    ApiError, Caller, ListOf, PageParams, Problem, amount, created, not_allowed, pagination,
+};
 use crate::services::products::{self as service, ProductError};
 use crate::store::pages::{self, Page};
 use crate::store::products::{self, ProductRow};
 use crate::web::AppState;
-use crate::web::admin::products::ProductForm;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -126,7 +127,7 @@ pub struct ProductInput {
 
 impl ProductInput {
     /// The product form with these fields laid over `base`.
-    fn over(self, mut base: ProductForm) -> Result<ProductForm, ApiError> {
+    fn over(self, mut base: service::ProductInput) -> Result<service::ProductInput, ApiError> {
         let on = |b: bool| b.then(|| "on".to_string());
         if let Some(v) = self.name {
             base.name = v;
@@ -202,16 +203,14 @@ async fn list(
     caller: Caller,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, after) = page.parse()?;
-    let rows =
-        products::list_after(&state.db, &caller.0.merchant_id, after.as_ref(), limit + 1).await?;
-    let page = ListOf::page(
-        rows,
-        limit,
-        |p| (p.created_at, p.id.clone()),
+    pagination::list(
+        &page,
+        async |limit, after| {
+            products::list_after(&state.db, &caller.0.merchant_id, after, limit).await
+        },
         ProductView::from,
-    );
-    Ok(HttpResponse::Ok().json(page))
+    )
+    .await
 }
 
 /// Get a product.
@@ -244,11 +243,11 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let input = input.into_inner();
     let active = input.active.unwrap_or(true);
-    let base = ProductForm {
+    let base = service::ProductInput {
         vat_rate: "21".into(),
         prices_include_vat: Some("on".into()),
         method_email: Some("on".into()),
-        ..ProductForm::default()
+        ..service::ProductInput::default()
     };
     let fields = input.over(base)?.parse().map_err(|e| fields_error(&e))?;
     let id = service::create(&state.db, &caller.0, &fields).await?;
@@ -298,7 +297,7 @@ async fn update(
     let input = input.into_inner();
     let active = input.active;
     let fields = input
-        .over(ProductForm::from_row(&current))?
+        .over(service::ProductInput::from_row(&current))?
         .parse()
         .map_err(|e| fields_error(&e))?;
     service::update(&state.db, &caller.0, &current.id, &fields)
@@ -359,17 +358,15 @@ async fn list_pages(
     caller: Caller,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, after) = page.parse()?;
-    let rows =
-        pages::list_after(&state.db, &caller.0.merchant_id, after.as_ref(), limit + 1).await?;
-    let base_url = state.config.base_url.clone();
-    let page = ListOf::page(
-        rows,
-        limit,
-        |p| (p.created_at, p.id.clone()),
-        |p| PageView::new(p, &base_url),
-    );
-    Ok(HttpResponse::Ok().json(page))
+    let base_url = &state.config.base_url;
+    pagination::list(
+        &page,
+        async |limit, after| {
+            pages::list_after(&state.db, &caller.0.merchant_id, after, limit).await
+        },
+        |p| PageView::new(p, base_url),
+    )
+    .await
 }
 
 /// Get a hosted sign-up page.

@@ -6,7 +6,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, Caller, ListOf, PageParams, Problem, amount, created, date, not_allowed};
+use super::{
+    ApiError, Caller, ListOf, PageParams, Problem, amount, created, date, not_allowed, pagination,
+};
 use crate::domain::{Bic, Iban};
 use crate::notify::Channel;
 use crate::services::payments::today;
@@ -515,23 +517,22 @@ async fn list(
     page: web::Query<PageParams>,
     filter: web::Query<SubscriptionFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, after) = page.parse()?;
-    let rows = subscriptions::list_after(
-        &state.db,
-        &caller.0.merchant_id,
-        after.as_ref(),
-        filter.customer_id.as_deref().filter(|v| !v.is_empty()),
-        filter.status.as_deref().filter(|v| !v.is_empty()),
-        limit + 1,
-    )
-    .await?;
-    let page = ListOf::page(
-        rows,
-        limit,
-        |s| (s.created_at, s.id.clone()),
+    pagination::list(
+        &page,
+        async |limit, after| {
+            subscriptions::list_after(
+                &state.db,
+                &caller.0.merchant_id,
+                after,
+                pagination::filter(&filter.customer_id),
+                pagination::filter(&filter.status),
+                limit,
+            )
+            .await
+        },
         |s| SubscriptionView::new(s, None),
-    );
-    Ok(HttpResponse::Ok().json(page))
+    )
+    .await
 }
 
 /// Get a subscription.

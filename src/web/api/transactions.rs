@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, Caller, ListOf, PageParams, Problem, amount, not_allowed};
+use super::{ApiError, Caller, ListOf, PageParams, Problem, amount, not_allowed, pagination};
 use crate::store::payments::{self, Transaction};
 use crate::web::AppState;
 
@@ -81,22 +81,21 @@ async fn list(
     page: web::Query<PageParams>,
     filter: web::Query<TransactionFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, after) = page.parse()?;
-    let rows = payments::list_transactions_after(
-        &state.db,
-        &caller.0.merchant_id,
-        after.as_ref(),
-        filter.subscription_id.as_deref().filter(|v| !v.is_empty()),
-        limit + 1,
-    )
-    .await?;
-    let page = ListOf::page(
-        rows,
-        limit,
-        |t| (t.created_at, t.id.clone()),
+    pagination::list(
+        &page,
+        async |limit, after| {
+            payments::list_transactions_after(
+                &state.db,
+                &caller.0.merchant_id,
+                after,
+                pagination::filter(&filter.subscription_id),
+                limit,
+            )
+            .await
+        },
         TransactionView::from,
-    );
-    Ok(HttpResponse::Ok().json(page))
+    )
+    .await
 }
 
 /// Get a transaction.
