@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api;
 mod assets;
 mod auth;
+mod csrf;
 pub mod error;
 mod forms;
 mod middleware;
@@ -53,7 +54,8 @@ pub fn session_middleware(config: &Config) -> SessionMiddleware<CookieSessionSto
         .build()
 }
 
-pub use middleware::{csrf_guard, request_context};
+pub use csrf::csrf_guard;
+pub use middleware::request_context;
 
 async fn index(
     state: web::Data<AppState>,

@@ -268,7 +268,7 @@ async fn reference(
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string(),
-        operations: operations(&doc),
+        operations: operations(doc),
         schemas,
     };
     render(StatusCode::OK, &page)

@@ -220,6 +220,43 @@ async fn show(
     Ok(respond(StatusCode::OK, Framing::Page(&page), None, body))
 }
 
+/// The nonce of the form's signed token, or the text saying why the form cannot be taken: sent
+/// too fast (a robot, or a person who should look again), forged or expired, or the honeypot
+/// filled in.
+fn form_nonce(state: &AppState, form: &SignUpForm, page: &Page) -> Result<String, &'static str> {
+    let checked = verify_token(
+        &state.config.secrets.link_key,
+        &form.token,
+        &page.id,
+        store::now().timestamp(),
+        state.config.mandates.min_fill_seconds,
+    );
+    match checked {
+        Ok(nonce) if form.website.is_empty() => Ok(nonce),
+        Ok(_) => {
+            tracing::warn!(page = %page.id, "honeypot filled in; sign-up refused");
+            Err("error-form-expired")
+        }
+        Err(TokenError::TooFast) => Err("error-too-fast"),
+        Err(_) => Err("error-form-expired"),
+    }
+}
+
+/// How a refused sign-up is shown: the status, the notice above the form and the field messages.
+fn shown(refusal: PageRefusal, t: &Texts) -> Result<(StatusCode, String, FieldErrors), AppError> {
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(match refusal {
+        PageRefusal::Fields(errors) => (unprocessable, t.get("signup-errors-title"), errors),
+        PageRefusal::RateLimited => (
+            StatusCode::TOO_MANY_REQUESTS,
+            t.get("error-rate-limited"),
+            FieldErrors::default(),
+        ),
+        PageRefusal::Refused(notice) => (unprocessable, notice, FieldErrors::default()),
+        PageRefusal::Unexpected(e) => return Err(e.into()),
+    })
+}
+
 async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -234,70 +271,18 @@ async fn submit(
     let language = language(&form.lang, &page, &merchant);
     let embed = form.embed == "1";
     let t = Texts::new(language).arg("creditor", mandates::creditor_name(&merchant));
-    let refuse = async |status: StatusCode, notice: String, errors: FieldErrors| {
-        let body = render(
-            &form_page(
-                &state,
-                page.clone(),
-                &merchant,
-                language,
-                form.answers.clone(),
-                errors,
-                Some(notice),
-                embed,
-            )
-            .await?,
-        )?;
-        Ok::<_, AppError>(respond(status, Framing::Page(&page), None, body))
-    };
-    let token = verify_token(
-        &state.config.secrets.link_key,
-        &form.token,
-        &page.id,
-        store::now().timestamp(),
-        state.config.mandates.min_fill_seconds,
-    );
-    let form_nonce = match token {
-        Ok(nonce) if form.website.is_empty() => nonce,
-        Ok(_) => {
-            tracing::warn!(page = %page.id, "honeypot filled in; sign-up refused");
-            let notice = t.get("error-form-expired");
-            return refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                notice,
-                FieldErrors::default(),
-            )
-            .await;
-        }
-        Err(e) => {
-            let notice = t.get(if e == TokenError::TooFast {
-                "error-too-fast"
-            } else {
-                "error-form-expired"
-            });
-            return refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                notice,
-                FieldErrors::default(),
-            )
-            .await;
+    let signed_up = match form_nonce(&state, &form, &page) {
+        Err(notice) => Err(PageRefusal::Refused(t.get(notice))),
+        Ok(form_nonce) => {
+            let visitor = Visitor {
+                client_ip: client_ip(&req, state.config.behind_proxy),
+                form_nonce,
+            };
+            let today = chrono::Utc::now().date_naive();
+            let ctx = state.sign_ups();
+            sign_ups::from_page(&ctx, &page, &merchant, &form.answers, &visitor, &t, today).await
         }
     };
-    let visitor = Visitor {
-        client_ip: client_ip(&req, state.config.behind_proxy),
-        form_nonce,
-    };
-    let today = chrono::Utc::now().date_naive();
-    let signed_up = sign_ups::from_page(
-        &state.sign_ups(),
-        &page,
-        &merchant,
-        &form.answers,
-        &visitor,
-        &t,
-        today,
-    )
-    .await;
     let (channel, email, phone) = match signed_up {
         Ok(PageSignedUp::Pay { checkout_url }) => return Ok(see_other(&checkout_url)),
         Ok(PageSignedUp::LinkSent {
@@ -305,28 +290,22 @@ async fn submit(
             email,
             phone,
         }) => (channel, email, phone),
-        Err(PageRefusal::Fields(errors)) => {
-            let notice = t.get("signup-errors-title");
-            return refuse(StatusCode::UNPROCESSABLE_ENTITY, notice, errors).await;
+        Err(refusal) => {
+            let (status, notice, errors) = shown(refusal, &t)?;
+            let answers = form.answers;
+            let again = form_page(
+                &state,
+                page.clone(),
+                &merchant,
+                language,
+                answers,
+                errors,
+                Some(notice),
+                embed,
+            );
+            let body = render(&again.await?)?;
+            return Ok(respond(status, Framing::Page(&page), None, body));
         }
-        Err(PageRefusal::RateLimited) => {
-            let notice = t.get("error-rate-limited");
-            return refuse(
-                StatusCode::TOO_MANY_REQUESTS,
-                notice,
-                FieldErrors::default(),
-            )
-            .await;
-        }
-        Err(PageRefusal::Refused(notice)) => {
-            return refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                notice,
-                FieldErrors::default(),
-            )
-            .await;
-        }
-        Err(PageRefusal::Unexpected(e)) => return Err(e.into()),
     };
     let t = t.arg("email", email).arg("phone", phone);
     let (title, text) = match channel {
