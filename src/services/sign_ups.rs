@@ -24,7 +24,7 @@ use crate::services::subscriptions::subscription_for;
 use crate::store::activity::{self, Actor, NewActivity, System};
 use crate::store::customers::{self, NewCustomer};
 use crate::store::merchants::Merchant;
-use crate::store::pages::Page;
+use crate::store::signup_pages::Page;
 use crate::store::subscriptions::{self, Options};
 use crate::store::{self, Db, rate_limits};
 

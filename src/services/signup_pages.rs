@@ -5,7 +5,7 @@ use base64::Engine;
 
 use crate::services::tokens::{equal_secrets, hmac_sha256};
 use crate::store::activity::{self, NewActivity};
-use crate::store::pages::{self, Page};
+use crate::store::signup_pages::{self as pages, Page};
 use crate::store::users::User;
 use crate::store::{self, Db};
 

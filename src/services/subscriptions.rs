@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::domain::id::{IdPrefix, new_id};
 use crate::store::customers::{self, NewCustomer};
 use crate::store::products::Product;
-use crate::store::{Tx, pages};
+use crate::store::{Tx, signup_pages};
 
 use crate::domain::Interval;
 use crate::domain::subscription::{Event, Status, TransitionError};
@@ -285,7 +285,7 @@ pub async fn begin_sign_up(
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
     if let Some(nonce) = form_nonce
-        && !pages::use_form_token(tx, nonce, now).await?
+        && !signup_pages::use_form_token(tx, nonce, now).await?
     {
         return Ok(false);
     }

@@ -5,9 +5,9 @@ mod developers;
 mod imports;
 mod mandates;
 mod messages;
-mod pages;
 mod products;
 mod settings;
+mod signup_pages;
 mod subscriptions;
 mod users;
 mod webhooks;
@@ -34,7 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(imports::routes)
             .configure(mandates::routes)
             .configure(messages::routes)
-            .configure(pages::routes)
+            .configure(signup_pages::routes)
             .configure(products::routes)
             .configure(settings::routes)
             .configure(subscriptions::routes)

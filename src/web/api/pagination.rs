@@ -105,7 +105,7 @@ macro_rules! listed {
 listed!(
     crate::store::customers::Customer,
     crate::store::mandates::Mandate,
-    crate::store::pages::Page,
+    crate::store::signup_pages::Page,
     crate::store::payments::Transaction,
     crate::store::products::ProductRow,
     crate::store::subscriptions::Subscription,

@@ -10,8 +10,8 @@ use super::{
     ApiError, Caller, ListOf, PageParams, Problem, amount, created, not_allowed, pagination,
 };
 use crate::services::products::{self as service, ProductError};
-use crate::store::pages::{self, Page};
 use crate::store::products::{self, ProductRow};
+use crate::store::signup_pages::{self as pages, Page};
 use crate::web::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

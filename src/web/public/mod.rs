@@ -3,19 +3,19 @@
 
 mod checkout;
 mod mandate;
-mod signup;
+mod sign_ups;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::store::pages::Page;
+use crate::store::signup_pages::Page;
 use crate::web::error::AppError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     checkout::routes(cfg);
     mandate::routes(cfg);
-    signup::routes(cfg);
+    sign_ups::routes(cfg);
 }
 
 /// Who may show a customer page in a frame.

@@ -15,7 +15,7 @@ use crate::services::mandates;
 use crate::services::sign_ups::{self, PageAnswers, PageRefusal, PageSignedUp, Visitor};
 use crate::services::signup_pages::{TokenError, issue_token, verify_token};
 use crate::store::merchants::{self, Merchant};
-use crate::store::pages::{self, Page};
+use crate::store::signup_pages::{self as pages, Page};
 use crate::store::{self, products};
 use crate::web::AppState;
 use crate::web::error::{AppError, see_other};
@@ -55,7 +55,7 @@ struct Offer {
 }
 
 #[derive(Template)]
-#[template(path = "public/signup.html")]
+#[template(path = "public/sign_up.html")]
 struct SignUpPage {
     t: Texts,
     page: Page,
@@ -74,7 +74,7 @@ struct SignUpPage {
 }
 
 #[derive(Template)]
-#[template(path = "public/signup_done.html")]
+#[template(path = "public/sign_up_done.html")]
 struct DonePage {
     t: Texts,
     title: String,

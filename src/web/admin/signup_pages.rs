@@ -11,8 +11,8 @@ use super::Layout;
 use crate::domain::Language;
 use crate::domain::fields::FieldErrors;
 use crate::services::signup_pages::{self as service, PageError};
-use crate::store::pages::{self, Page};
 use crate::store::products::{self, ProductRow};
+use crate::store::signup_pages::{self as pages, Page};
 use crate::web::AppState;
 use crate::web::error::{AppError, render};
 use crate::web::forms::{self, Refusal, Saved};
@@ -36,7 +36,7 @@ const OPTIONAL_FIELDS: &[(&str, &str)] = &[
 ];
 
 #[derive(Template)]
-#[template(path = "admin/pages.html")]
+#[template(path = "admin/signup_pages.html")]
 struct PagesPage {
     layout: Layout,
     pages: Vec<Page>,
@@ -247,7 +247,7 @@ fn valid_url(s: &str, path_allowed: bool) -> bool {
 }
 
 #[derive(Template)]
-#[template(path = "admin/page_form.html")]
+#[template(path = "admin/signup_page_form.html")]
 struct EditorPage {
     layout: Layout,
     page: Option<Page>,
