@@ -23,6 +23,7 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     pub import: ImportSettings,
     pub signup: SignupSettings,
+    pub payments: PaymentSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -132,6 +133,15 @@ pub struct ImportSettings {
     pub max_uncompressed_mb: u64,
 }
 
+/// Online first payments.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentSettings {
+    /// `test` (the built-in checkout where the tester chooses the outcome: never for a live
+    /// site) or `none` (no online payments: pages and the API offer only email or SMS links).
+    pub provider: String,
+}
+
 /// Limits of the public sign-up pages against abuse.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -214,6 +224,9 @@ impl Default for Settings {
                 max_per_page_per_hour: 3000,
                 max_sms_per_number_per_day: 3,
             },
+            payments: PaymentSettings {
+                provider: "test".into(),
+            },
         }
     }
 }
@@ -261,6 +274,7 @@ pub struct Config {
     pub webhooks: WebhookSettings,
     pub import: ImportSettings,
     pub signup: SignupSettings,
+    pub payments: PaymentSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -426,6 +440,12 @@ impl Settings {
                 "must be between 0 and 600",
             ));
         }
+        if !matches!(self.payments.provider.as_str(), "test" | "none") {
+            return Err(ConfigError::new(
+                "payments.provider",
+                "use test (the built-in test checkout) or none",
+            ));
+        }
         if !(1..=60).contains(&self.webhooks.timeout_seconds) {
             return Err(ConfigError::new(
                 "webhooks.timeout_seconds",
@@ -482,6 +502,7 @@ impl Settings {
             webhooks: self.webhooks,
             import: self.import,
             signup: self.signup,
+            payments: self.payments,
         })
     }
 }

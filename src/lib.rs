@@ -21,7 +21,7 @@ use anyhow::Context;
 
 use config::Config;
 use notify::Outbox;
-use services::{api_keys, imports, subscriptions, webhooks};
+use services::{api_keys, imports, subscriptions, users, webhooks};
 use store::Db;
 use web::AppState;
 
@@ -57,13 +57,14 @@ impl Application {
             webhooks.clone().spawn_worker();
             subscriptions::spawn_schedule(db.clone());
             api_keys::spawn_cleanup(db.clone());
+            users::spawn_cleanup(db.clone(), config.auth.absolute_timeout_hours);
             imports::spawn_worker(db.clone());
         }
         let config = Arc::new(config);
         let state = aweb::Data::new(AppState {
             db: db.clone(),
             config: config.clone(),
-            payments: services::payments::Provider::test(&config.base_url),
+            payments: services::payments::Provider::configured(&config.payments, &config.base_url),
             api_document: web::api::document()?,
         });
         let server = HttpServer::new(move || {
@@ -71,10 +72,11 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(aweb::FormConfig::default().limit(256 * 1024))
                 .configure(web::routes)
+                .wrap(from_fn(web::refuse_control_characters))
                 .wrap(from_fn(web::csrf_guard))
                 .wrap(web::session_middleware(&config))
                 .wrap(from_fn(web::request_context))
-                .wrap(tracing_actix_web::TracingLogger::default())
+                .wrap(tracing_actix_web::TracingLogger::<telemetry::RequestSpan>::new())
         })
         .listen(listener)?
         .run();

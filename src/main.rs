@@ -35,6 +35,9 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Manage merchants (several can share one instance).
+    #[command(subcommand)]
+    Merchant(MerchantCommand),
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -56,6 +59,22 @@ enum Command {
         #[arg(long)]
         commit: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum MerchantCommand {
+    /// Add a merchant and its owner; the owner's password is read from standard input
+    /// (prompted on a terminal).
+    Create {
+        /// The business name.
+        #[arg(long)]
+        name: String,
+        /// The owner's sign-in email.
+        #[arg(long)]
+        owner_email: String,
+    },
+    /// List the merchants: id, name and when they were created.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -112,6 +131,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => actix_web::rt::System::new().block_on(serve(config)),
         Command::Migrate => runtime.block_on(migrate(config)),
+        Command::Merchant(cmd) => runtime.block_on(merchant(config, cmd)),
         Command::User(cmd) => runtime.block_on(user(config, cmd)),
         Command::ApiKey(cmd) => runtime.block_on(api_key(config, cmd)),
         Command::Import {
@@ -157,6 +177,37 @@ fn read_password() -> anyhow::Result<NewPassword> {
         line.trim_end_matches(['\r', '\n']).to_string()
     };
     NewPassword::parse(&text).map_err(|e| anyhow::anyhow!("password: {e}"))
+}
+
+async fn merchant(config: Config, cmd: MerchantCommand) -> anyhow::Result<()> {
+    let db = Db::open(&config).await?;
+    match cmd {
+        MerchantCommand::Create { name, owner_email } => {
+            let email = EmailAddress::parse(&owner_email)
+                .map_err(|e| anyhow::anyhow!("--owner-email: {e}"))?;
+            let password = read_password()?;
+            let owner = users::add_merchant(&db, &name, &email, &password)
+                .await
+                .map_err(|e| match e {
+                    users::UserError::BadMerchantName => anyhow::anyhow!("--name: {e}"),
+                    users::UserError::EmailTaken => anyhow::anyhow!("--owner-email: {e}"),
+                    other => anyhow::anyhow!(other),
+                })?;
+            println!(
+                "Created merchant {} ({}) with owner {}.",
+                name.trim(),
+                owner.merchant_id,
+                owner.email
+            );
+        }
+        MerchantCommand::List => {
+            for m in merchants::list(&db).await? {
+                println!("{}\t{}\t{}", m.id, m.name, m.created_at.format("%Y-%m-%d"));
+            }
+        }
+    }
+    db.close().await;
+    Ok(())
 }
 
 async fn user(config: Config, cmd: UserCommand) -> anyhow::Result<()> {

@@ -33,6 +33,7 @@ pub mod bic;
 pub mod branding;
 pub mod country;
 pub mod creditor_id;
+pub mod date;
 pub mod email;
 pub mod fields;
 pub mod iban;

@@ -25,13 +25,16 @@ pub enum MoneyError {
     TooManyDecimals,
     #[error("The amount cannot be negative")]
     Negative,
-    #[error("The amount is too large")]
+    #[error("The amount is too large: at most 999999999.99 (the largest SEPA direct debit)")]
     TooLarge,
 }
 
 impl Money {
     /// Zero euros.
     pub const ZERO: Money = Money(0);
+    /// The largest amount one SEPA direct debit may collect, 999,999,999.99: no amount Abbo
+    /// takes may be larger (a negative one no smaller than its opposite).
+    pub const MAX: Money = Money(99_999_999_999);
 
     /// The amount of `minor` cents.
     pub const fn from_minor(minor: i64) -> Money {
@@ -96,6 +99,7 @@ impl Money {
         let minor = whole
             .checked_mul(100)
             .and_then(|w| w.checked_add(cents))
+            .filter(|m| *m <= Money::MAX.0)
             .ok_or(MoneyError::TooLarge)?;
         Ok(Money(if negative { -minor } else { minor }))
     }
@@ -204,8 +208,10 @@ mod tests {
     }
 
     #[test]
-    fn rejects_overflow() {
-        assert_eq!(Money::parse("92233720368547758.07"), cents(i64::MAX));
+    fn rejects_more_than_one_direct_debit_can_collect() {
+        assert_eq!(Money::parse("999999999.99"), Ok(Money::MAX));
+        assert_eq!(Money::parse("1000000000"), Err(MoneyError::TooLarge));
+        assert_eq!(Money::parse("99999999999999.00"), Err(MoneyError::TooLarge));
         assert_eq!(
             Money::parse("92233720368547758.08"),
             Err(MoneyError::TooLarge)

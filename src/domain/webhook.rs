@@ -181,6 +181,7 @@ pub fn is_private_address(ip: IpAddr) -> bool {
                 || (first & 0xffc0) == 0xfec0 // site-local (deprecated) fec0::/10
                 || first == 0x2001 && v6.segments()[1] == 0x0db8 // documentation
                 || first == 0x0064 && v6.segments()[1] == 0xff9b // NAT64 to IPv4
+                || first == 0x2002 // 6to4: carries an IPv4 address, possibly a private one
                 || v6.segments()[..6].iter().all(|s| *s == 0) // IPv4-compatible ::a.b.c.d
         }
     }
@@ -197,6 +198,7 @@ fn is_private_v4(ip: Ipv4Addr) -> bool {
         || ip.is_documentation()
         || a == 0
         || (a == 100 && (64..128).contains(&b)) // shared address space 100.64.0.0/10
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking 198.18.0.0/15
         || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments
         || a >= 240 // reserved
 }
@@ -255,6 +257,10 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "::127.0.0.1",
+            "198.18.0.1",
+            "198.19.255.254",
+            "2002:c0a8:0101::1",
+            "2002:7f00:1::",
         ] {
             assert!(is_private_address(ip.parse().unwrap()), "{ip}");
         }
@@ -263,6 +269,7 @@ mod tests {
             "1.1.1.1",
             "2606:4700::1111",
             "::ffff:1.1.1.1",
+            "198.20.0.1",
         ] {
             assert!(!is_private_address(ip.parse().unwrap()), "{ip}");
         }

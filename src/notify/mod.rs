@@ -111,13 +111,17 @@ impl Outbox {
             interrupted: messages::expire_leases(&self.db, now).await?,
             ..DeliveryReport::default()
         };
-        let lease_until = now + chrono::Duration::seconds(self.settings.lease_seconds);
+        let clock = store::RoundClock::start(now);
+        let lease = chrono::Duration::seconds(self.settings.lease_seconds);
         loop {
             let due = messages::due(&self.db, now, 50).await?;
             if due.is_empty() {
                 break;
             }
             for id in due {
+                // Each claim's lease runs from its own moment: a round of slow sends must not
+                // hand out leases that expire while their message is still being sent.
+                let lease_until = clock.now() + lease;
                 let Some(message) = messages::claim(&self.db, &id, now, lease_until).await? else {
                     continue;
                 };

@@ -225,8 +225,22 @@ pub enum CustomerError {
     NotFound,
     #[error("Another customer already has this reference")]
     ReferenceTaken,
+    #[error("Another customer already uses this email address")]
+    EmailTaken,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+/// What a failed insert or update of a customer means: a taken reference or email (a race the
+/// form's check lost), or a failure.
+fn refused(e: sqlx::Error, doing: &'static str) -> CustomerError {
+    if store::violates(&e, "customers_email_key", "email_key") {
+        CustomerError::EmailTaken
+    } else if store::is_unique_violation(&e) {
+        CustomerError::ReferenceTaken
+    } else {
+        anyhow::Error::new(e).context(doing).into()
+    }
 }
 
 /// Creates a customer (its id and merchant are set here); returns the id.
@@ -241,8 +255,7 @@ pub async fn create(
     let mut tx = db.begin().await?;
     match customers::insert(&mut tx, &customer, now).await {
         Ok(()) => {}
-        Err(e) if store::is_unique_violation(&e) => return Err(CustomerError::ReferenceTaken),
-        Err(e) => return Err(anyhow::Error::new(e).context("inserting a customer").into()),
+        Err(e) => return Err(refused(e, "inserting a customer")),
     }
     let name = format!("{} {}", customer.first_name, customer.last_name)
         .trim()
@@ -267,8 +280,7 @@ pub async fn update(
     match customers::update(&mut tx, &customer, now).await {
         Ok(true) => {}
         Ok(false) => return Err(CustomerError::NotFound),
-        Err(e) if store::is_unique_violation(&e) => return Err(CustomerError::ReferenceTaken),
-        Err(e) => return Err(anyhow::Error::new(e).context("saving a customer").into()),
+        Err(e) => return Err(refused(e, "saving a customer")),
     }
     let entry = NewActivity::by(actor, "customer", id, "customer.updated", String::new());
     activity::record(&mut tx, &entry, now).await?;

@@ -14,6 +14,7 @@ use chrono::{NaiveDate, Utc};
 
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::{Iban, MandateReference};
+use crate::services::subscriptions::{Opened, begin_sign_up, subscription_for};
 use crate::store::activity::{self, Actor, NewActivity};
 use crate::store::customers::NewCustomer;
 use crate::store::mandates::{self, Mandate};
@@ -64,11 +65,30 @@ pub enum Provider {
 }
 
 impl Provider {
-    /// The built-in test provider, paying at this instance's `/pay/{id}`.
-    pub fn test(base_url: &str) -> Provider {
-        Provider::Test(TestProvider {
-            base_url: base_url.to_string(),
-        })
+    /// The provider `payments.provider` names, paying at this instance's `base_url`; `None`
+    /// when online payments are off.
+    pub fn configured(
+        settings: &crate::config::PaymentSettings,
+        base_url: &str,
+    ) -> Option<Provider> {
+        match settings.provider.as_str() {
+            "test" => Some(Provider::Test(TestProvider {
+                base_url: base_url.to_string(),
+            })),
+            _ => None,
+        }
+    }
+
+    /// What staff are told the provider is.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Provider::Test(_) => "the built-in test checkout: no real payment",
+        }
+    }
+
+    /// Whether payments only pretend: anyone at the checkout can declare them paid.
+    pub fn is_test(&self) -> bool {
+        matches!(self, Provider::Test(_))
     }
 }
 
@@ -93,6 +113,8 @@ pub enum OnlineError {
     ProductNotFound,
     #[error("This form was already sent")]
     DoubleSubmit,
+    #[error("Another customer already uses this email address")]
+    EmailTaken,
     #[error("This payment can no longer be retried")]
     NotRetriable,
     #[error(transparent)]
@@ -149,7 +171,7 @@ pub async fn start(
         revoked_at: None,
         created_at: now,
     };
-    let subscription = crate::services::subscriptions::subscription_for(
+    let subscription = subscription_for(
         &product,
         &customer_id,
         &mandate.id,
@@ -167,7 +189,7 @@ pub async fn start(
         })
         .await?;
     let mut tx = db.begin().await?;
-    let fresh = crate::services::subscriptions::begin_sign_up(
+    let opened = begin_sign_up(
         &mut tx,
         signup.form_nonce.as_deref(),
         signup.new_customer.as_ref(),
@@ -176,8 +198,10 @@ pub async fn start(
         now,
     )
     .await?;
-    if !fresh {
-        return Err(OnlineError::DoubleSubmit);
+    match opened {
+        Opened::Fresh => {}
+        Opened::AlreadySent => return Err(OnlineError::DoubleSubmit),
+        Opened::EmailTaken => return Err(OnlineError::EmailTaken),
     }
     mandates::insert(&mut tx, &mandate, now)
         .await

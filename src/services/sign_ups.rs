@@ -12,6 +12,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde::Deserialize;
 
 use crate::config::SignupSettings;
+use crate::domain::date::parse_date;
 use crate::domain::fields::FieldErrors;
 use crate::domain::subscription::{Event, Status, TransitionError};
 use crate::domain::{Bic, CountryCode, Iban, MandateReference};
@@ -24,15 +25,17 @@ use crate::services::subscriptions::subscription_for;
 use crate::store::activity::{self, Actor, NewActivity, System};
 use crate::store::customers::{self, NewCustomer};
 use crate::store::merchants::Merchant;
+use crate::store::rate_limits::{self, Limit};
 use crate::store::signup_pages::Page;
 use crate::store::subscriptions::{self, Options};
-use crate::store::{self, Db, rate_limits};
+use crate::store::{self, Db};
 
 /// What a sign-up needs of the running app.
 pub struct Context<'a> {
     pub db: &'a Db,
     pub links: LinkSettings,
-    pub provider: &'a Provider,
+    /// `None` when online payments are off.
+    pub provider: Option<&'a Provider>,
     pub limits: &'a SignupSettings,
 }
 
@@ -146,6 +149,9 @@ pub enum SignUpError {
     /// The form was already sent once (a double click); the first sending did the sign-up.
     #[error("This form was already sent")]
     AlreadySent,
+    /// A new customer's email is another customer's since a moment ago (two sign-ups at once).
+    #[error("Another customer already uses this email address")]
+    EmailTaken,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -167,6 +173,7 @@ impl From<MandateError> for SignUpError {
             MandateError::NoEmail | MandateError::NoPhone => invalid("channel", e),
             MandateError::ReferenceTaken => invalid("reference", e),
             MandateError::DoubleSubmit => SignUpError::AlreadySent,
+            MandateError::EmailTaken => SignUpError::EmailTaken,
             MandateError::Unexpected(e) => SignUpError::Unexpected(e),
             other => invalid("mandate", other),
         }
@@ -239,6 +246,13 @@ pub async fn sign_up(
             })
         }
         MandateSource::OnlinePayment => {
+            let Some(provider) = ctx.provider else {
+                return Err(invalid(
+                    "mandate_id",
+                    "Online first payments are off on this instance (payments.provider): give a \
+                     mandate_id, or an iban and account_holder to send a confirmation link",
+                ));
+            };
             if !product.offers("online_payment") {
                 return Err(invalid(
                     "mandate_id",
@@ -253,7 +267,7 @@ pub async fn sign_up(
             }
             let started = payments::start(
                 db,
-                ctx.provider,
+                provider,
                 actor,
                 OnlineSignUp {
                     merchant_id: merchant_id.to_string(),
@@ -270,6 +284,7 @@ pub async fn sign_up(
             .map_err(|e| match e {
                 OnlineError::Unexpected(e) => SignUpError::Unexpected(e),
                 OnlineError::DoubleSubmit => SignUpError::AlreadySent,
+                OnlineError::EmailTaken => SignUpError::EmailTaken,
                 other => invalid("product_id", other),
             })?;
             Ok(SignedUp {
@@ -491,9 +506,7 @@ pub enum PageRefusal {
 /// The start date a page's rule gives, or the customer's choice.
 fn start_date(page: &Page, answers: &PageAnswers, today: NaiveDate) -> Option<NaiveDate> {
     match page.start_rule.as_str() {
-        "customer" => NaiveDate::parse_from_str(answers.start_date.trim(), "%Y-%m-%d")
-            .ok()
-            .filter(|d| *d >= today),
+        "customer" => parse_date(&answers.start_date).ok().filter(|d| *d >= today),
         "first_of_next_month" => NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
             .and_then(|d| d.checked_add_months(chrono::Months::new(1))),
         _ => Some(today),
@@ -580,7 +593,7 @@ fn check(
         }
     };
     if page.requires("birth_date") || !answers.birth_date.trim().is_empty() {
-        let born = NaiveDate::parse_from_str(answers.birth_date.trim(), "%Y-%m-%d").ok();
+        let born = parse_date(&answers.birth_date).ok();
         if born.is_none_or(|d| d >= today) {
             errors.add("birth_date", t.get("error-date"));
         }
@@ -617,20 +630,6 @@ fn check(
     }
 }
 
-/// Counts a sign-up under `keys` unless one of them reached its limit within its window.
-async fn within_limits(
-    db: &Db,
-    limits: &[(&str, i64, Duration)],
-    now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<bool> {
-    for (key, max, window) in limits {
-        if rate_limits::count_since(db, key, now - *window).await? >= *max {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
 /// A customer signs up on a public page: the page's rules, then `sign_up`.
 pub async fn from_page(
     ctx: &Context<'_>,
@@ -642,53 +641,40 @@ pub async fn from_page(
     today: NaiveDate,
 ) -> Result<PageSignedUp, PageRefusal> {
     let db = ctx.db;
-    let now = store::now();
-    let ip_key = format!("signup-ip:{}", visitor.client_ip);
-    let page_key = format!("signup-page:{}", page.id);
-    let per_hour = [
-        (
-            ip_key.as_str(),
-            ctx.limits.max_per_address_per_hour,
-            Duration::hours(1),
-        ),
-        (
-            page_key.as_str(),
-            ctx.limits.max_per_page_per_hour,
-            Duration::hours(1),
-        ),
-    ];
-    if !within_limits(db, &per_hour, now).await? {
-        return Err(PageRefusal::RateLimited);
-    }
     let checked = check(page, merchant, answers, t, today).map_err(PageRefusal::Fields)?;
     let channel = if page.mandate_type == "sms" {
         Channel::Sms
     } else {
         Channel::Email
     };
+    let ip_key = format!("signup-ip:{}", visitor.client_ip);
+    let page_key = format!("signup-page:{}", page.id);
     let sms_key = format!("signup-sms:{}", checked.customer.phone);
-    let sms_limit = [(
-        sms_key.as_str(),
-        ctx.limits.max_sms_per_number_per_day,
-        Duration::days(1),
-    )];
-    if channel == Channel::Sms && !within_limits(db, &sms_limit, now).await? {
-        return Err(PageRefusal::RateLimited);
+    let hourly = |key, max| Limit {
+        key,
+        max,
+        window: Duration::hours(1),
+    };
+    let mut limits = vec![
+        hourly(&ip_key, ctx.limits.max_per_address_per_hour),
+        hourly(&page_key, ctx.limits.max_per_page_per_hour),
+    ];
+    if channel == Channel::Sms {
+        limits.push(Limit {
+            key: &sms_key,
+            max: ctx.limits.max_sms_per_number_per_day,
+            window: Duration::days(1),
+        });
     }
     let mut tx = db.begin().await?;
-    let mut keys = vec![ip_key.as_str(), page_key.as_str()];
-    if channel == Channel::Sms {
-        keys.push(&sms_key);
+    if rate_limits::take(&mut tx, &limits, store::now())
+        .await?
+        .is_none()
+    {
+        return Err(PageRefusal::RateLimited);
     }
-    rate_limits::record(&mut tx, &keys, now).await?;
     tx.commit().await?;
 
-    // The same email at this merchant is the same customer.
-    let existing = customers::with_email(db, &merchant.id, &checked.customer.email, "").await?;
-    let (customer_id, new_customer) = match existing {
-        Some(c) => (c.id, None),
-        None => (String::new(), Some(checked.customer.clone())),
-    };
     let mandate = match (page.mandate_type.as_str(), checked.iban) {
         ("online_payment", _) => MandateSource::OnlinePayment,
         (_, Some(iban)) => MandateSource::Link {
@@ -701,11 +687,10 @@ pub async fn from_page(
         (_, None) => return Err(anyhow::anyhow!("a debit sign-up without IBAN").into()),
     };
     let signup = SignUp {
-        new_customer,
         success_redirect_url: Some(page.success_url.clone()).filter(|u| !u.is_empty()),
         form_nonce: Some(visitor.form_nonce.clone()),
         ..SignUp::new(
-            customer_id,
+            String::new(),
             answers.product_id.clone(),
             checked.start_date,
             mandate,
@@ -717,7 +702,21 @@ pub async fn from_page(
         email: checked.customer.email.clone(),
         phone: checked.customer.phone.clone(),
     };
-    match sign_up(ctx, &actor, signup, today).await {
+    // The same email at this merchant is the same customer. When two sign-ups with one address
+    // come at once, the one that loses the race to create the customer signs that one up.
+    let mut result = Err(SignUpError::EmailTaken);
+    for _ in 0..2 {
+        let Err(SignUpError::EmailTaken) = result else {
+            break;
+        };
+        let mut signup = signup.clone();
+        match customers::with_email(db, &merchant.id, &checked.customer.email, "").await? {
+            Some(existing) => signup.customer_id = existing.id,
+            None => signup.new_customer = Some(checked.customer.clone()),
+        }
+        result = sign_up(ctx, &actor, signup, today).await;
+    }
+    match result {
         Ok(SignedUp {
             confirmation_url: Some(url),
             ..
@@ -730,8 +729,8 @@ pub async fn from_page(
             Err(PageRefusal::Refused(t.get("error-form-expired")))
         }
         Err(SignUpError::Unexpected(e)) => Err(e.into()),
-        Err(SignUpError::Invalid { field, message }) => {
-            tracing::warn!(page = %page.id, field, message, "sign-up refused");
+        Err(e @ (SignUpError::Invalid { .. } | SignUpError::EmailTaken)) => {
+            tracing::warn!(page = %page.id, error = %e, "sign-up refused");
             Err(PageRefusal::Refused(t.get("error-form-expired")))
         }
     }

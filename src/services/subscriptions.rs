@@ -274,8 +274,19 @@ pub fn subscription_for(
     }
 }
 
+/// How opening a sign-up went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opened {
+    /// Go on in the same transaction.
+    Fresh,
+    /// The form's token was used already (a double submit).
+    AlreadySent,
+    /// Another sign-up created a customer with this email meanwhile: sign up that one instead.
+    EmailTaken,
+}
+
 /// Opens a self sign-up inside `tx`: claims the form's single-use token and creates the new
-/// customer under `customer_id`. False when the token was already used (a double submit).
+/// customer under `customer_id`.
 pub async fn begin_sign_up(
     tx: &mut Tx,
     form_nonce: Option<&str>,
@@ -283,19 +294,23 @@ pub async fn begin_sign_up(
     customer_id: &str,
     merchant_id: &str,
     now: DateTime<Utc>,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Opened> {
     if let Some(nonce) = form_nonce
         && !signup_pages::use_form_token(tx, nonce, now).await?
     {
-        return Ok(false);
+        return Ok(Opened::AlreadySent);
     }
     if let Some(new) = new_customer {
         let mut new = new.clone();
         new.id = customer_id.to_string();
         new.merchant_id = merchant_id.to_string();
-        customers::insert(tx, &new, now)
-            .await
-            .context("inserting the customer")?;
+        match customers::insert(tx, &new, now).await {
+            Ok(()) => {}
+            Err(e) if store::violates(&e, "customers_email_key", "email_key") => {
+                return Ok(Opened::EmailTaken);
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context("inserting the customer")),
+        }
     }
-    Ok(true)
+    Ok(Opened::Fresh)
 }

@@ -11,10 +11,12 @@ use crate::domain::EmailAddress;
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::role::Role;
 use crate::notify::{Channel, compose};
+use crate::services::tokens::{hash_token, new_token};
 use crate::store::activity::{self, NewActivity};
 use crate::store::messages::{self, NewMessage};
+use crate::store::rate_limits::{self, Limit};
 use crate::store::users::User;
-use crate::store::{self, Db, merchants, rate_limits, users};
+use crate::store::{self, Db, merchants, users};
 
 /// A password that meets the policy; its text never appears in Debug output.
 #[derive(Clone)]
@@ -137,6 +139,40 @@ pub async fn setup_first_merchant(
     Ok(user)
 }
 
+/// An operator adds a merchant with its owner (the command line, for an agency or a platform
+/// hosting several merchants on one instance). The first merchant made this way also completes
+/// the first-run setup.
+#[tracing::instrument(skip(db, password))]
+pub async fn add_merchant(
+    db: &Db,
+    merchant_name: &str,
+    owner_email: &EmailAddress,
+    password: &NewPassword,
+) -> Result<User, UserError> {
+    let name = merchant_name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(UserError::BadMerchantName);
+    }
+    let password_hash = hash_password(password).await?;
+    let now = store::now();
+    let mut tx = db.begin().await?;
+    merchants::claim_first_run(&mut tx, now).await?;
+    let merchant_id = new_id(IdPrefix::Merchant);
+    merchants::insert(&mut tx, &merchant_id, name, now).await?;
+    let user = insert_user(
+        &mut tx,
+        &merchant_id,
+        &login_email(owner_email),
+        &password_hash,
+        Role::Owner,
+        None,
+        "command line",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
 impl From<UserError> for SetupError {
     fn from(e: UserError) -> Self {
         SetupError::Unexpected(anyhow::anyhow!("creating the owner: {e}"))
@@ -146,6 +182,8 @@ impl From<UserError> for SetupError {
 /// Why a user could not be added, changed or removed.
 #[derive(Debug, thiserror::Error)]
 pub enum UserError {
+    #[error("Give the merchant a name of at most 100 characters")]
+    BadMerchantName,
     #[error("Only an owner can manage users")]
     NotOwner,
     #[error("That user does not exist")]
@@ -319,6 +357,7 @@ pub async fn change_role(
         return Ok(());
     }
     refuse_last_owner(&mut tx, &actor.merchant_id, &current).await?;
+    // Sessions go on: every request reads the role again, so the new one applies at once.
     users::set_role(&mut tx, &actor.merchant_id, user_id, role.as_str()).await?;
     let details = format!("role changed from {current} to {role}");
     let entry = NewActivity::by(actor, "user", user_id, "user.role_changed", details);
@@ -339,6 +378,7 @@ pub async fn remove_user(db: &Db, actor: &User, user_id: &str) -> Result<(), Use
         .await?
         .ok_or(UserError::NotFound)?;
     refuse_last_owner(&mut tx, &actor.merchant_id, &current).await?;
+    users::end_sessions(&mut tx, user_id, store::now()).await?;
     users::delete(&mut tx, &actor.merchant_id, user_id).await?;
     let entry = NewActivity::by(actor, "user", user_id, "user.removed", String::new());
     activity::record(&mut tx, &entry, store::now()).await?;
@@ -358,6 +398,8 @@ pub async fn reset_password(
     let password_hash = hash_password(password).await?;
     let mut tx = db.begin().await?;
     users::set_password(&mut tx, &user.id, &password_hash).await?;
+    // Whoever knew the old password is signed out everywhere.
+    users::end_sessions(&mut tx, &user.id, store::now()).await?;
     // A reset also lifts a lock-out caused by guessing.
     rate_limits::clear(&mut tx, &account_key(&user.email)).await?;
     let entry = NewActivity {
@@ -372,6 +414,36 @@ pub async fn reset_password(
     activity::record(&mut tx, &entry, store::now()).await?;
     tx.commit().await?;
     Ok(user)
+}
+
+/// Starts a session for a user who just proved who they are; returns the token for its cookie
+/// (only a hash of it is stored).
+pub async fn open_session(db: &Db, user: &User) -> anyhow::Result<String> {
+    let (token, hash) = new_token();
+    let mut tx = db.begin().await?;
+    users::start_session(&mut tx, &hash, &user.id, store::now()).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// Forgets ended sessions and those past the absolute timeout, every hour.
+pub fn spawn_cleanup(db: Db, absolute_timeout_hours: i64) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let before = store::now() - Duration::hours(absolute_timeout_hours);
+            if let Err(e) = users::purge_sessions(&db, before).await {
+                tracing::error!(error = ?e, "forgetting old sessions failed");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    })
+}
+
+/// Ends the session with this cookie token (signing out); unknown tokens are ignored.
+pub async fn close_session(db: &Db, token: &str) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    users::end_session(&mut tx, &hash_token(token), store::now()).await?;
+    tx.commit().await
 }
 
 /// Why a sign-in was refused. Deliberately vague: it never tells whether the account exists.
@@ -404,32 +476,42 @@ pub async fn authenticate(
     let ip = format!("login-ip:{client_ip}");
     let now = store::now();
     let window = Duration::minutes(settings.lockout_minutes);
-    let since = now - window;
-    if rate_limits::count_since(db, &account, since).await? >= settings.max_failures_per_account
-        || rate_limits::count_since(db, &ip, since).await? >= settings.max_failures_per_ip
-    {
+    // Every attempt is counted as a failure before the password is checked (so parallel guesses
+    // cannot all slip under the limit); a right password takes its count back.
+    let limits = [
+        Limit {
+            key: &account,
+            max: settings.max_failures_per_account,
+            window,
+        },
+        Limit {
+            key: &ip,
+            max: settings.max_failures_per_ip,
+            window,
+        },
+    ];
+    let mut tx = db.begin().await?;
+    let Some(attempt) = rate_limits::take(&mut tx, &limits, now).await? else {
         return Err(LoginError::Throttled {
             minutes: settings.lockout_minutes,
         });
-    }
+    };
+    tx.commit().await?;
     let user = users::find_by_email(db, &email).await?;
     let hash = user
         .as_ref()
         .map_or(decoy_hash(), |u| u.password_hash.as_str());
     let valid = verify_password(password, hash).await?;
-    let mut tx = db.begin().await?;
     match user {
         Some(user) if valid => {
+            let mut tx = db.begin().await?;
+            rate_limits::release(&mut tx, &attempt).await?;
             rate_limits::clear(&mut tx, &account).await?;
             users::touch_login(&mut tx, &user.id, now).await?;
             tx.commit().await?;
             Ok(user)
         }
-        _ => {
-            rate_limits::record(&mut tx, &[&account, &ip], now).await?;
-            tx.commit().await?;
-            Err(LoginError::InvalidCredentials)
-        }
+        _ => Err(LoginError::InvalidCredentials),
     }
 }
 

@@ -99,6 +99,11 @@ impl NewCustomer {
         format!("{} {}", last.to_lowercase(), self.first_name.to_lowercase())
     }
 
+    /// The email as the one-customer-per-address rule compares it; `None` without one.
+    pub fn email_key(&self) -> Option<String> {
+        email_key(&self.email)
+    }
+
     /// What the overview's search box matches: name, company, email and reference.
     fn search_text(&self) -> String {
         [
@@ -115,12 +120,19 @@ impl NewCustomer {
     }
 }
 
+/// The key of an email address: lower-cased, `None` when empty.
+pub fn email_key(email: &str) -> Option<String> {
+    let key = email.trim().to_lowercase();
+    (!key.is_empty()).then_some(key)
+}
+
 const COLUMNS: &str = "id, merchant_id, reference, first_name, last_name, company, email, phone, street, \
      postal_code, city, country, language, automatic_billing, payment_method, grey_listed, grey_list_reason, anonymised_at, created_at";
 
 /// Creates a customer (emits `customer.created`); a unique violation means the reference is taken.
 pub async fn insert(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
     insert_many(tx, std::slice::from_ref(c), at).await?;
+    super::idempotency::note_created("customers", &c.id);
     let event = Event::new(EventType::CustomerCreated, &c.merchant_id, &c.id);
     record_event(tx, &event, at).await
 }
@@ -135,12 +147,12 @@ pub async fn insert_many(
     if customers.is_empty() {
         return Ok(());
     }
-    for part in customers.chunks(super::rows_per_statement(17)) {
+    for part in customers.chunks(super::rows_per_statement(18)) {
         let sql = format!(
             "INSERT INTO customers (id, merchant_id, reference, first_name, last_name, company, email, phone, \
              street, postal_code, city, country, language, automatic_billing, payment_method, search_text, \
-             sort_name, created_at, updated_at) VALUES {}",
-            super::value_tuples(part.len(), 17)
+             sort_name, email_key, created_at, updated_at) VALUES {}",
+            super::value_tuples(part.len(), 18)
         );
         on_tx!(tx, conn => {
             let mut query = sqlx::query(&sql).bind(at);
@@ -162,7 +174,8 @@ pub async fn insert_many(
                     .bind(c.automatic_billing)
                     .bind(&c.payment_method)
                     .bind(c.search_text())
-                    .bind(c.sort_name());
+                    .bind(c.sort_name())
+                    .bind(c.email_key());
             }
             query.execute(conn).await.map(|_| ())
         })?;
@@ -177,8 +190,8 @@ pub async fn update(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<b
         sqlx::query(
             "UPDATE customers SET reference = $3, first_name = $4, last_name = $5, company = $6, email = $7, \
              phone = $8, street = $9, postal_code = $10, city = $11, country = $12, language = $13, \
-             automatic_billing = $14, payment_method = $15, search_text = $16, sort_name = $17, updated_at = $18 \
-             WHERE merchant_id = $1 AND id = $2",
+             automatic_billing = $14, payment_method = $15, search_text = $16, sort_name = $17, updated_at = $18, \
+             email_key = $19 WHERE merchant_id = $1 AND id = $2",
         )
         .bind(&c.merchant_id)
         .bind(&c.id)
@@ -198,6 +211,7 @@ pub async fn update(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<b
         .bind(c.search_text())
         .bind(c.sort_name())
         .bind(at)
+        .bind(c.email_key())
         .execute(conn)
         .await
         .map(|r| r.rows_affected() == 1)
@@ -209,7 +223,7 @@ pub async fn update(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<b
     Ok(found)
 }
 
-/// Another of the merchant's customers with this email, if any (to explain duplicates).
+/// The customer of the merchant's with this email (compared by its key), other than `except_id`.
 pub async fn with_email(
     db: &Db,
     merchant_id: &str,
@@ -217,10 +231,15 @@ pub async fn with_email(
     except_id: &str,
 ) -> anyhow::Result<Option<Customer>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM customers WHERE merchant_id = $1 AND email = $2 AND id <> $3 LIMIT 1"
+        "SELECT {COLUMNS} FROM customers WHERE merchant_id = $1 AND email_key = $2 AND id <> $3 LIMIT 1"
     );
     on_db!(db, pool => {
-        sqlx::query_as::<_, Customer>(&sql).bind(merchant_id).bind(email).bind(except_id).fetch_optional(pool).await
+        sqlx::query_as::<_, Customer>(&sql)
+            .bind(merchant_id)
+            .bind(email_key(email))
+            .bind(except_id)
+            .fetch_optional(pool)
+            .await
     })
     .context("looking for a customer by email")
 }
@@ -387,7 +406,7 @@ pub async fn anonymise(
 ) -> anyhow::Result<()> {
     let statements = [
         "UPDATE customers SET reference = NULL, first_name = 'Anonymised', last_name = 'customer', company = '', \
-         email = '', phone = '', street = '', postal_code = '', city = '', grey_list_reason = '', \
+         email = '', email_key = NULL, phone = '', street = '', postal_code = '', city = '', grey_list_reason = '', \
          search_text = '', sort_name = 'anonymised customer', anonymised_at = $3, updated_at = $3 \
          WHERE merchant_id = $1 AND id = $2",
         "UPDATE mandates SET iban = 'XX00ANONYMISED', bic = NULL, account_holder = 'Anonymised', updated_at = $3 \

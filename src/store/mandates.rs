@@ -34,6 +34,7 @@ const COLUMNS: &str = "id, merchant_id, customer_id, reference, iban, bic, accou
 /// valid from the start); a unique violation means the reference is taken.
 pub async fn insert(tx: &mut Tx, m: &Mandate, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
     insert_many(tx, std::slice::from_ref(m), at).await?;
+    super::idempotency::note_created("mandates", &m.id);
     if m.status == "valid" {
         let event = Event::new(EventType::MandateValid, &m.merchant_id, &m.id)
             .customer(&m.customer_id)

@@ -178,14 +178,17 @@ impl Db {
 }
 
 impl Tx {
-    /// Commits the transaction, then wakes this process's outbox workers when it queued
-    /// messages or webhook deliveries (see `Queued`).
-    pub async fn commit(self) -> anyhow::Result<()> {
+    /// Commits the transaction. Inside an idempotent API request it first notes, in the same
+    /// transaction, that the request's work committed (`idempotency::Scope`); afterwards it wakes
+    /// this process's outbox workers when it queued messages or webhook deliveries (`Queued`).
+    pub async fn commit(mut self) -> anyhow::Result<()> {
+        idempotency::note_work(&mut self, now()).await?;
         match self {
             Tx::Sqlite(t) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
         }
         .context("committing a transaction")?;
+        idempotency::committed();
         messages::QUEUED.committed();
         webhooks::QUEUED.committed();
         Ok(())
@@ -257,6 +260,28 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(0)
 }
 
+/// The time during a worker's round that started at `now` (which tests may set in the future):
+/// `now` plus the time the round has taken so far.
+pub struct RoundClock {
+    started: DateTime<Utc>,
+    at: std::time::Instant,
+}
+
+impl RoundClock {
+    /// A clock that reads `now` at this moment.
+    pub fn start(now: DateTime<Utc>) -> RoundClock {
+        RoundClock {
+            started: now,
+            at: std::time::Instant::now(),
+        }
+    }
+
+    /// The round's `now`, moved on by the time since it started.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.started + chrono::Duration::from_std(self.at.elapsed()).unwrap_or_default()
+    }
+}
+
 /// Rows per multi-row INSERT with `width` values each: about 1,000 parameters. SQLite looks bound
 /// parameter names up by a linear scan, so much longer statements get slower per row.
 pub fn rows_per_statement(width: usize) -> usize {
@@ -288,6 +313,15 @@ pub fn value_tuples(rows: usize, width: usize) -> String {
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()
         .is_some_and(|e| e.kind() == sqlx::error::ErrorKind::UniqueViolation)
+}
+
+/// True when `err` is a unique violation of the index `index` on `table.column` (PostgreSQL names
+/// the index; SQLite names the columns).
+pub fn violates(err: &sqlx::Error, index: &str, column: &str) -> bool {
+    err.as_database_error().is_some_and(|e| {
+        e.kind() == sqlx::error::ErrorKind::UniqueViolation
+            && (e.constraint() == Some(index) || e.message().contains(column))
+    })
 }
 
 #[cfg(test)]

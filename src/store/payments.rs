@@ -101,6 +101,7 @@ pub async fn insert_transaction(
     t: &NewTransaction<'_>,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
+    super::idempotency::note_created("transactions", t.id);
     on_tx!(&mut *tx, conn => {
         sqlx::query(
             "INSERT INTO transactions (id, merchant_id, subscription_id, customer_id, period_start, due_date, \

@@ -153,6 +153,7 @@ pub async fn create(
         at,
     )
     .await?;
+    super::idempotency::note_created("products", id);
     update(tx, merchant_id, id, f, at).await.map(|_| ())
 }
 

@@ -73,6 +73,7 @@ const COLUMNS: &str = "id, merchant_id, customer_id, product_id, mandate_id, des
 /// `subscription.created`.
 pub async fn insert(tx: &mut Tx, s: &Subscription, at: DateTime<Utc>) -> anyhow::Result<()> {
     insert_many(tx, std::slice::from_ref(s), at).await?;
+    super::idempotency::note_created("subscriptions", &s.id);
     let event = Event::new(EventType::SubscriptionCreated, &s.merchant_id, &s.id)
         .customer(&s.customer_id)
         .mandate(s.mandate_id.as_deref())

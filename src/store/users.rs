@@ -180,17 +180,87 @@ pub struct SessionUser {
     pub merchant_name: String,
 }
 
-/// The signed-in user behind a session, with their merchant (one query per admin request).
-pub async fn get_session_user(db: &Db, user_id: &str) -> anyhow::Result<Option<SessionUser>> {
+/// The signed-in user behind a live session (`session_hash` is the stored form of the cookie's
+/// token), with their merchant: one query per admin request.
+pub async fn get_session_user(
+    db: &Db,
+    user_id: &str,
+    session_hash: &str,
+) -> anyhow::Result<Option<SessionUser>> {
     on_db!(db, pool => {
         sqlx::query_as::<_, SessionUser>(
             "SELECT u.id, u.merchant_id, u.email, u.password_hash, u.role, u.created_at, u.last_login_at, \
              m.name AS merchant_name FROM users u JOIN merchants m ON m.id = u.merchant_id \
-             WHERE u.id = $1",
+             JOIN user_sessions s ON s.user_id = u.id \
+             WHERE u.id = $1 AND s.id = $2 AND s.ended_at IS NULL",
         )
         .bind(user_id)
+        .bind(session_hash)
         .fetch_optional(pool)
         .await
     })
     .context("loading the signed-in user")
+}
+
+/// Records a new session of `user_id` under the hash of its token.
+pub async fn start_session(
+    tx: &mut Tx,
+    session_hash: &str,
+    user_id: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query("INSERT INTO user_sessions (id, user_id, created_at) VALUES ($1, $2, $3)")
+            .bind(session_hash)
+            .bind(user_id)
+            .bind(at)
+            .execute(conn)
+            .await
+            .map(|_| ())
+    })
+    .context("starting a session")?;
+    Ok(())
+}
+
+/// Ends one session (signing out).
+pub async fn end_session(tx: &mut Tx, session_hash: &str, at: DateTime<Utc>) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE user_sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL")
+            .bind(session_hash)
+            .bind(at)
+            .execute(conn)
+            .await
+            .map(|_| ())
+    })
+    .context("ending a session")?;
+    Ok(())
+}
+
+/// Ends every session of a user (a new password, a new role, a removal).
+pub async fn end_sessions(tx: &mut Tx, user_id: &str, at: DateTime<Utc>) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE user_sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL")
+            .bind(user_id)
+            .bind(at)
+            .execute(conn)
+            .await
+            .map(|_| ())
+    })
+    .context("ending a user's sessions")?;
+    Ok(())
+}
+
+/// Forgets sessions that started before `before` (past every timeout) or have ended.
+pub async fn purge_sessions(db: &Db, before: DateTime<Utc>) -> anyhow::Result<u64> {
+    let mut tx = db.begin().await?;
+    let n = on_tx!(&mut tx, conn => {
+        sqlx::query("DELETE FROM user_sessions WHERE created_at < $1 OR ended_at IS NOT NULL")
+            .bind(before)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    })
+    .context("forgetting old sessions")?;
+    tx.commit().await?;
+    Ok(n)
 }

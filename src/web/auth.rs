@@ -43,7 +43,11 @@ struct LoginForm {
 
 /// Only local admin paths are followed after sign-in, never another site.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with("/admin") && !next.starts_with("//") && !next.contains('\\') {
+    if next.starts_with("/admin")
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+    {
         next
     } else {
         "/admin"
@@ -86,7 +90,8 @@ async fn submit(
     .await;
     let (status, error) = match result {
         Ok(user) => {
-            session::sign_in(&session, &user.id)?;
+            let token = service::open_session(&state.db, &user).await?;
+            session::sign_in(&session, &user.id, &token)?;
             return Ok(see_other(safe_next(&form.next)));
         }
         Err(LoginError::Unexpected(e)) => return Err(e.into()),
@@ -105,10 +110,13 @@ async fn submit(
     render(status, &page)
 }
 
-async fn logout(session: Session) -> HttpResponse {
+async fn logout(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
+    if let Some(token) = session::session_token(&session) {
+        service::close_session(&state.db, &token).await?;
+    }
     session::sign_out(&session);
     flash(&session, FlashKind::Info, "You are signed out.");
-    see_other("/login")
+    Ok(see_other("/login"))
 }
 
 #[cfg(test)]
@@ -122,5 +130,6 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), "/admin");
         assert_eq!(safe_next("/admin\\@evil"), "/admin");
         assert_eq!(safe_next(""), "/admin");
+        assert_eq!(safe_next("/admin\r\nSet-Cookie: x=1"), "/admin");
     }
 }

@@ -9,6 +9,14 @@ use tracing_actix_web::RequestId;
 
 use super::error::ErrorPage;
 
+/// Whether answers under `path` may carry personal or financial data (the admin with its exports,
+/// the API, sign-in and setup), so that no browser or proxy keeps a copy.
+fn holds_personal_data(path: &str) -> bool {
+    ["/admin", "/api/", "/login", "/setup"]
+        .iter()
+        .any(|p| path.starts_with(p))
+}
+
 /// Adds the request id and security headers to every response, and turns every 5xx response
 /// of an HTML page into a page that shows the request id.
 pub async fn request_context(
@@ -20,6 +28,7 @@ pub async fn request_context(
         .get::<RequestId>()
         .map(|id| id.to_string())
         .unwrap_or_default();
+    let personal = holds_personal_data(req.path());
     let mut res = next.call(req).await?.map_into_boxed_body();
     let is_json = res
         .headers()
@@ -41,6 +50,9 @@ pub async fn request_context(
         );
     }
     let headers = res.headers_mut();
+    if personal && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(header::HeaderName::from_static("x-request-id"), value);
     }

@@ -7,6 +7,7 @@ mod auth;
 mod csrf;
 pub mod error;
 mod forms;
+mod inputs;
 mod middleware;
 mod public;
 pub mod session;
@@ -55,6 +56,7 @@ pub fn session_middleware(config: &Config) -> SessionMiddleware<CookieSessionSto
 }
 
 pub use csrf::csrf_guard;
+pub use inputs::refuse_control_characters;
 pub use middleware::request_context;
 
 async fn index(

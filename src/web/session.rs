@@ -17,9 +17,12 @@ use super::AppState;
 use super::error::AppError;
 use crate::config::AuthSettings;
 use crate::domain::role::Role;
+use crate::services::tokens::hash_token;
 use crate::store::users::{self, User};
 
 const USER_ID: &str = "uid";
+/// The session's token; the database keeps its hash (`user_sessions`).
+const SESSION: &str = "sid";
 const LOGIN_AT: &str = "login_at";
 const SEEN_AT: &str = "seen_at";
 const CSRF: &str = "csrf";
@@ -30,6 +33,8 @@ pub struct CurrentUser {
     pub user: User,
     pub role: Role,
     pub merchant_name: String,
+    /// Online payments go to the built-in test checkout (the admin says so on every page).
+    pub test_payments: bool,
 }
 
 impl CurrentUser {
@@ -72,7 +77,13 @@ impl FromRequest for CurrentUser {
                 );
                 return Err(login_required());
             }
-            let Some(found) = users::get_session_user(&state.db, &user_id).await? else {
+            let token = session
+                .get::<String>(SESSION)
+                .unwrap_or(None)
+                .unwrap_or_default();
+            let Some(found) =
+                users::get_session_user(&state.db, &user_id, &hash_token(&token)).await?
+            else {
                 sign_out(&session);
                 return Err(login_required());
             };
@@ -91,6 +102,7 @@ impl FromRequest for CurrentUser {
                 user: found.user,
                 role,
                 merchant_name: found.merchant_name,
+                test_payments: state.payments.as_ref().is_some_and(|p| p.is_test()),
             })
         })
     }
@@ -103,18 +115,26 @@ fn expired(auth: &AuthSettings, now: i64, login_at: i64, seen_at: i64) -> bool {
         || now - login_at > auth.absolute_timeout_hours * 3600
 }
 
-/// Starts a fresh session for `user_id` (new cookie, new CSRF token: no session fixation).
-pub fn sign_in(session: &Session, user_id: &str) -> anyhow::Result<()> {
+/// Starts a fresh session for `user_id` with the token of its stored session (new cookie, new
+/// CSRF token: no session fixation).
+pub fn sign_in(session: &Session, user_id: &str, token: &str) -> anyhow::Result<()> {
     session.renew();
     session.clear();
     let now = crate::store::now().timestamp();
     session.insert(USER_ID, user_id)?;
+    session.insert(SESSION, token)?;
     session.insert(LOGIN_AT, now)?;
     session.insert(SEEN_AT, now)?;
     Ok(())
 }
 
-/// Ends the session but keeps a cookie, so a flash message can follow.
+/// The token of the stored session this cookie belongs to, if any.
+pub fn session_token(session: &Session) -> Option<String> {
+    session.get::<String>(SESSION).unwrap_or(None)
+}
+
+/// Empties the cookie (a new one, so a flash message can follow); `services::users::close_session`
+/// ends the stored session.
 pub fn sign_out(session: &Session) {
     session.renew();
     session.clear();

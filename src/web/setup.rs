@@ -81,7 +81,8 @@ async fn submit(
         Err(SetupError::AlreadyDone) => return Err(AppError::NotFound),
         Err(SetupError::Unexpected(e)) => return Err(e.into()),
     };
-    session::sign_in(&session, &user.id)?;
+    let token = users::open_session(&state.db, &user).await?;
+    session::sign_in(&session, &user.id, &token)?;
     flash(
         &session,
         FlashKind::Success,

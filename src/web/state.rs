@@ -13,8 +13,8 @@ use crate::store::Db;
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
-    /// Takes online first payments.
-    pub payments: Provider,
+    /// Takes online first payments; `None` when they are off (`payments.provider = "none"`).
+    pub payments: Option<Provider>,
     /// The JSON API's OpenAPI document, which the admin's API reference shows.
     pub api_document: serde_json::Value,
 }
@@ -33,7 +33,7 @@ impl AppState {
         sign_ups::Context {
             db: &self.db,
             links: self.link_settings(),
-            provider: &self.payments,
+            provider: self.payments.as_ref(),
             limits: &self.config.signup,
         }
     }

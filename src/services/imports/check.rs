@@ -33,6 +33,7 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d"]
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(date_part, f).ok())
+        .and_then(|d| crate::domain::date::in_range(d).ok())
 }
 
 /// Payment method words in four languages.
@@ -154,6 +155,13 @@ impl Checker {
         };
         let mut reasons = Vec::new();
         let label = |key: &str| columns::field(key).map_or(key.to_string(), |f| f.label.into());
+        // A mapped cell with a control character (a NUL byte of a binary file, a stray tab)
+        // cannot be stored, nor written into a SEPA file.
+        for (key, cell) in mapping.iter().zip(cells) {
+            if !key.is_empty() && cell.trim().chars().any(|c| c.is_control()) {
+                reasons.push(format!("{}: holds a control character", label(key)));
+            }
+        }
         let billing = get("automatic_billing");
         let automatic_billing = if billing.is_empty() {
             true

@@ -102,7 +102,11 @@ pub async fn upload(
         })
         .collect();
     let now = store::now();
-    let file_name: String = file_name.chars().take(200).collect();
+    let file_name: String = file_name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
     let mut tx = db.begin().await?;
     let import = NewImport {
         id: &id,

@@ -32,6 +32,11 @@ pub enum ReadError {
     BadCsv(String),
     #[error("Old Excel files (.xls) cannot be read: save the file as .xlsx or CSV")]
     OldExcel,
+    #[error(
+        "This is not a CSV or Excel file: it holds binary data (for a CSV from Excel, choose \
+         \"CSV UTF-8\" when saving)"
+    )]
+    Binary,
 }
 
 /// Reads `bytes` as an `.xlsx` (by content or name) or as CSV; `sheet` chooses an Excel sheet
@@ -48,6 +53,9 @@ pub fn read_table(
         read_xlsx(bytes, sheet, max_unpacked)
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) || lower.ends_with(".xls") {
         Err(ReadError::OldExcel)
+    } else if bytes.contains(&0) {
+        // No text file holds NUL bytes (UTF-16 text does: Excel's "Unicode text").
+        Err(ReadError::Binary)
     } else {
         read_csv(bytes)
     }
@@ -82,6 +90,15 @@ fn separator(text: &str) -> u8 {
     let seps = [b';', b'\t', b','];
     let best = (0..3).max_by_key(|&i| (counts[i], i)).unwrap_or(2);
     if counts[best] == 0 { b',' } else { seps[best] }
+}
+
+/// Line breaks in `bytes`: `\r\n`, `\n`, or a lone `\r` (Excel's "CSV (Macintosh)").
+fn line_breaks(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, b)| *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
@@ -120,11 +137,14 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
             while matches!(text.as_bytes().get(start), Some(b'\r' | b'\n')) {
                 start += 1;
             }
-            line += text.as_bytes()[counted_to.min(start)..start]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count();
+            line += line_breaks(&text.as_bytes()[counted_to.min(start)..start]);
             counted_to = start;
+            // Each row its own line, whatever the file's line ends (the line is a row's key).
+            if let Some((last, _)) = table.rows.last()
+                && usize::try_from(*last).is_ok_and(|last| line <= last)
+            {
+                line = usize::try_from(*last).unwrap_or(line) + 1;
+            }
             table
                 .rows
                 .push((i64::try_from(line).unwrap_or(i64::MAX), cells));
@@ -229,6 +249,19 @@ mod tests {
         assert_eq!(table.rows.len(), 2);
         assert_eq!(table.rows[0].1[1], "two\nlines");
         assert_eq!(table.rows[1].0, 5);
+    }
+
+    #[test]
+    fn mac_line_ends_give_each_row_its_own_line_and_binary_files_are_refused() {
+        let table = read_table("mac.csv", b"Name;City\rAnna;Utrecht\rPiet;Gouda\r", "", 1).unwrap();
+        let lines: Vec<i64> = table.rows.iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, [2, 3]);
+        assert_eq!(table.rows[1].1, ["Piet", "Gouda"]);
+        assert!(matches!(
+            read_table("photo.csv", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "", 1),
+            Err(ReadError::Binary)
+        ));
+        assert_eq!(line_breaks(b"a\r\nb\nc\rd"), 3);
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub enum MandateError {
     ReferenceTaken,
     #[error("This form was already sent")]
     DoubleSubmit,
+    #[error("Another customer already uses this email address")]
+    EmailTaken,
     #[error(
         "This mandate is given by an online payment: the customer can retry the payment, no link is sent"
     )]

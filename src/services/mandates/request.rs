@@ -15,7 +15,7 @@ use crate::store::subscriptions::{self};
 use crate::store::{self, Db, products};
 
 use super::{LinkSettings, MandateError, add_link, branding, entry, send_link};
-use crate::services::subscriptions::{begin_sign_up, subscription_for};
+use crate::services::subscriptions::{Opened, begin_sign_up, subscription_for};
 
 /// A request for a customer's mandate for one product.
 #[derive(Debug, Clone)]
@@ -122,7 +122,7 @@ pub async fn request(
     .with_options(&request.options);
     let brand = branding(db, &merchant, &links.base_url).await?;
     let mut tx = db.begin().await?;
-    let fresh = begin_sign_up(
+    let opened = begin_sign_up(
         &mut tx,
         request.form_nonce.as_deref(),
         request.new_customer.as_ref(),
@@ -131,8 +131,10 @@ pub async fn request(
         now,
     )
     .await?;
-    if !fresh {
-        return Err(MandateError::DoubleSubmit);
+    match opened {
+        Opened::Fresh => {}
+        Opened::AlreadySent => return Err(MandateError::DoubleSubmit),
+        Opened::EmailTaken => return Err(MandateError::EmailTaken),
     }
     mandates::insert(&mut tx, &mandate, now)
         .await

@@ -60,15 +60,18 @@ impl Webhooks {
             interrupted: store_webhooks::requeue_expired(&self.db, now).await?,
             ..DeliveryReport::default()
         };
-        // A send may take the whole timeout; the lease must outlast it.
+        // A send may take the whole timeout; the lease must outlast it, counted from each
+        // claim's own moment (not the round's start: earlier sends may have been slow).
         let lease = chrono::Duration::seconds(self.settings.timeout_seconds as i64 + 30);
+        let clock = store::RoundClock::start(now);
         loop {
             let due = store_webhooks::due(&self.db, now, 50).await?;
             if due.is_empty() {
                 break;
             }
             for id in due {
-                let Some(delivery) = store_webhooks::claim(&self.db, &id, now, now + lease).await?
+                let lease_until = clock.now() + lease;
+                let Some(delivery) = store_webhooks::claim(&self.db, &id, now, lease_until).await?
                 else {
                     continue;
                 };

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{Layout, PageQuery, Pagination};
+use crate::domain::date::parse_date;
 use crate::domain::fields::FieldErrors;
 use crate::domain::{Bic, Iban, Language, MandateReference};
 use crate::notify::Channel;
@@ -182,6 +183,7 @@ impl From<CustomerError> for Refusal {
     fn from(e: CustomerError) -> Refusal {
         match e {
             CustomerError::ReferenceTaken => Refusal::field("reference", e),
+            CustomerError::EmailTaken => Refusal::field("email", e),
             CustomerError::NotFound => Refusal::Page(AppError::NotFound),
             CustomerError::Unexpected(e) => e.into(),
         }
@@ -288,11 +290,7 @@ impl AssignForm {
     fn parse(&self, customer: &Customer) -> Result<SignUp, FieldErrors> {
         let mut errors = FieldErrors::default();
         let date = |errors: &mut FieldErrors, field: &'static str, value: &str| {
-            let parsed = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok();
-            if parsed.is_none() {
-                errors.add(field, "Enter a date like 2026-12-01");
-            }
-            parsed
+            errors.check(field, parse_date(value))
         };
         if self.product_id.is_empty() {
             errors.add("product_id", "Choose a product");

@@ -82,8 +82,8 @@ async fn read_upload(mut multipart: Multipart, max: u64) -> Result<Upload, AppEr
         too_large: false,
     };
     let max = usize::try_from(max).unwrap_or(usize::MAX);
-    while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(|e| anyhow::anyhow!("reading the upload: {e}"))?;
+    // A body that is no multipart form (or breaks off) holds no file: the page says to choose one.
+    while let Some(Ok(mut field)) = multipart.next().await {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
             upload.file_name = field
@@ -94,7 +94,10 @@ async fn read_upload(mut multipart: Multipart, max: u64) -> Result<Upload, AppEr
         }
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| anyhow::anyhow!("reading the upload: {e}"))?;
+            let Ok(chunk) = chunk else {
+                upload.bytes.clear();
+                return Ok(upload);
+            };
             data.extend_from_slice(&chunk);
             if data.len() > max {
                 upload.too_large = true;

@@ -118,6 +118,8 @@ pub struct Layout {
     pub role: Role,
     pub merchant_name: String,
     pub flashes: Vec<Flash>,
+    /// Online payments go to the built-in test checkout.
+    pub test_payments: bool,
 }
 
 impl Layout {
@@ -137,6 +139,7 @@ impl Layout {
             role: user.role,
             merchant_name: user.merchant_name.clone(),
             flashes: take_flashes(session),
+            test_payments: user.test_payments,
         })
     }
 

@@ -203,24 +203,26 @@ async fn save(
     forms::submit(&session, checked, save, again).await
 }
 
-/// Reads the `logo` file field, stopping as soon as it is too large.
-async fn read_logo(mut multipart: Multipart) -> Result<Vec<u8>, AppError> {
-    while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(|e| anyhow::anyhow!("reading the upload: {e}"))?;
+/// Reads the `logo` file field, stopping as soon as it is too large. A body that is no multipart
+/// form (or breaks off) holds no logo: the page says to choose one.
+async fn read_logo(mut multipart: Multipart) -> Vec<u8> {
+    while let Some(Ok(mut field)) = multipart.next().await {
         if field.name() != Some("logo") {
             continue;
         }
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| anyhow::anyhow!("reading the upload: {e}"))?;
+            let Ok(chunk) = chunk else {
+                return Vec::new();
+            };
             data.extend_from_slice(&chunk);
             if data.len() > MAX_LOGO_BYTES {
                 break;
             }
         }
-        return Ok(data);
+        return data;
     }
-    Ok(Vec::new())
+    Vec::new()
 }
 
 async fn upload_logo(
@@ -229,7 +231,7 @@ async fn upload_logo(
     user: CurrentUser,
     multipart: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let data = read_logo(multipart).await?;
+    let data = read_logo(multipart).await;
     match logo_content_type(&data) {
         Ok(content_type) => {
             merchants::set_logo(&state.db, &user.user, content_type, &data).await?;

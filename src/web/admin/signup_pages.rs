@@ -126,7 +126,13 @@ impl PageForm {
             .map_or("", String::as_str)
     }
 
-    fn parse(&self, id: &str, products: &[ProductRow]) -> Result<Page, FieldErrors> {
+    /// Checks every field; `online_payments` says whether a payment provider is configured.
+    fn parse(
+        &self,
+        id: &str,
+        products: &[ProductRow],
+        online_payments: bool,
+    ) -> Result<Page, FieldErrors> {
         let mut errors = FieldErrors::default();
         let title = self.title.trim();
         if title.is_empty() {
@@ -162,6 +168,12 @@ impl PageForm {
             "email" | "sms" | "online_payment"
         ) {
             errors.add("mandate_type", "Choose how customers give the mandate");
+        } else if self.mandate_type == "online_payment" && !online_payments {
+            errors.add(
+                "mandate_type",
+                "Online payments are off on this instance (payments.provider): choose a link by \
+                 email or text message",
+            );
         } else if let Some(p) = chosen.iter().find(|p| !p.offers(&self.mandate_type)) {
             errors.add("mandate_type", format!("{} does not offer this way of giving the mandate; change the product or choose another way", p.name));
         }
@@ -258,6 +270,8 @@ struct EditorPage {
     languages: &'static [Language],
     public_url: String,
     base_url: String,
+    /// The configured payment provider's name for the online-payment option; `None` when off.
+    payments: Option<&'static str>,
 }
 
 async fn editor(
@@ -287,6 +301,7 @@ async fn editor(
         languages: Language::ALL,
         public_url,
         base_url: state.config.base_url.clone(),
+        payments: state.payments.as_ref().map(|p| p.description()),
     })
 }
 
@@ -346,7 +361,7 @@ async fn store_form(
 ) -> Result<HttpResponse, AppError> {
     let products = products::list(&state.db, user.merchant_id()).await?;
     let id = page.as_ref().map(|p| p.id.clone()).unwrap_or_default();
-    let checked = form.parse(&id, &products);
+    let checked = form.parse(&id, &products, state.payments.is_some());
     let save = async |parsed| {
         let id = service::save(&state.db, &user.user, parsed).await?;
         Ok::<_, PageError>(Saved::new(

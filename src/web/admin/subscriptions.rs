@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{Layout, PageQuery, Pagination};
+use crate::domain::date::parse_date;
 use crate::domain::fields::FieldErrors;
 use crate::domain::subscription::{Event, Status};
 use crate::services::subscriptions::{self as service, CancelWhen, ChangeError};
@@ -266,11 +267,7 @@ async fn confirm(
 }
 
 fn date(errors: &mut FieldErrors, field: &'static str, value: &str) -> Option<NaiveDate> {
-    let parsed = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok();
-    if parsed.is_none() {
-        errors.add(field, "Enter a date like 2026-12-01");
-    }
-    parsed
+    errors.check(field, parse_date(value))
 }
 
 async fn act(

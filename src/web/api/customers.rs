@@ -164,6 +164,7 @@ async fn load(state: &AppState, caller: &Caller, id: &str) -> Result<Customer, A
 fn taken(e: CustomerError) -> ApiError {
     match e {
         CustomerError::ReferenceTaken => ApiError::invalid("reference", e),
+        CustomerError::EmailTaken => ApiError::invalid("email", e),
         CustomerError::NotFound => ApiError::NotFound("customer"),
         CustomerError::Unexpected(e) => ApiError::Internal(e),
     }

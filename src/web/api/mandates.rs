@@ -102,8 +102,10 @@ impl MandateInput {
             given(&self.reference).map(|r| errors.check("reference", MandateReference::parse(&r)));
         let signed_on = errors.check(
             "signature_date",
-            NaiveDate::parse_from_str(&self.signature_date, "%Y-%m-%d")
-                .map_err(|_| "Use a date like 2026-01-31"),
+            crate::domain::date::parse_date(&self.signature_date).map_err(|e| match e {
+                crate::domain::date::DateError::Invalid => "Use a date like 2026-01-31".to_string(),
+                other => other.to_string(),
+            }),
         );
         if signed_on.is_some_and(|d| d > crate::services::payments::today()) {
             errors.add(

@@ -142,6 +142,9 @@ pub fn amount(minor: i64) -> String {
 
 /// A date field of a request, with the field's own message.
 pub fn date(field: &'static str, value: &str) -> Result<chrono::NaiveDate, ApiError> {
-    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| ApiError::invalid(field, "Use a date like 2026-01-31"))
+    use crate::domain::date::{DateError, parse_date};
+    parse_date(value).map_err(|e| match e {
+        DateError::Invalid => ApiError::invalid(field, "Use a date like 2026-01-31"),
+        DateError::OutOfRange => ApiError::invalid(field, e),
+    })
 }

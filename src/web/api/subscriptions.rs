@@ -338,8 +338,11 @@ impl SubscriptionInput {
             (Some(true), Some(text)) => {
                 Some(date("mandate_accepted_date", text).or_else(|_| {
                     DateTime::parse_from_rfc3339(text)
-                        .map(|t| t.with_timezone(&Utc).date_naive())
-                        .map_err(|_| {
+                        .ok()
+                        .and_then(|t| {
+                            crate::domain::date::in_range(t.with_timezone(&Utc).date_naive()).ok()
+                        })
+                        .ok_or_else(|| {
                             ApiError::invalid(
                                 "mandate_accepted_date",
                                 "Use a date like 2026-01-31 or an RFC 3339 time",
@@ -355,7 +358,11 @@ impl SubscriptionInput {
                 mandates::for_customer(&state.db, &caller.0.merchant_id, &self.customer_id)
                     .await?
                     .into_iter()
-                    .find(|m| m.reference == code)
+                    // The code as the rule of references writes it (trimmed, upper case).
+                    .find(|m| {
+                        crate::domain::MandateReference::parse(&code)
+                            .is_ok_and(|c| c.as_str() == m.reference)
+                    })
                     .map(|m| m.id)
                     .ok_or_else(|| {
                         ApiError::invalid(
@@ -430,6 +437,7 @@ async fn sign_up(
         .map_err(|e| match e {
             SignUpError::Invalid { field, message } => ApiError::invalid(field, message),
             SignUpError::AlreadySent => ApiError::Conflict(e.to_string()),
+            SignUpError::EmailTaken => ApiError::invalid("customer_id", e),
             SignUpError::Unexpected(e) => ApiError::Internal(e),
         })?;
     let subscription = load(state, caller, &done.subscription_id).await?;

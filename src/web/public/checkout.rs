@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::domain::{Iban, Money};
 use crate::i18n::Texts;
 use crate::services::mandates;
-use crate::services::payments::{self, OnlineError, Outcome};
+use crate::services::payments::{self, OnlineError, Outcome, Provider};
 use crate::store::payments::{self as store, Payment};
 use crate::store::{customers, merchants, subscriptions};
 use crate::web::AppState;
@@ -52,8 +52,14 @@ fn page(status: StatusCode, success: Option<&str>, body: String) -> HttpResponse
     respond(status, Framing::Anyone, success, body)
 }
 
+/// The test provider, when it is the one configured (otherwise this checkout does not exist).
+fn test_provider(state: &AppState) -> Option<&Provider> {
+    state.payments.as_ref().filter(|p| p.is_test())
+}
+
 /// A test payment, its merchant's name and the sign-up's success page (if it gave one).
 async fn load(state: &AppState, id: &str) -> Result<(Payment, String, Option<String>), AppError> {
+    test_provider(state).ok_or(AppError::NotFound)?;
     let payment = store::get(&state.db, id)
         .await?
         .filter(|p| p.provider == "test")
@@ -185,7 +191,10 @@ async fn retry(
     let payment = store::get(&state.db, &id)
         .await?
         .ok_or(AppError::NotFound)?;
-    match payments::retry(&state.db, &state.payments, &payment).await {
+    let Some(provider) = test_provider(&state) else {
+        return Err(AppError::NotFound);
+    };
+    match payments::retry(&state.db, provider, &payment).await {
         Ok(url) => Ok(see_other(&url)),
         Err(OnlineError::Unexpected(e)) => Err(e.into()),
         Err(_) => result(&state, &payment).await,

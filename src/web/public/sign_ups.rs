@@ -106,7 +106,10 @@ async fn active_page(
     slug: &str,
     lang: &str,
 ) -> Result<Result<(Page, Merchant), HttpResponse>, AppError> {
-    if let Some(page) = pages::by_slug(&state.db, slug).await?.filter(|p| p.active)
+    // A page taking online payments is not offered while they are off.
+    let offered =
+        |p: &Page| p.active && (p.mandate_type != "online_payment" || state.payments.is_some());
+    if let Some(page) = pages::by_slug(&state.db, slug).await?.filter(offered)
         && let Some(merchant) = merchants::get(&state.db, &page.merchant_id).await?
     {
         return Ok(Ok((page, merchant)));
