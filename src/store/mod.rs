@@ -278,7 +278,8 @@ impl RoundClock {
 
     /// The round's `now`, moved on by the time since it started.
     pub fn now(&self) -> DateTime<Utc> {
-        self.started + chrono::Duration::from_std(self.at.elapsed()).unwrap_or_default()
+        (self.started + chrono::Duration::from_std(self.at.elapsed()).unwrap_or_default())
+            .trunc_subsecs(0)
     }
 }
 

@@ -1,31 +1,13 @@
 //! The `abbo` binary: user management and configuration errors.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use reqwest::StatusCode;
 
 use crate::helpers::{browser, spawn_app, text_of};
 
 fn abbo(app: &crate::helpers::TestApp, args: &[&str], stdin: &str) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_abbo"))
-        .arg("--config")
-        .arg(app.data_dir.path().join("missing.toml"))
-        .args(args)
-        .env("ABBO_DATABASE__URL", &app.config.database_url)
-        .env("ABBO_STORAGE__DATA_DIR", app.data_dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    app.abbo(args, stdin)
 }
 
 #[tokio::test]

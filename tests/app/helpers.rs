@@ -334,24 +334,49 @@ impl TestApp {
         client
     }
 
-    /// A second merchant with its own owner; returns a client signed in as that owner.
-    pub async fn other_merchant(&self) -> Client {
-        let mut tx = self.db.begin().await.unwrap();
-        abbo::store::merchants::insert(&mut tx, "mer_other", "Other shop", abbo::store::now())
-            .await
+    /// Runs the `abbo` binary on this app's database and data folder with `stdin` as its input.
+    pub fn abbo(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_abbo"))
+            .arg("--config")
+            .arg(self.data_dir.path().join("missing.toml"))
+            .args(args)
+            .env("ABBO_DATABASE__URL", &self.config.database_url)
+            .env("ABBO_STORAGE__DATA_DIR", self.data_dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
-        tx.commit().await.unwrap();
-        let email = abbo::domain::EmailAddress::parse("other@example.com").unwrap();
-        let password = abbo::services::users::NewPassword::parse("another long password").unwrap();
-        abbo::services::users::add_user_by_operator(
-            &self.db,
-            "mer_other",
-            &email,
-            abbo::domain::role::Role::Owner,
-            &password,
-        )
-        .await
-        .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// A second merchant with its own owner, made the way an operator hosting several merchants
+    /// does (`abbo merchant create`); returns a client signed in as that owner.
+    pub async fn other_merchant(&self) -> Client {
+        let made = self.abbo(
+            &[
+                "merchant",
+                "create",
+                "--name",
+                "Other shop",
+                "--owner-email",
+                "other@example.com",
+            ],
+            "another long password\n",
+        );
+        assert!(
+            made.status.success(),
+            "abbo merchant create: {}",
+            String::from_utf8_lossy(&made.stderr)
+        );
         let client = browser();
         self.login_as(&client, "other@example.com", "another long password")
             .await;

@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod cli;
 mod customers;
+mod hardening;
 mod imports;
 mod mandates;
 mod messaging;

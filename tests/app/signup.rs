@@ -6,7 +6,12 @@ use crate::helpers::{TestApp, browser, location, spawn_app, spawn_app_with, text
 use crate::sinks::{HttpSink, SmtpSink};
 
 /// Creates a page and returns its admin URL.
-async fn page(app: &TestApp, product: &str, mandate_type: &str, extra: &[(&str, &str)]) -> String {
+pub(crate) async fn page(
+    app: &TestApp,
+    product: &str,
+    mandate_type: &str,
+    extra: &[(&str, &str)],
+) -> String {
     let key = format!("product_{product}");
     let mut fields = vec![
         ("title", "Word lid van Fietsabo"),
@@ -29,7 +34,7 @@ async fn page(app: &TestApp, product: &str, mandate_type: &str, extra: &[(&str, 
 }
 
 /// A form token issued long enough ago to pass the minimum fill time.
-fn token(app: &TestApp, page_id: &str) -> String {
+pub(crate) fn token(app: &TestApp, page_id: &str) -> String {
     abbo::services::signup_pages::issue_token(
         &app.config.secrets.link_key,
         page_id,
@@ -37,11 +42,11 @@ fn token(app: &TestApp, page_id: &str) -> String {
     )
 }
 
-fn page_id(admin_url: &str) -> String {
+pub(crate) fn page_id(admin_url: &str) -> String {
     admin_url.trim_start_matches("/admin/pages/").to_string()
 }
 
-async fn sign_up(
+pub(crate) async fn sign_up(
     app: &TestApp,
     token: &str,
     product: &str,

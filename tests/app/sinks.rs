@@ -24,6 +24,8 @@ pub struct SmtpSink {
     received: mpsc::UnboundedReceiver<ReceivedEmail>,
     /// Answer this many DATA commands with a temporary failure (451) first.
     pub refuse_next: Arc<AtomicUsize>,
+    /// Take this many milliseconds to accept each message (a slow mail server).
+    pub slow_ms: Arc<AtomicUsize>,
 }
 
 impl SmtpSink {
@@ -32,10 +34,11 @@ impl SmtpSink {
         let url = format!("smtp://{}", listener.local_addr().unwrap());
         let (tx, received) = mpsc::unbounded_channel();
         let refuse_next = Arc::new(AtomicUsize::new(0));
-        let refuse = refuse_next.clone();
+        let slow_ms = Arc::new(AtomicUsize::new(0));
+        let (refuse, slow) = (refuse_next.clone(), slow_ms.clone());
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let (tx, refuse) = (tx.clone(), refuse.clone());
+                let (tx, refuse, slow) = (tx.clone(), refuse.clone(), slow.clone());
                 tokio::spawn(async move {
                     let (read, mut write) = stream.into_split();
                     let mut lines = BufReader::new(read);
@@ -70,6 +73,8 @@ impl SmtpSink {
                                 }
                                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
                             }
+                            let delay = slow.load(Ordering::SeqCst) as u64;
+                            tokio::time::sleep(Duration::from_millis(delay)).await;
                             let refused = refuse
                                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
                                     n.checked_sub(1)
@@ -102,6 +107,7 @@ impl SmtpSink {
             url,
             received,
             refuse_next,
+            slow_ms,
         }
     }
 

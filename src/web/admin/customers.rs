@@ -387,6 +387,9 @@ struct CustomerPage {
     products: Vec<ProductRow>,
     assign: AssignForm,
     errors: FieldErrors,
+    /// The customer that has this customer's email address as its key (customers that shared
+    /// an address before it had to be unique).
+    same_email: Option<Customer>,
 }
 
 async fn customer_page(
@@ -432,6 +435,11 @@ async fn customer_page(
     upcoming.sort_by_key(|u| u.date);
     let mut products = products::list(&state.db, merchant_id).await?;
     products.retain(|p| p.active);
+    let same_email = if customer.email.is_empty() {
+        None
+    } else {
+        customers::with_email(&state.db, merchant_id, &customer.email, &customer.id).await?
+    };
     Ok(CustomerPage {
         layout: Layout::new(session, user, &customer.display_name(), "customers")?,
         mandates: mandate_store::for_customer(&state.db, merchant_id, &customer.id).await?,
@@ -443,6 +451,7 @@ async fn customer_page(
         products,
         assign,
         errors,
+        same_email,
     })
 }
 

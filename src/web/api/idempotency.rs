@@ -207,14 +207,14 @@ fn recovery(path: &str, created: &[String]) -> Option<Recovery> {
     })
 }
 
-/// Debug builds only: with `ABBO_TEST_CRASH_AFTER_WORK` set, the process dies right after a
+/// Debug builds only: with `CRASH_AFTER_WORK_FOR_TESTS` set, the process dies right after a
 /// request's work committed and before its answer is stored (the crash the tests replay).
 fn crash_after_work_for_tests(committed: bool) {
     if cfg!(debug_assertions)
         && committed
-        && std::env::var_os("ABBO_TEST_CRASH_AFTER_WORK").is_some()
+        && std::env::var_os("CRASH_AFTER_WORK_FOR_TESTS").is_some()
     {
-        eprintln!("ABBO_TEST_CRASH_AFTER_WORK: stopping after the work committed");
+        eprintln!("CRASH_AFTER_WORK_FOR_TESTS: stopping after the work committed");
         std::process::abort();
     }
 }
