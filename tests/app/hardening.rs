@@ -55,7 +55,7 @@ impl Server {
             .env("ABBO_SERVER__BIND", format!("127.0.0.1:{port}"))
             .env("ABBO_OUTBOX__WORKER", "false")
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
@@ -78,6 +78,19 @@ impl Server {
         })
         .await;
         Server { child, url }
+    }
+}
+
+impl Server {
+    /// Stops the server and returns what it logged (to standard output).
+    fn logs(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut logs = String::new();
+        if let Some(stdout) = self.child.stdout.as_mut() {
+            std::io::Read::read_to_string(stdout, &mut logs).unwrap();
+        }
+        logs
     }
 }
 
@@ -303,6 +316,19 @@ async fn control_characters_are_refused_in_every_input_and_nothing_is_stored() {
     let id = page_id(&admin);
     let response = sign_up(&app, &token(&app, &id), &product, &[("city", "Gou\u{0}da")]).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A value too long is said to be so, not cut short.
+    let long = "L".repeat(71);
+    let response = sign_up(
+        &app,
+        &token(&app, &id),
+        &product,
+        &[("last_name", long.as_str())],
+    )
+    .await;
+    assert_eq!(
+        text_of(&response.text().await.unwrap(), "last_name-error").as_deref(),
+        Some("Gebruik ten hoogste 70 tekens")
+    );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM customers").await, 0);
     let page = browser().get(app.url("/s/%00")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
@@ -1052,6 +1078,39 @@ async fn smaller_findings_one_rule_for_references_next_with_line_breaks_and_6to4
             .await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{url}");
     }
+}
+
+#[tokio::test]
+async fn redirects_to_sign_in_and_refused_requests_are_not_logged_as_errors() {
+    let app = spawn_app().await;
+    app.setup().await;
+    let server = Server::start(&app, &[]).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_out = client
+        .get(format!("{}/admin", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
+    let no_key = client
+        .get(format!("{}/api/v1/customers", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_key.status(), StatusCode::UNAUTHORIZED);
+    let missing = client
+        .get(format!("{}/nothing-here", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let logs = server.logs();
+    assert!(logs.contains("/admin"), "the requests are logged: {logs}");
+    assert!(!logs.contains("ERROR"), "{logs}");
+    assert!(!logs.contains("stack backtrace"), "{logs}");
 }
 
 #[tokio::test]
