@@ -56,6 +56,7 @@ impl Application {
             outbox.clone().spawn_worker();
             webhooks.clone().spawn_worker();
             subscriptions::spawn_schedule(db.clone());
+            services::billing::spawn_schedule(db.clone());
             api_keys::spawn_cleanup(db.clone());
             users::spawn_cleanup(db.clone(), config.auth.absolute_timeout_hours);
             imports::spawn_worker(db.clone());

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use abbo::config::{Config, Settings};
 use abbo::domain::EmailAddress;
+use abbo::domain::date::parse_date;
 use abbo::domain::role::Role;
-use abbo::services::imports;
 use abbo::services::users::{self, NewPassword};
+use abbo::services::{billing, imports};
 use abbo::store::imports as import_store;
 use abbo::store::{Db, merchants};
 use abbo::{Application, telemetry};
@@ -44,6 +45,9 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Renew subscriptions into transactions.
+    #[command(subcommand)]
+    Billing(BillingCommand),
     /// Import customers (with mandates and subscriptions) from a CSV or Excel file: maps the
     /// columns by their headers and prints the preview; writes only with --commit.
     Import {
@@ -91,6 +95,24 @@ enum ApiKeyCommand {
 }
 
 #[derive(Subcommand)]
+enum BillingCommand {
+    /// Create the transactions of every period charged on or before the day plus the merchant's
+    /// pre-notification lead (what the hourly run does); prints how many and which subscriptions
+    /// it refused to bill (more periods at once than the merchant's safety bound).
+    Run {
+        /// Run as if this day (YYYY-MM-DD) were today, to look ahead.
+        #[arg(long)]
+        date: Option<String>,
+        /// Only this merchant (mer_…); all merchants by default.
+        #[arg(long)]
+        merchant: Option<String>,
+        /// Show what would be created; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Add a user; the password is read from standard input (prompted on a terminal).
     Create {
@@ -134,6 +156,7 @@ fn main() -> ExitCode {
         Command::Merchant(cmd) => runtime.block_on(merchant(config, cmd)),
         Command::User(cmd) => runtime.block_on(user(config, cmd)),
         Command::ApiKey(cmd) => runtime.block_on(api_key(config, cmd)),
+        Command::Billing(cmd) => runtime.block_on(billing(config, cmd)),
         Command::Import {
             file,
             merchant,
@@ -240,6 +263,65 @@ async fn user(config: Config, cmd: UserCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn billing(config: Config, cmd: BillingCommand) -> anyhow::Result<()> {
+    let BillingCommand::Run {
+        date,
+        merchant,
+        dry_run,
+    } = cmd;
+    let as_of = date
+        .map(|d| parse_date(&d).map_err(|e| anyhow::anyhow!("--date: {e}")))
+        .transpose()?;
+    let db = Db::open(&config).await?;
+    let targets = match merchant {
+        Some(id) => vec![pick_merchant(&db, Some(id)).await?],
+        None => merchants::list(&db).await?,
+    };
+    let options = billing::RunOptions {
+        as_of,
+        dry_run,
+        max_chunks: None,
+        started_by: "command line".into(),
+    };
+    let mut failed = 0;
+    for merchant in targets {
+        match billing::run(&db, &merchant.id, &options).await {
+            Ok(report) => {
+                println!(
+                    "{} ({}): {} {} transaction{} for periods charged up to {} (as of {}).",
+                    merchant.name,
+                    merchant.id,
+                    if dry_run { "would create" } else { "created" },
+                    report.created,
+                    if report.created == 1 { "" } else { "s" },
+                    report.horizon,
+                    report.as_of
+                );
+                if report.refused_count > 0 {
+                    println!(
+                        "  refused {} subscription{} (more than {} periods at once; raise the bound on the Billing page or check them):",
+                        report.refused_count,
+                        if report.refused_count == 1 { "" } else { "s" },
+                        merchant.billing_max_periods
+                    );
+                    for refusal in &report.refused {
+                        println!("  {}\t{} periods", refusal.subscription_id, refusal.periods);
+                    }
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("{} ({}): the run failed: {e:#}", merchant.name, merchant.id);
+            }
+        }
+    }
+    db.close().await;
+    if failed > 0 {
+        bail!("{failed} merchant run(s) failed");
+    }
+    Ok(())
+}
+
 /// The merchant `--merchant` names, or the only one.
 async fn pick_merchant(db: &Db, id: Option<String>) -> anyhow::Result<merchants::Merchant> {
     let all = merchants::list(db).await?;
@@ -326,7 +408,7 @@ async fn import(
         let field = imports::columns::field(key).map_or("(ignored)", |f| f.label);
         println!("  {header} -> {field}");
     }
-    let today = chrono::Utc::now().date_naive();
+    let today = merchant.today();
     let counts = imports::apply_mapping(&db, &merchant.id, &id, mapping, today)
         .await
         .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;

@@ -24,6 +24,9 @@ pub enum IdPrefix {
     WebhookEndpoint,
     WebhookDelivery,
     Import,
+    BillingRun,
+    /// One running process's background worker (the holder of a lease).
+    Worker,
 }
 
 impl IdPrefix {
@@ -49,6 +52,8 @@ impl IdPrefix {
             IdPrefix::WebhookEndpoint => "whe_",
             IdPrefix::WebhookDelivery => "whd_",
             IdPrefix::Import => "imp_",
+            IdPrefix::BillingRun => "run_",
+            IdPrefix::Worker => "wrk_",
         }
     }
 }

@@ -31,6 +31,7 @@ use string_newtype;
 
 pub mod bic;
 pub mod branding;
+pub mod calendar;
 pub mod country;
 pub mod creditor_id;
 pub mod date;
@@ -43,6 +44,7 @@ pub mod mandate_reference;
 pub mod money;
 pub mod phone;
 pub mod role;
+pub mod schedule;
 pub mod subscription;
 pub mod vat_rate;
 pub mod webhook;

@@ -12,19 +12,23 @@ pub enum EventType {
     SubscriptionStatusChanged,
     MandateValid,
     MandateRevoked,
+    TransactionCreated,
     TransactionStatusChanged,
+    TransactionCancelled,
     CustomerCreated,
     CustomerUpdated,
 }
 
 impl EventType {
     /// Every event type, in the order the admin lists them.
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 9] = [
         EventType::SubscriptionCreated,
         EventType::SubscriptionStatusChanged,
         EventType::MandateValid,
         EventType::MandateRevoked,
+        EventType::TransactionCreated,
         EventType::TransactionStatusChanged,
+        EventType::TransactionCancelled,
         EventType::CustomerCreated,
         EventType::CustomerUpdated,
     ];
@@ -36,7 +40,9 @@ impl EventType {
             EventType::SubscriptionStatusChanged => "subscription.status_changed",
             EventType::MandateValid => "mandate.valid",
             EventType::MandateRevoked => "mandate.revoked",
+            EventType::TransactionCreated => "transaction.created",
             EventType::TransactionStatusChanged => "transaction.status_changed",
+            EventType::TransactionCancelled => "transaction.cancelled",
             EventType::CustomerCreated => "customer.created",
             EventType::CustomerUpdated => "customer.updated",
         }
@@ -52,7 +58,9 @@ impl EventType {
         match self {
             EventType::SubscriptionCreated | EventType::SubscriptionStatusChanged => "subscription",
             EventType::MandateValid | EventType::MandateRevoked => "mandate",
-            EventType::TransactionStatusChanged => "transaction",
+            EventType::TransactionCreated
+            | EventType::TransactionStatusChanged
+            | EventType::TransactionCancelled => "transaction",
             EventType::CustomerCreated | EventType::CustomerUpdated => "customer",
         }
     }
@@ -64,7 +72,11 @@ impl EventType {
             EventType::SubscriptionStatusChanged => "A subscription's status changed",
             EventType::MandateValid => "A mandate became valid",
             EventType::MandateRevoked => "A mandate was revoked or declined",
+            EventType::TransactionCreated => {
+                "A transaction was created (a period billed, a one-off charge)"
+            }
             EventType::TransactionStatusChanged => "A transaction's status changed",
+            EventType::TransactionCancelled => "A scheduled transaction was cancelled",
             EventType::CustomerCreated => "A customer was created",
             EventType::CustomerUpdated => "A customer's details changed",
         }

@@ -3,6 +3,7 @@
 //! transaction and says why it refused in a typed error. Nothing here knows about HTTP.
 
 pub mod api_keys;
+pub mod billing;
 pub mod customers;
 pub mod imports;
 pub mod mandates;
@@ -13,5 +14,6 @@ pub mod sign_ups;
 pub mod signup_pages;
 pub mod subscriptions;
 pub mod tokens;
+pub mod transactions;
 pub mod users;
 pub mod webhooks;

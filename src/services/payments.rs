@@ -10,16 +10,18 @@
 use std::future::Future;
 
 use anyhow::Context;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::{Iban, MandateReference};
+use crate::services::billing;
 use crate::services::subscriptions::{Opened, begin_sign_up, subscription_for};
 use crate::store::activity::{self, Actor, NewActivity};
 use crate::store::customers::NewCustomer;
 use crate::store::mandates::{self, Mandate};
-use crate::store::payments::{self, NewTransaction, Payment};
+use crate::store::payments::{self, Payment};
 use crate::store::subscriptions;
+use crate::store::transactions::{self, NewTransaction};
 use crate::store::{self, Db, merchants, products};
 
 /// A payment to start at a provider.
@@ -184,7 +186,7 @@ pub async fn start(
     let checkout_url = provider
         .create_checkout(&CheckoutRequest {
             payment_id: &payment_id,
-            amount_minor: product.amount_minor,
+            amount_minor: subscription.amount_minor,
             description: &product.name,
         })
         .await?;
@@ -214,7 +216,7 @@ pub async fn start(
         customer_id,
         subscription_id: subscription.id.clone(),
         mandate_id: mandate.id.clone(),
-        amount_minor: product.amount_minor,
+        amount_minor: subscription.amount_minor,
         description: product.name.clone(),
         status: "open".into(),
         checkout_url: checkout_url.clone(),
@@ -312,20 +314,25 @@ pub async fn settle(
         let subscription = subscriptions::get(db, m, &payment.subscription_id)
             .await?
             .context("the paid subscription")?;
-        let transaction_id = new_id(IdPrefix::Transaction);
-        payments::insert_transaction(
+        // The payment covers the first period: the billing run starts after it.
+        let first = billing::plan(&subscription, &[]).and_then(|p| p.period(0));
+        transactions::insert(
             &mut tx,
             &NewTransaction {
-                id: &transaction_id,
-                merchant_id: m,
-                subscription_id: &payment.subscription_id,
-                customer_id: &payment.customer_id,
-                period_start: subscription.start_date,
+                id: new_id(IdPrefix::Transaction),
+                merchant_id: m.to_string(),
+                subscription_id: payment.subscription_id.clone(),
+                customer_id: payment.customer_id.clone(),
+                mandate_id: Some(payment.mandate_id.clone()),
+                kind: "period",
+                period_start: Some(subscription.start_date),
+                period_end: first.map(|p| p.end),
                 due_date: today,
                 amount_minor: payment.amount_minor,
+                description: subscription.description.clone(),
                 sequence_type: "ONLINE",
                 status: "paid",
-                payment_id: Some(&payment.id),
+                payment_id: Some(payment.id.clone()),
             },
             now,
         )
@@ -385,9 +392,4 @@ pub async fn retry(
     payments::insert(&mut tx, &next, now).await?;
     tx.commit().await?;
     Ok(checkout_url)
-}
-
-/// Today's date for settling.
-pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
 }

@@ -9,8 +9,9 @@ use crate::store::customers::{self, NewCustomer};
 use crate::store::products::Product;
 use crate::store::{Tx, signup_pages};
 
-use crate::domain::Interval;
+use crate::domain::schedule::{Reach, cancellation};
 use crate::domain::subscription::{Event, Status, TransitionError};
+use crate::services::billing;
 use crate::store::activity::{self, Actor, NewActivity, System};
 use crate::store::mandates;
 use crate::store::subscriptions::{self, Subscription};
@@ -38,23 +39,47 @@ pub enum ChangeError {
 pub enum CancelWhen {
     /// Runs through today.
     Now,
-    /// Runs until the day before the next charge.
+    /// Runs through the last day of the current period.
     EndOfPeriod,
     On(NaiveDate),
 }
 
-/// The first charge date on or after `today`, counted from the start date (never drifting).
-pub fn next_charge(subscription: &Subscription, today: NaiveDate) -> Option<NaiveDate> {
-    let interval = Interval::parse(&subscription.billing_interval).ok()?;
-    (0..10_000).find_map(|k| {
-        interval
-            .charge_date(subscription.start_date, k)
-            .filter(|d| *d >= today)
-    })
+/// How a cancellation came out: the last day it runs (none when it never started), and why that
+/// is later than asked when the minimum term or the notice period reached further.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled {
+    pub last_day: Option<NaiveDate>,
+    pub moved_by: Option<Reach>,
+}
+
+impl Cancelled {
+    /// A sentence for staff and the activity log.
+    pub fn summary(&self) -> String {
+        match (self.last_day, self.moved_by) {
+            (None, _) => "ended before it started".to_string(),
+            (Some(last), None) => format!("runs until {last}"),
+            (Some(last), Some(Reach::MinimumTerm(term))) => {
+                format!("runs until {last}: the minimum term runs through {term}")
+            }
+            (Some(last), Some(Reach::Notice(notice))) => {
+                format!("runs until {last}: the notice period runs through {notice}")
+            }
+        }
+    }
 }
 
 fn status_of(s: &Subscription) -> anyhow::Result<Status> {
     Status::parse(&s.status).context("stored subscription status")
+}
+
+/// What a change does to the record of pauses, in the same transaction.
+#[derive(Debug, Clone, Copy)]
+enum PauseRecord {
+    Unchanged,
+    /// A pause starts on this day (until the resume date, if known).
+    Starts(NaiveDate, Option<NaiveDate>),
+    /// The pause ends on this day.
+    Ends(NaiveDate),
 }
 
 /// Saves `changed` if the subscription still has status `from`, with an activity entry.
@@ -65,13 +90,22 @@ async fn save(
     from: Status,
     action: &str,
     details: String,
+    pause: PauseRecord,
 ) -> Result<(), ChangeError> {
     let now = store::now();
     let mut tx = db.begin().await?;
     if !subscriptions::save_change(&mut tx, changed, from.as_str(), now).await? {
         return Err(ChangeError::Conflict);
     }
-    let entry = NewActivity::by(actor, "subscription", &changed.id, action, details);
+    let (merchant, id) = (&changed.merchant_id, &changed.id);
+    match pause {
+        PauseRecord::Unchanged => {}
+        PauseRecord::Starts(on, until) => {
+            store::billing::start_pause(&mut tx, merchant, id, on, until).await?;
+        }
+        PauseRecord::Ends(on) => store::billing::end_pause(&mut tx, merchant, id, on).await?,
+    }
+    let entry = NewActivity::by(actor, "subscription", id, action, details);
     activity::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(())
@@ -86,7 +120,7 @@ async fn load(db: &Db, user: &dyn Actor, id: &str) -> Result<(Subscription, Stat
 }
 
 /// Pauses now, or from a later date (the subscription stays active until then); an optional
-/// resume date ends the pause by itself.
+/// resume date ends the pause by itself. Periods starting in the pause are not charged.
 pub async fn pause(
     db: &Db,
     user: &dyn Actor,
@@ -108,39 +142,63 @@ pub async fn pause(
         Some(r) => format!("paused from {starts} until {r}"),
         None => format!("paused from {starts}"),
     };
-    if starts > today {
+    let record = if starts > today {
         s.pause_on = Some(starts);
+        PauseRecord::Unchanged
     } else {
         s.pause_on = None;
         s.status = paused.as_str().into();
-    }
-    save(db, user, &s, status, "subscription.paused", details).await
+        PauseRecord::Starts(today, resume_on)
+    };
+    save(db, user, &s, status, "subscription.paused", details, record).await
 }
 
 /// Ends a pause now.
-pub async fn resume(db: &Db, user: &dyn Actor, id: &str) -> Result<(), ChangeError> {
+pub async fn resume(
+    db: &Db,
+    user: &dyn Actor,
+    id: &str,
+    today: NaiveDate,
+) -> Result<(), ChangeError> {
     let (mut s, status) = load(db, user, id).await?;
     s.status = status.next(Event::Resume)?.as_str().into();
+    let record = if s.pause_on.is_some() {
+        // A pause that had not started yet is simply called off.
+        PauseRecord::Unchanged
+    } else {
+        PauseRecord::Ends(today)
+    };
     s.pause_on = None;
     s.resume_on = None;
-    save(db, user, &s, status, "subscription.resumed", String::new()).await
+    save(
+        db,
+        user,
+        &s,
+        status,
+        "subscription.resumed",
+        String::new(),
+        record,
+    )
+    .await
 }
 
-/// Cancels: a running subscription runs until its cancel date; one that never started ends now.
+/// Cancels: a running subscription runs until its cancel date (moved out, and said so, when the
+/// product's minimum term or notice period reaches further); one that never started ends now.
 pub async fn cancel(
     db: &Db,
     user: &dyn Actor,
     id: &str,
     when: CancelWhen,
     today: NaiveDate,
-) -> Result<(), ChangeError> {
+) -> Result<Cancelled, ChangeError> {
     let (mut s, status) = load(db, user, id).await?;
     let next = status.next(Event::Cancel)?;
-    let cancel_on = match when {
+    let plan = billing::plan(&s, &[]).context("the subscription's interval")?;
+    let asked = match when {
         CancelWhen::Now => today,
-        CancelWhen::EndOfPeriod => next_charge(&s, today + chrono::Duration::days(1))
-            .and_then(|d| d.pred_opt())
-            .unwrap_or(today),
+        CancelWhen::EndOfPeriod => plan
+            .period_containing(today.max(s.start_date))
+            .map_or(today, |p| p.end),
         CancelWhen::On(date) if date < today => {
             return Err(ChangeError::BadDate(
                 "The cancel date cannot be in the past",
@@ -148,16 +206,42 @@ pub async fn cancel(
         }
         CancelWhen::On(date) => date,
     };
+    let product = store::products::get_row(db, user.merchant_id(), &s.product_id).await?;
+    let terms = |v: Option<i32>| v.and_then(|n| u32::try_from(n).ok());
+    let outcome = if next == Status::Ended {
+        Cancelled {
+            last_day: None,
+            moved_by: None,
+        }
+    } else {
+        let c = cancellation(
+            &plan,
+            today,
+            asked,
+            product.as_ref().and_then(|p| terms(p.minimum_term_months)),
+            product.as_ref().and_then(|p| terms(p.notice_period_days)),
+        );
+        Cancelled {
+            last_day: Some(c.last_day),
+            moved_by: c.moved_by,
+        }
+    };
     s.status = next.as_str().into();
-    s.cancel_on = Some(cancel_on);
+    s.cancel_on = Some(outcome.last_day.unwrap_or(today));
     s.pause_on = None;
     s.resume_on = None;
-    let details = if next == Status::Ended {
-        "ended before it started".to_string()
-    } else {
-        format!("runs until {cancel_on}")
-    };
-    save(db, user, &s, status, "subscription.cancelled", details).await
+    let details = outcome.summary();
+    save(
+        db,
+        user,
+        &s,
+        status,
+        "subscription.cancelled",
+        details,
+        PauseRecord::Unchanged,
+    )
+    .await?;
+    Ok(outcome)
 }
 
 /// Moves a running subscription to another valid mandate of the same customer.
@@ -189,15 +273,25 @@ pub async fn change_mandate(
         status,
         "subscription.mandate_changed",
         format!("now under mandate {}", mandate.reference),
+        PauseRecord::Unchanged,
     )
     .await
 }
 
 /// Applies the changes that dates bring (start, scheduled pause, resume, end after cancel) for
-/// every merchant. Idempotent: run it as often as you like; returns how many changed.
+/// every merchant as of `today`. Idempotent: run it as often as you like; returns how many changed.
 pub async fn apply_dates(db: &Db, today: NaiveDate) -> anyhow::Result<usize> {
+    apply_dates_of(db, None, today).await
+}
+
+/// `apply_dates` for one merchant (all when `None`).
+async fn apply_dates_of(
+    db: &Db,
+    merchant_id: Option<&str>,
+    today: NaiveDate,
+) -> anyhow::Result<usize> {
     let mut changed = 0;
-    for mut s in subscriptions::with_due_dates(db, today).await? {
+    for mut s in subscriptions::with_due_dates(db, merchant_id, today).await? {
         let status = status_of(&s)?;
         let (event, action) = match status {
             Status::Planned => (Event::StartDateReached, "subscription.started"),
@@ -210,13 +304,16 @@ pub async fn apply_dates(db: &Db, today: NaiveDate) -> anyhow::Result<usize> {
             continue;
         };
         s.status = next.as_str().into();
-        match event {
-            Event::Pause => s.pause_on = None,
-            Event::Resume => s.resume_on = None,
-            _ => {}
-        }
+        let record = match event {
+            Event::Pause => {
+                let from = s.pause_on.take().unwrap_or(today);
+                PauseRecord::Starts(from, s.resume_on)
+            }
+            Event::Resume => PauseRecord::Ends(s.resume_on.take().unwrap_or(today)),
+            _ => PauseRecord::Unchanged,
+        };
         let schedule = System::new(&s.merchant_id, "schedule");
-        match save(db, &schedule, &s, status, action, "by date".into()).await {
+        match save(db, &schedule, &s, status, action, "by date".into(), record).await {
             Ok(()) => changed += 1,
             Err(ChangeError::Conflict) => {}
             Err(e) => return Err(anyhow::anyhow!(e)),
@@ -225,11 +322,20 @@ pub async fn apply_dates(db: &Db, today: NaiveDate) -> anyhow::Result<usize> {
     Ok(changed)
 }
 
-/// Applies date-driven changes now and then every hour, until the process stops.
+/// Applies the changes dates bring for each merchant on its own today.
+pub async fn apply_dates_everywhere(db: &Db) -> anyhow::Result<usize> {
+    let mut changed = 0;
+    for merchant in store::merchants::list(db).await? {
+        changed += apply_dates_of(db, Some(&merchant.id), merchant.today()).await?;
+    }
+    Ok(changed)
+}
+
+/// Applies date-driven changes, then bills, now and then every hour, until the process stops.
 pub fn spawn_schedule(db: Db) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match apply_dates(&db, chrono::Utc::now().date_naive()).await {
+            match apply_dates_everywhere(&db).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(changed = n, "subscription dates applied"),
                 Err(e) => tracing::error!(error = ?e, "applying subscription dates failed"),
@@ -256,7 +362,8 @@ pub fn subscription_for(
         product_id: product.id.clone(),
         mandate_id: Some(mandate_id.to_string()),
         description: product.name.clone(),
-        amount_minor: product.amount_minor,
+        // What each period collects: VAT included, also for a product priced without it.
+        amount_minor: product.gross().minor(),
         vat_basis_points: product.vat_basis_points,
         billing_interval: product.billing_interval.clone(),
         start_date,
@@ -270,6 +377,8 @@ pub fn subscription_for(
         metadata: None,
         create_invoice: false,
         invoice_text: String::new(),
+        // A sign-up is billed from its start; an import moves this to the first period after it.
+        billing_from: Some(start_date),
         created_at: store::now(),
     }
 }

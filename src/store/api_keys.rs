@@ -19,6 +19,18 @@ pub struct ApiKey {
     /// "API key <name> (<prefix>…)", how the activity log names it.
     #[sqlx(skip)]
     pub label: String,
+    /// The merchant's time zone (loaded with the key when a request authenticates).
+    #[sqlx(default)]
+    pub time_zone: String,
+}
+
+impl ApiKey {
+    /// Today where the key's merchant is.
+    pub fn today(&self) -> chrono::NaiveDate {
+        let zone = crate::domain::calendar::parse_time_zone(&self.time_zone)
+            .unwrap_or(chrono_tz::Europe::Amsterdam);
+        crate::domain::calendar::today_in(zone)
+    }
 }
 
 impl ApiKey {
@@ -74,8 +86,15 @@ pub async fn insert(tx: &mut Tx, key: &NewApiKey<'_>, at: DateTime<Utc>) -> anyh
 
 /// The live (not revoked) key whose secret hashes to `secret_hash`, whatever its merchant.
 pub async fn by_secret_hash(db: &Db, secret_hash: &str) -> anyhow::Result<Option<ApiKey>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL");
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("k.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns}, m.time_zone FROM api_keys k JOIN merchants m ON m.id = k.merchant_id \
+         WHERE k.secret_hash = $1 AND k.revoked_at IS NULL"
+    );
     let key = on_db!(db, pool => sqlx::query_as::<_, ApiKey>(&sql).bind(secret_hash).fetch_optional(pool).await)
         .context("looking up an API key")?;
     Ok(key.map(ApiKey::labelled))

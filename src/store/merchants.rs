@@ -22,8 +22,27 @@ pub struct Merchant {
     pub default_language: String,
     pub brand_colour: String,
     pub contact_email: String,
+    /// An IANA name: every "today" of this merchant is counted there.
+    pub time_zone: String,
+    /// Days between a pre-notification and its collection.
+    pub notice_lead_days: i32,
+    /// The most periods one billing run creates for one subscription at once.
+    pub billing_max_periods: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Merchant {
+    /// The merchant's time zone (the default one if the stored name is unknown).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        crate::domain::calendar::parse_time_zone(&self.time_zone)
+            .unwrap_or(chrono_tz::Europe::Amsterdam)
+    }
+
+    /// Today where the merchant is.
+    pub fn today(&self) -> chrono::NaiveDate {
+        crate::domain::calendar::today_in(self.zone())
+    }
 }
 
 /// The fields of the settings page, already checked.
@@ -52,7 +71,8 @@ pub struct Logo {
 }
 
 const COLUMNS: &str = "id, name, legal_name, street, postal_code, city, country, creditor_id, \
-     creditor_iban, creditor_bic, default_language, brand_colour, contact_email, created_at, updated_at";
+     creditor_iban, creditor_bic, default_language, brand_colour, contact_email, time_zone, \
+     notice_lead_days, billing_max_periods, created_at, updated_at";
 
 /// True when at least one merchant exists.
 #[tracing::instrument(skip(db))]
@@ -213,4 +233,36 @@ pub async fn remove_logo(tx: &mut Tx, merchant_id: &str) -> anyhow::Result<bool>
     })
     .context("removing a logo")?;
     Ok(n > 0)
+}
+
+/// The settings of the billing page, already checked.
+#[derive(Debug, Clone)]
+pub struct BillingSettings {
+    pub time_zone: String,
+    pub notice_lead_days: i32,
+    pub billing_max_periods: i32,
+}
+
+/// Saves the billing settings.
+pub async fn update_billing_settings(
+    tx: &mut Tx,
+    merchant_id: &str,
+    s: &BillingSettings,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE merchants SET time_zone = $2, notice_lead_days = $3, billing_max_periods = $4, \
+             updated_at = $5 WHERE id = $1",
+        )
+        .bind(merchant_id)
+        .bind(&s.time_zone)
+        .bind(s.notice_lead_days)
+        .bind(s.billing_max_periods)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("saving billing settings")
 }

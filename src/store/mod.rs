@@ -5,6 +5,7 @@
 
 pub mod activity;
 pub mod api_keys;
+pub mod billing;
 pub mod customers;
 pub mod idempotency;
 pub mod imports;
@@ -16,6 +17,7 @@ pub mod products;
 pub mod rate_limits;
 pub mod signup_pages;
 pub mod subscriptions;
+pub mod transactions;
 pub mod users;
 pub mod webhooks;
 

@@ -230,22 +230,47 @@ pub async fn delete_unused(tx: &mut Tx, merchant_id: &str, id: &str) -> anyhow::
     Ok(n == 1)
 }
 
+/// The VAT rate of `basis_points` (0 % for a stored value no rate has).
+fn vat_rate(basis_points: i32) -> crate::domain::VatRate {
+    crate::domain::VatRate::from_basis_points(u32::try_from(basis_points).unwrap_or(0))
+        .unwrap_or_else(|_| crate::domain::VatRate::from_basis_points(0).expect("0% is a rate"))
+}
+
+/// A price including VAT: `amount_minor` as it is, or with the VAT of `basis_points` added.
+fn gross(amount_minor: i64, basis_points: i32, includes_vat: bool) -> crate::domain::Money {
+    let amount = crate::domain::Money::from_minor(amount_minor);
+    if includes_vat {
+        amount
+    } else {
+        amount
+            .checked_add(vat_rate(basis_points).vat_on_net(amount))
+            .unwrap_or(amount)
+    }
+}
+
+impl Product {
+    /// The price including VAT: what a subscription to it collects each period.
+    pub fn gross(&self) -> crate::domain::Money {
+        gross(
+            self.amount_minor,
+            self.vat_basis_points,
+            self.prices_include_vat,
+        )
+    }
+}
+
 impl ProductRow {
     fn vat(&self) -> crate::domain::VatRate {
-        crate::domain::VatRate::from_basis_points(u32::try_from(self.vat_basis_points).unwrap_or(0))
-            .unwrap_or_else(|_| crate::domain::VatRate::from_basis_points(0).expect("0% is a rate"))
+        vat_rate(self.vat_basis_points)
     }
 
     /// The price including VAT.
     pub fn gross(&self) -> crate::domain::Money {
-        let amount = crate::domain::Money::from_minor(self.amount_minor);
-        if self.prices_include_vat {
-            amount
-        } else {
-            amount
-                .checked_add(self.vat().vat_on_net(amount))
-                .unwrap_or(amount)
-        }
+        gross(
+            self.amount_minor,
+            self.vat_basis_points,
+            self.prices_include_vat,
+        )
     }
 
     /// The price excluding VAT.

@@ -34,6 +34,8 @@ pub struct Subscription {
     pub metadata: Option<String>,
     pub create_invoice: bool,
     pub invoice_text: String,
+    /// No period starting before this day is charged (`None`: from the start date).
+    pub billing_from: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -67,7 +69,8 @@ impl Subscription {
 
 const COLUMNS: &str = "id, merchant_id, customer_id, product_id, mandate_id, description, amount_minor, \
      vat_basis_points, billing_interval, start_date, status, success_redirect_url, pause_on, resume_on, cancel_on, \
-     subscription_webhook_url, transaction_webhook_url, metadata, create_invoice, invoice_text, created_at";
+     subscription_webhook_url, transaction_webhook_url, metadata, create_invoice, invoice_text, billing_from, \
+     created_at";
 
 /// Creates a subscription: price, VAT and interval copied from the product at sign-up; emits
 /// `subscription.created`.
@@ -93,13 +96,13 @@ pub async fn insert_many(
     if subscriptions.is_empty() {
         return Ok(());
     }
-    for part in subscriptions.chunks(super::rows_per_statement(20)) {
+    for part in subscriptions.chunks(super::rows_per_statement(21)) {
         let sql = format!(
             "INSERT INTO subscriptions (id, merchant_id, customer_id, product_id, mandate_id, description, \
              amount_minor, vat_basis_points, billing_interval, start_date, status, success_redirect_url, \
              subscription_webhook_url, transaction_webhook_url, metadata, create_invoice, invoice_text, \
-             pause_on, resume_on, cancel_on, created_at, updated_at) VALUES {}",
-            super::value_tuples(part.len(), 20)
+             pause_on, resume_on, cancel_on, billing_from, created_at, updated_at) VALUES {}",
+            super::value_tuples(part.len(), 21)
         );
         on_tx!(tx, conn => {
             let mut query = sqlx::query(&sql).bind(at);
@@ -124,7 +127,8 @@ pub async fn insert_many(
                     .bind(&s.invoice_text)
                     .bind(s.pause_on)
                     .bind(s.resume_on)
-                    .bind(s.cancel_on);
+                    .bind(s.cancel_on)
+                    .bind(s.billing_from.unwrap_or(s.start_date));
             }
             query.execute(conn).await.map(|_| ())
         })
@@ -286,14 +290,21 @@ pub async fn save_change(
 }
 
 /// Subscriptions of every merchant with a date-driven change due on `today`.
-pub async fn with_due_dates(db: &Db, today: NaiveDate) -> anyhow::Result<Vec<Subscription>> {
+pub async fn with_due_dates(
+    db: &Db,
+    merchant_id: Option<&str>,
+    today: NaiveDate,
+) -> anyhow::Result<Vec<Subscription>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM subscriptions WHERE (status = 'planned' AND start_date <= $1) \
+        "SELECT {COLUMNS} FROM subscriptions WHERE ($2 IS NULL OR merchant_id = $2) AND \
+         ((status = 'planned' AND start_date <= $1) \
          OR (status = 'active' AND pause_on <= $1) OR (status = 'paused' AND resume_on <= $1) \
-         OR (status = 'cancelled' AND cancel_on < $1) ORDER BY merchant_id, id"
+         OR (status = 'cancelled' AND cancel_on < $1)) ORDER BY merchant_id, id"
     );
-    on_db!(db, pool => sqlx::query_as::<_, Subscription>(&sql).bind(today).fetch_all(pool).await)
-        .context("finding subscriptions with changes due")
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Subscription>(&sql).bind(today).bind(merchant_id).fetch_all(pool).await
+    })
+    .context("finding subscriptions with changes due")
 }
 
 /// A row of the subscriptions list, with the customer's name.

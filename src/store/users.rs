@@ -178,6 +178,7 @@ pub struct SessionUser {
     #[sqlx(flatten)]
     pub user: User,
     pub merchant_name: String,
+    pub merchant_time_zone: String,
 }
 
 /// The signed-in user behind a live session (`session_hash` is the stored form of the cookie's
@@ -190,8 +191,8 @@ pub async fn get_session_user(
     on_db!(db, pool => {
         sqlx::query_as::<_, SessionUser>(
             "SELECT u.id, u.merchant_id, u.email, u.password_hash, u.role, u.created_at, u.last_login_at, \
-             m.name AS merchant_name FROM users u JOIN merchants m ON m.id = u.merchant_id \
-             JOIN user_sessions s ON s.user_id = u.id \
+             m.name AS merchant_name, m.time_zone AS merchant_time_zone \
+             FROM users u JOIN merchants m ON m.id = u.merchant_id JOIN user_sessions s ON s.user_id = u.id \
              WHERE u.id = $1 AND s.id = $2 AND s.ended_at IS NULL",
         )
         .bind(user_id)

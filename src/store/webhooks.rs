@@ -41,37 +41,39 @@ const ENDPOINT_COLUMNS: &str =
 /// Rings when deliveries were committed.
 pub static QUEUED: super::Queued = super::Queued::new();
 
-/// Records `event` and queues one delivery to every enabled endpoint that wants it and to the
-/// subscription's own webhook URL, inside the caller's transaction.
-pub async fn record_event(tx: &mut Tx, event: &Event<'_>, at: DateTime<Utc>) -> sqlx::Result<()> {
-    let event_id = new_id(IdPrefix::Event);
-    let name = event.event_type.as_str();
-    let body = event.body(at);
-    on_tx!(tx, conn => {
-        sqlx::query(
-            "INSERT INTO webhook_events (id, merchant_id, event_type, payload, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&event_id)
-        .bind(event.merchant_id)
-        .bind(name)
-        .bind(&body)
-        .bind(at)
-        .execute(conn)
-        .await
-        .map(|_| ())
-    })?;
+/// Who an event goes to: an endpoint of the merchant's, or a subscription's own URL (no endpoint).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receiver {
+    pub endpoint_id: Option<String>,
+    pub url: String,
+}
+
+/// The merchant's enabled endpoints that want events of `event_type`.
+pub async fn endpoints_wanting(
+    tx: &mut Tx,
+    merchant_id: &str,
+    event_type: EventType,
+) -> sqlx::Result<Vec<Receiver>> {
     let sql = format!(
         "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE merchant_id = $1 AND enabled = $2"
     );
     let endpoints: Vec<Endpoint> = on_tx!(tx, conn => {
-        sqlx::query_as::<_, Endpoint>(&sql).bind(event.merchant_id).bind(true).fetch_all(conn).await
+        sqlx::query_as::<_, Endpoint>(&sql).bind(merchant_id).bind(true).fetch_all(conn).await
     })?;
-    let mut receivers: Vec<(Option<String>, String)> = endpoints
+    Ok(endpoints
         .into_iter()
-        .filter(|e| e.wants(name))
-        .map(|e| (Some(e.id), e.url))
-        .collect();
+        .filter(|e| e.wants(event_type.as_str()))
+        .map(|e| Receiver {
+            endpoint_id: Some(e.id),
+            url: e.url,
+        })
+        .collect())
+}
+
+/// Records `event` and queues one delivery to every enabled endpoint that wants it and to the
+/// subscription's own webhook URL, inside the caller's transaction.
+pub async fn record_event(tx: &mut Tx, event: &Event<'_>, at: DateTime<Utc>) -> sqlx::Result<()> {
+    let mut receivers = endpoints_wanting(tx, event.merchant_id, event.event_type).await?;
     if let Some(subscription_id) = event.subscription() {
         let urls: Option<(Option<String>, Option<String>)> = on_tx!(tx, conn => {
             sqlx::query_as(
@@ -92,10 +94,40 @@ pub async fn record_event(tx: &mut Tx, event: &Event<'_>, at: DateTime<Utc>) -> 
             None
         };
         if let Some(url) = own.filter(|u| !u.is_empty()) {
-            receivers.push((None, url));
+            receivers.push(Receiver {
+                endpoint_id: None,
+                url,
+            });
         }
     }
-    for (endpoint_id, url) in receivers {
+    record_event_to(tx, event, &receivers, at).await
+}
+
+/// Records `event` and queues a delivery to each of `receivers`, inside the caller's transaction.
+pub async fn record_event_to(
+    tx: &mut Tx,
+    event: &Event<'_>,
+    receivers: &[Receiver],
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    let event_id = new_id(IdPrefix::Event);
+    let name = event.event_type.as_str();
+    let body = event.body(at);
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO webhook_events (id, merchant_id, event_type, payload, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&event_id)
+        .bind(event.merchant_id)
+        .bind(name)
+        .bind(&body)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })?;
+    for Receiver { endpoint_id, url } in receivers {
         on_tx!(tx, conn => {
             sqlx::query(
                 "INSERT INTO webhook_deliveries (id, merchant_id, event_id, endpoint_id, subscription_id, url, \
@@ -105,9 +137,9 @@ pub async fn record_event(tx: &mut Tx, event: &Event<'_>, at: DateTime<Utc>) -> 
             .bind(new_id(IdPrefix::WebhookDelivery))
             .bind(event.merchant_id)
             .bind(&event_id)
-            .bind(&endpoint_id)
+            .bind(endpoint_id)
             .bind(event.subscription())
-            .bind(&url)
+            .bind(url)
             .bind(at)
             .execute(conn)
             .await

@@ -35,12 +35,19 @@ pub struct CurrentUser {
     pub merchant_name: String,
     /// Online payments go to the built-in test checkout (the admin says so on every page).
     pub test_payments: bool,
+    /// The merchant's time zone, where "today" is.
+    pub zone: chrono_tz::Tz,
 }
 
 impl CurrentUser {
     /// The merchant every query of this request is scoped to.
     pub fn merchant_id(&self) -> &str {
         &self.user.merchant_id
+    }
+
+    /// Today where the merchant is.
+    pub fn today(&self) -> chrono::NaiveDate {
+        crate::domain::calendar::today_in(self.zone)
     }
 }
 
@@ -103,6 +110,8 @@ impl FromRequest for CurrentUser {
                 role,
                 merchant_name: found.merchant_name,
                 test_payments: state.payments.as_ref().is_some_and(|p| p.is_test()),
+                zone: crate::domain::calendar::parse_time_zone(&found.merchant_time_zone)
+                    .unwrap_or(chrono_tz::Europe::Amsterdam),
             })
         })
     }

@@ -287,7 +287,7 @@ async fn assigning_a_product_without_a_mandate_sends_the_customer_a_link() {
     let app = crate::helpers::spawn_app_with(|s| s.email.url = url).await;
     app.setup().await;
     let (page, product) = with_product(&app).await;
-    let today = chrono::Utc::now().date_naive().to_string();
+    let today = crate::helpers::today().to_string();
     let response = app
         .submit(
             &page,
@@ -337,7 +337,7 @@ async fn assigning_with_a_paper_mandate_accepts_it_at_once() {
     let app = crate::helpers::spawn_app().await;
     app.setup().await;
     let (page, product) = with_product(&app).await;
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::helpers::today();
     let future = (today + chrono::Duration::days(20)).to_string();
     let past = (today - chrono::Duration::days(40)).to_string();
     let signed = (today - chrono::Duration::days(50)).to_string();
@@ -396,7 +396,7 @@ async fn bad_assignments_are_explained_per_field() {
     let app = crate::helpers::spawn_app().await;
     app.setup().await;
     let (page, product) = with_product(&app).await;
-    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
+    let tomorrow = (crate::helpers::today() + chrono::Duration::days(1)).to_string();
     let response = app
         .submit(
             &page,

@@ -437,3 +437,9 @@ macro_rules! on_tx {
         }
     };
 }
+
+/// Today where the test merchants are (Europe/Amsterdam, the default time zone): every "today" of
+/// the app is the merchant's.
+pub fn today() -> chrono::NaiveDate {
+    abbo::domain::calendar::today_in(chrono_tz::Europe::Amsterdam)
+}

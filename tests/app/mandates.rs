@@ -8,7 +8,7 @@ use abbo::services::mandates::{self, LinkSettings, MandateRequest, Requested};
 use abbo::store::customers::{self, NewCustomer};
 use abbo::store::products::{self, NewProduct};
 use abbo::store::{self, mandates as mandate_store, merchants, subscriptions};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, browser, spawn_app_with, text_of};
@@ -74,7 +74,7 @@ impl Default for Options {
         Options {
             channel: Channel::Email,
             language: Some("nl"),
-            start_date: Utc::now().date_naive(),
+            start_date: crate::helpers::today(),
             redirect: None,
             validity: Duration::days(14),
         }
@@ -255,7 +255,7 @@ async fn a_customer_confirms_the_mandate_from_the_email_link() {
         .unwrap()
         .unwrap();
     assert_eq!(mandate.status, "valid");
-    assert_eq!(mandate.signed_on, Some(Utc::now().date_naive()));
+    assert_eq!(mandate.signed_on, Some(crate::helpers::today()));
     let evidence = mandate_store::evidence_for(db, &flow.merchant_id, &mandate.id)
         .await
         .unwrap();
@@ -335,7 +335,7 @@ async fn a_double_click_confirms_once() {
 #[tokio::test]
 async fn a_future_start_is_planned_and_the_success_url_is_followed() {
     let mut flow = flow().await;
-    let start = Utc::now().date_naive() + Duration::days(10);
+    let start = crate::helpers::today() + Duration::days(10);
     let requested = flow
         .request(Options {
             start_date: start,

@@ -1,5 +1,5 @@
 use abbo::store::Db;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, location, spawn_app, text_of};
@@ -24,7 +24,7 @@ async fn customer(app: &TestApp, subscribe: bool) -> String {
     let page = location(&response);
     if subscribe {
         let product = app.product(&[("method_email", "on")]).await;
-        let today = Utc::now().date_naive().to_string();
+        let today = crate::helpers::today().to_string();
         let response = app
             .submit(
                 &page,
@@ -96,7 +96,7 @@ async fn anonymising_waits_for_subscriptions_to_end_and_keeps_the_books() {
     .await;
     abbo::services::subscriptions::apply_dates(
         &app.db,
-        Utc::now().date_naive() + Duration::days(1),
+        crate::helpers::today() + Duration::days(1),
     )
     .await
     .unwrap();

@@ -594,12 +594,20 @@ async fn an_online_first_payment_makes_the_mandate_valid_and_failures_can_be_ret
         .unwrap()
         .remove(0);
     let transactions =
-        abbo::store::payments::transactions_for(&app.db, &merchant.id, &subscription.id)
+        abbo::store::transactions::for_subscription(&app.db, &merchant.id, &subscription.id)
             .await
-            .unwrap();
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.status, t.amount_minor, t.sequence_type, t.period_start))
+            .collect::<Vec<_>>();
     assert_eq!(
         transactions,
-        vec![("paid".to_string(), 1295, "ONLINE".to_string())]
+        vec![(
+            "paid".to_string(),
+            1295,
+            "ONLINE".to_string(),
+            Some(subscription.start_date)
+        )]
     );
     // The first SEPA debit will still be a FRST.
     let mandate =

@@ -1,5 +1,5 @@
 use abbo::services::subscriptions::apply_dates;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, location, spawn_app, text_of};
@@ -57,7 +57,7 @@ async fn subscribed(app: &TestApp, start: NaiveDate, reference: &str) -> (String
                 .id
         }
     };
-    let signed = (Utc::now().date_naive() - Duration::days(60)).to_string();
+    let signed = (crate::helpers::today() - Duration::days(60)).to_string();
     let start = start.to_string();
     let response = app
         .submit(
@@ -103,7 +103,7 @@ async fn status(app: &TestApp, page: &str) -> String {
 async fn pause_resume_and_cancel_follow_the_state_machine() {
     let app = spawn_app().await;
     app.setup().await;
-    let today = Utc::now().date_naive();
+    let today = crate::helpers::today();
     let (_, page) = subscribed(&app, today, "MDT-1").await;
     assert_eq!(status(&app, &page).await, "active");
     let html = app.page(&page).await;
@@ -198,7 +198,7 @@ async fn pause_resume_and_cancel_follow_the_state_machine() {
 async fn dates_drive_planned_starts_and_scheduled_pauses() {
     let app = spawn_app().await;
     app.setup().await;
-    let today = Utc::now().date_naive();
+    let today = crate::helpers::today();
     let start = today + Duration::days(5);
     let (customer, page) = subscribed(&app, start, "MDT-2").await;
     assert_eq!(status(&app, &page).await, "planned");
@@ -265,8 +265,8 @@ async fn dates_drive_planned_starts_and_scheduled_pauses() {
 async fn bad_action_input_is_explained() {
     let app = spawn_app().await;
     app.setup().await;
-    let (_, page) = subscribed(&app, Utc::now().date_naive(), "MDT-3").await;
-    let yesterday = (Utc::now().date_naive() - Duration::days(1)).to_string();
+    let (_, page) = subscribed(&app, crate::helpers::today(), "MDT-3").await;
+    let yesterday = (crate::helpers::today() - Duration::days(1)).to_string();
     let response = act(
         &app,
         &page,
@@ -290,7 +290,7 @@ async fn bad_action_input_is_explained() {
         text_of(&response.text().await.unwrap(), "date-error").as_deref(),
         Some("Enter a date like 2026-12-01")
     );
-    let today = Utc::now().date_naive().to_string();
+    let today = crate::helpers::today().to_string();
     let response = act(
         &app,
         &page,
@@ -318,7 +318,7 @@ async fn bad_action_input_is_explained() {
 async fn the_mandate_can_change_to_another_valid_one_of_the_customer() {
     let app = spawn_app().await;
     app.setup().await;
-    let today = Utc::now().date_naive();
+    let today = crate::helpers::today();
     let (_, first) = subscribed(&app, today, "MDT-A").await;
     let (_, _second) = subscribed(&app, today, "MDT-B").await;
     let form = app.page(&format!("{first}/mandate")).await;
@@ -340,7 +340,7 @@ async fn the_mandate_can_change_to_another_valid_one_of_the_customer() {
 async fn the_list_filters_and_others_cannot_act() {
     let app = spawn_app().await;
     app.setup().await;
-    let (_, page) = subscribed(&app, Utc::now().date_naive(), "MDT-4").await;
+    let (_, page) = subscribed(&app, crate::helpers::today(), "MDT-4").await;
     act(&app, &page, "pause", &[("when", "now")]).await;
     assert!(
         text_of(

@@ -55,7 +55,7 @@ async fn merchant_b_gets_404_for_every_url_of_merchant_a() {
         .unwrap()
         .remove(0)
         .id;
-    let today = chrono::Utc::now().date_naive().to_string();
+    let today = crate::helpers::today().to_string();
     app.submit(
         &customer_page,
         &format!("{customer_page}/subscriptions"),

@@ -14,12 +14,14 @@ use crate::sinks::{HttpSink, ReceivedRequest, Reply};
 
 const HOOKS: &str = "/admin/developers/webhooks";
 
-const ALL_EVENTS: [&str; 7] = [
+const ALL_EVENTS: [&str; 9] = [
     "subscription.created",
     "subscription.status_changed",
     "mandate.valid",
     "mandate.revoked",
+    "transaction.created",
     "transaction.status_changed",
+    "transaction.cancelled",
     "customer.created",
     "customer.updated",
 ];
@@ -347,8 +349,8 @@ async fn a_subscriptions_own_urls_receive_its_events_signed_with_the_merchant_se
     // A customer with a paper mandate and a subscription.
     let customer_page = customer(&app, "Jan").await;
     let product = app.product(&[("method_email", "on")]).await;
-    let signed = (Utc::now().date_naive() - chrono::Duration::days(3)).to_string();
-    let today = Utc::now().date_naive().to_string();
+    let signed = (crate::helpers::today() - chrono::Duration::days(3)).to_string();
+    let today = crate::helpers::today().to_string();
     let response = app
         .submit(
             &customer_page,
@@ -410,27 +412,20 @@ async fn a_subscriptions_own_urls_receive_its_events_signed_with_the_merchant_se
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    // A transaction of the subscription: its transaction URL hears of it.
-    let mut tx = app.db.begin().await.unwrap();
-    abbo::store::payments::insert_transaction(
-        &mut tx,
-        &abbo::store::payments::NewTransaction {
-            id: "trx_test",
-            merchant_id: &merchant.id,
-            subscription_id: &subscription.id,
-            customer_id,
-            period_start: subscription.start_date,
-            due_date: subscription.start_date,
-            amount_minor: 1295,
-            sequence_type: "FRST",
-            status: "scheduled",
-            payment_id: None,
-        },
-        abbo::store::now(),
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    // A one-off charge of the subscription: its transaction URL hears of it.
+    let due = (crate::helpers::today() + chrono::Duration::days(30)).to_string();
+    let response = app
+        .submit(
+            &page,
+            &format!("{page}/charges"),
+            &[
+                ("amount", "12,95"),
+                ("due_date", &due),
+                ("description", "Extra lock"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
     app.webhooks.deliver_due().await.unwrap();
 
     let mut by_target = std::collections::BTreeMap::new();
@@ -446,7 +441,7 @@ async fn a_subscriptions_own_urls_receive_its_events_signed_with_the_merchant_se
     assert_eq!(status["data"]["previous_status"], "active");
     assert_eq!(status["data"]["customer_id"], customer_id);
     let transaction = &by_target["/trx"];
-    assert_eq!(transaction["type"], "transaction.status_changed");
+    assert_eq!(transaction["type"], "transaction.created");
     assert_eq!(
         transaction["data"]["subscription_id"],
         subscription.id.as_str()
@@ -527,7 +522,7 @@ async fn confirming_and_declining_a_mandate_announce_mandate_and_subscription_ch
         base_url: app.address.clone(),
         validity: chrono::Duration::days(14),
     };
-    let today = Utc::now().date_naive();
+    let today = crate::helpers::today();
     let request = || MandateRequest {
         merchant_id: merchant.id.clone(),
         customer_id: customer_id.clone(),
@@ -559,7 +554,6 @@ async fn confirming_and_declining_a_mandate_announce_mandate_and_subscription_ch
         &links,
         &token(&accepted.confirmation_url),
         &context,
-        today,
     )
     .await
     .unwrap();

@@ -1,7 +1,5 @@
 //! The customer's answer on the mandate page: confirm (with evidence) or decline.
 
-use chrono::NaiveDate;
-
 use crate::domain::Language;
 use crate::domain::id::{IdPrefix, new_id};
 use crate::notify::{Channel, compose};
@@ -44,12 +42,12 @@ pub async fn confirm(
     links: &LinkSettings,
     token: &str,
     context: &ConfirmationContext,
-    today: NaiveDate,
 ) -> anyhow::Result<Answered> {
     let state = link_state(db, token).await?;
     let LinkState::Open(view) = state else {
         return Ok(Answered::Refused(state));
     };
+    let today = view.merchant.today();
     let now = store::now();
     let brand = branding(db, &view.merchant, &links.base_url).await?;
     let (merchant_id, mandate_id) = (view.merchant.id.as_str(), view.mandate.id.as_str());

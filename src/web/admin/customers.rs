@@ -12,15 +12,17 @@ use crate::domain::date::parse_date;
 use crate::domain::fields::FieldErrors;
 use crate::domain::{Bic, Iban, Language, MandateReference};
 use crate::notify::Channel;
+use crate::services::billing;
 use crate::services::customers::{self as service, CustomerError, CustomerInput, PrivacyError};
 use crate::services::sign_ups::{self, MandateSource, SignUp, SignUpError};
-use crate::services::subscriptions::next_charge;
+use crate::services::transactions as transaction_service;
 use crate::store::activity::{self, Activity};
 use crate::store::customers::{self, Customer, CustomerFilter, CustomerRow};
 use crate::store::mandates::{self as mandate_store, Mandate};
 use crate::store::messages::{self, MessageSummary};
 use crate::store::products::{self, ProductRow};
 use crate::store::subscriptions::{self, Subscription};
+use crate::store::transactions;
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
 use crate::web::forms::{self, Refusal, Saved};
@@ -287,7 +289,7 @@ impl AssignForm {
         }
     }
 
-    fn parse(&self, customer: &Customer) -> Result<SignUp, FieldErrors> {
+    fn parse(&self, customer: &Customer, today: NaiveDate) -> Result<SignUp, FieldErrors> {
         let mut errors = FieldErrors::default();
         let date = |errors: &mut FieldErrors, field: &'static str, value: &str| {
             errors.check(field, parse_date(value))
@@ -338,7 +340,7 @@ impl AssignForm {
                 errors.check("reference", MandateReference::parse(&self.reference))
             };
             let signed_on = date(&mut errors, "signed_on", &self.signed_on);
-            if signed_on.is_some_and(|d| d > chrono::Utc::now().date_naive()) {
+            if signed_on.is_some_and(|d| d > today) {
                 errors.add("signed_on", "The signature date cannot be in the future");
             }
             Some((reference, signed_on))
@@ -402,19 +404,41 @@ async fn customer_page(
 ) -> Result<CustomerPage, AppError> {
     let merchant_id = user.merchant_id();
     let subscriptions = subscriptions::for_customer(&state.db, merchant_id, &customer.id).await?;
-    let today = chrono::Utc::now().date_naive();
-    let mut upcoming: Vec<Upcoming> = subscriptions
-        .iter()
-        .filter(|s| matches!(s.status.as_str(), "active" | "planned"))
-        .filter(|s| s.pause_on.is_none_or(|p| p > today))
-        .filter_map(|s| {
-            next_charge(s, today).map(|date| Upcoming {
-                date,
-                description: format!("charge for {}", s.description),
-                amount: s.amount().format_eur(),
+    let today = user.today();
+    // Charges to come: those created and not yet collected, then the periods the billing run
+    // will create (the same function decides both), over the next three months.
+    let mut upcoming: Vec<Upcoming> =
+        transactions::scheduled_for_customer(&state.db, merchant_id, &customer.id)
+            .await?
+            .into_iter()
+            .map(|t| Upcoming {
+                date: t.due_date,
+                description: match (t.period_start, t.period_end) {
+                    (Some(start), Some(end)) => format!("{}: {start} – {end}", t.description),
+                    _ => t.description.clone(),
+                },
+                amount: t.amount().format_eur(),
             })
-        })
-        .collect();
+            .collect();
+    let ids: Vec<&str> = subscriptions.iter().map(|s| s.id.as_str()).collect();
+    let charged = billing::charged_periods(&state.db, merchant_id, &ids).await?;
+    let pauses = billing::pauses_by_subscription(
+        crate::store::billing::pauses_of(&state.db, merchant_id, &ids).await?,
+    );
+    let earliest = transaction_service::earliest_collection(&state.db, merchant_id).await?;
+    let none = std::collections::HashSet::new();
+    for s in &subscriptions {
+        let recorded = pauses.get(&s.id).map(Vec::as_slice).unwrap_or_default();
+        let done = charged.get(&s.id).unwrap_or(&none);
+        let through = today + chrono::Duration::days(92);
+        for c in billing::upcoming(s, recorded, done, today, through, earliest) {
+            upcoming.push(Upcoming {
+                date: c.collection_date,
+                description: format!("{}: {} – {}", s.description, c.period.start, c.period.end),
+                amount: c.amount().format_eur(),
+            });
+        }
+    }
     // Scheduled pauses, resumes and cancellations.
     for s in &subscriptions {
         let changes = [
@@ -462,7 +486,7 @@ async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, &id).await?;
-    let assign = AssignForm::blank(chrono::Utc::now().date_naive());
+    let assign = AssignForm::blank(user.today());
     let page = customer_page(
         &state,
         &session,
@@ -486,8 +510,8 @@ async fn assign(
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, &id).await?;
     let form = form.into_inner();
-    let today = chrono::Utc::now().date_naive();
-    let signup = match form.parse(&customer) {
+    let today = user.today();
+    let signup = match form.parse(&customer, today) {
         Ok(signup) => signup,
         Err(errors) => {
             let page = customer_page(&state, &session, &user, customer, form, errors).await?;

@@ -313,7 +313,7 @@ async fn map_columns(
                 .unwrap_or_default()
         })
         .collect();
-    let today = chrono::Utc::now().date_naive();
+    let today = user.today();
     let error = match service::apply_mapping(
         &state.db,
         user.merchant_id(),

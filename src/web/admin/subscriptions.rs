@@ -1,5 +1,7 @@
 //! Subscriptions: the list, one subscription, and its actions, each behind a confirmation page.
 
+use std::collections::HashSet;
+
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -11,17 +13,22 @@ use super::{Layout, PageQuery, Pagination};
 use crate::domain::date::parse_date;
 use crate::domain::fields::FieldErrors;
 use crate::domain::subscription::{Event, Status};
+use crate::services::billing;
 use crate::services::subscriptions::{self as service, CancelWhen, ChangeError};
+use crate::services::transactions::{self as transaction_service, ChargeInput, TransactionError};
 use crate::store::customers::{self, Customer};
 use crate::store::mandates::{self as mandate_store, Mandate};
 use crate::store::subscriptions::{self as store, Subscription, SubscriptionRow};
+use crate::store::transactions::{self, Transaction};
 use crate::web::AppState;
 use crate::web::error::{AppError, render, see_other};
+use crate::web::forms::{self, Refusal, Saved};
 use crate::web::session::{CurrentUser, FlashKind, flash};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/subscriptions", web::get().to(list))
         .route("/subscriptions/{id}", web::get().to(show))
+        .route("/subscriptions/{id}/charges", web::post().to(add_charge))
         .route("/subscriptions/{id}/{action}", web::get().to(confirm))
         .route("/subscriptions/{id}/{action}", web::post().to(act));
 }
@@ -149,9 +156,21 @@ struct ShowPage {
     layout: Layout,
     subscription: Subscription,
     customer: Customer,
-    next_charge: Option<NaiveDate>,
     actions: Vec<Action>,
+    /// Its transactions: charged periods and one-off charges.
+    transactions: Vec<Transaction>,
+    /// The next periods to be charged, as the billing run will create them.
+    upcoming: Vec<billing::Charge>,
+    charge: ChargeInput,
+    errors: FieldErrors,
+    /// When a one-off charge added now can be collected at the earliest.
+    earliest_hint: String,
+    /// Whether it takes one-off charges (running under a valid mandate).
+    chargeable: bool,
 }
+
+/// How many of the next periods the page shows.
+const UPCOMING: usize = 6;
 
 async fn load(
     state: &AppState,
@@ -167,20 +186,36 @@ async fn load(
     Ok((subscription, customer))
 }
 
-async fn show(
-    state: web::Data<AppState>,
-    session: Session,
-    user: CurrentUser,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let (subscription, customer) = load(&state, &user, &id).await?;
+async fn show_page(
+    state: &AppState,
+    session: &Session,
+    user: &CurrentUser,
+    id: &str,
+    charge: ChargeInput,
+    errors: FieldErrors,
+) -> Result<ShowPage, AppError> {
+    let (subscription, customer) = load(state, user, id).await?;
     let status = Status::parse(&subscription.status).map_err(|e| anyhow::anyhow!(e))?;
-    let today = chrono::Utc::now().date_naive();
-    let page = ShowPage {
-        layout: Layout::new(&session, &user, &subscription.description, "subscriptions")?,
-        next_charge: matches!(status, Status::Active | Status::Planned)
-            .then(|| service::next_charge(&subscription, today))
-            .flatten(),
+    let merchant = user.merchant_id();
+    let transactions = transactions::for_subscription(&state.db, merchant, id).await?;
+    let charged: HashSet<NaiveDate> = transactions.iter().filter_map(|t| t.period_start).collect();
+    let pauses = billing::pauses_by_subscription(
+        crate::store::billing::pauses_of(&state.db, merchant, &[id]).await?,
+    );
+    let earliest = transaction_service::earliest_collection(&state.db, merchant).await?;
+    let today = user.today();
+    let mut upcoming = billing::upcoming(
+        &subscription,
+        pauses.get(id).map(Vec::as_slice).unwrap_or_default(),
+        &charged,
+        today,
+        today + chrono::Duration::days(3 * 366),
+        earliest,
+    );
+    upcoming.truncate(UPCOMING);
+    let chargeable = status.is_running() || status == Status::Cancelled;
+    Ok(ShowPage {
+        layout: Layout::new(session, user, &subscription.description, "subscriptions")?,
         actions: if user.role.can_change() {
             actions_for(status)
         } else {
@@ -188,8 +223,67 @@ async fn show(
         },
         subscription,
         customer,
-    };
+        transactions,
+        upcoming,
+        charge,
+        errors,
+        earliest_hint: format!("{earliest} at the earliest: the customer is told in advance"),
+        chargeable,
+    })
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let page = show_page(
+        &state,
+        &session,
+        &user,
+        &id,
+        ChargeInput::default(),
+        FieldErrors::default(),
+    )
+    .await?;
     render(StatusCode::OK, &page)
+}
+
+/// A one-off charge added from the subscription's page.
+async fn add_charge(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+    form: web::Form<ChargeInput>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let earliest = transaction_service::earliest_collection(&state.db, user.merchant_id()).await?;
+    let checked = form.parse(earliest);
+    let save = async |charge| {
+        let t = transaction_service::charge(&state.db, &user.user, &id, charge).await?;
+        let message = format!(
+            "One-off charge of {} added, collected on {}.",
+            t.amount().format_eur(),
+            t.due_date
+        );
+        Ok::<_, TransactionError>(Saved::new(message, format!("/admin/subscriptions/{id}")))
+    };
+    let again = async |errors| show_page(&state, &session, &user, &id, form, errors).await;
+    forms::submit(&session, checked, save, again).await
+}
+
+impl From<TransactionError> for Refusal {
+    fn from(e: TransactionError) -> Refusal {
+        match e {
+            TransactionError::SubscriptionNotFound | TransactionError::NotFound => {
+                Refusal::Page(AppError::NotFound)
+            }
+            TransactionError::Unexpected(e) => e.into(),
+            other => Refusal::field("amount", other),
+        }
+    }
 }
 
 /// The options of an action as typed.
@@ -280,7 +374,7 @@ async fn act(
     let (id, action) = path.into_inner();
     let action = Action::parse(&action).ok_or(AppError::NotFound)?;
     let form = form.into_inner();
-    let today = chrono::Utc::now().date_naive();
+    let today = user.today();
     let mut errors = FieldErrors::default();
     let result = match action {
         Action::Pause => {
@@ -300,14 +394,14 @@ async fn act(
                 Some(
                     service::pause(&state.db, &user.user, &id, from, resume_on, today)
                         .await
-                        .map(|()| "Subscription paused."),
+                        .map(|()| "Subscription paused.".to_string()),
                 )
             }
         }
         Action::Resume => Some(
-            service::resume(&state.db, &user.user, &id)
+            service::resume(&state.db, &user.user, &id, today)
                 .await
-                .map(|()| "Subscription resumed."),
+                .map(|()| "Subscription resumed.".to_string()),
         ),
         Action::Cancel => {
             let when = match form.when.as_str() {
@@ -319,7 +413,7 @@ async fn act(
                 Some(when) => Some(
                     service::cancel(&state.db, &user.user, &id, when, today)
                         .await
-                        .map(|()| "Subscription cancelled."),
+                        .map(|c| format!("Subscription cancelled: it {}.", c.summary())),
                 ),
                 None => None,
             }
@@ -327,12 +421,12 @@ async fn act(
         Action::ChangeMandate => Some(
             service::change_mandate(&state.db, &user.user, &id, &form.mandate_id)
                 .await
-                .map(|()| "Mandate changed."),
+                .map(|()| "Mandate changed.".to_string()),
         ),
     };
     match result {
         Some(Ok(message)) => {
-            flash(&session, FlashKind::Success, message);
+            flash(&session, FlashKind::Success, &message);
             return Ok(see_other(&format!("/admin/subscriptions/{id}")));
         }
         Some(Err(ChangeError::NotFound)) => return Err(AppError::NotFound),

@@ -24,7 +24,7 @@ use super::{customers, mandates, products, subscriptions, transactions};
         mandates::create, mandates::list, mandates::get, mandates::revoke,
         subscriptions::create, subscriptions::product_sign_up, subscriptions::list,
         subscriptions::get, subscriptions::pause, subscriptions::resume, subscriptions::cancel,
-        transactions::list, transactions::get,
+        transactions::list, transactions::get, transactions::create, transactions::cancel,
     ),
     modifiers(&BearerAuth, &CommonProblems),
     security(("api_key" = [])),

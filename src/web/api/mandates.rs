@@ -90,7 +90,7 @@ pub struct MandateInput {
 }
 
 impl MandateInput {
-    fn parse(self) -> Result<SignedMandate, ApiError> {
+    fn parse(self, today: chrono::NaiveDate) -> Result<SignedMandate, ApiError> {
         let mut errors = FieldErrors::default();
         let given = |v: &Option<String>| {
             v.as_deref()
@@ -107,7 +107,7 @@ impl MandateInput {
                 other => other.to_string(),
             }),
         );
-        if signed_on.is_some_and(|d| d > crate::services::payments::today()) {
+        if signed_on.is_some_and(|d| d > today) {
             errors.add(
                 "signature_date",
                 "The signature date cannot be in the future",
@@ -174,7 +174,7 @@ async fn create(
     caller: Caller,
     input: web::Json<MandateInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let signed = input.into_inner().parse()?;
+    let signed = input.into_inner().parse(caller.0.today())?;
     let mandate = service::record_signed(&state.db, &caller.0, signed)
         .await
         .map_err(refused)?;

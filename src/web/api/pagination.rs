@@ -88,6 +88,15 @@ pub trait Listed {
     fn id(&self) -> &str;
 }
 
+impl<R: Listed, X> Listed for (R, X) {
+    fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at()
+    }
+    fn id(&self) -> &str {
+        self.0.id()
+    }
+}
+
 /// Implements `Listed` for stored rows with `created_at` and `id` fields.
 macro_rules! listed {
     ($($row:ty),* $(,)?) => {
@@ -106,7 +115,7 @@ listed!(
     crate::store::customers::Customer,
     crate::store::mandates::Mandate,
     crate::store::signup_pages::Page,
-    crate::store::payments::Transaction,
+    crate::store::transactions::Transaction,
     crate::store::products::ProductRow,
     crate::store::subscriptions::Subscription,
 );

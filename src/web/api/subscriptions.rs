@@ -2,6 +2,7 @@
 //! resume, cancel) and `POST /api/v1/products/{id}/sign-up` (MijnKlantportaal's sign-up call).
 
 use actix_web::{HttpResponse, web};
+use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,9 +12,9 @@ use super::{
 };
 use crate::domain::{Bic, Iban};
 use crate::notify::Channel;
-use crate::services::payments::today;
+use crate::services::billing;
 use crate::services::sign_ups::{self, MandateSource, SignUp, SignUpError};
-use crate::services::subscriptions::{self as service, CancelWhen, ChangeError, next_charge};
+use crate::services::subscriptions::{self as service, CancelWhen, ChangeError};
 use crate::store::mandates;
 use crate::store::subscriptions::{self, Options, Subscription};
 use crate::web::AppState;
@@ -80,7 +81,8 @@ pub struct SubscriptionView {
     pub starts_at: NaiveDate,
     /// "1 month", "14 days"…
     pub interval: String,
-    /// The next charge date while the subscription runs.
+    /// The start of the next period to be charged (the first one without a transaction: a
+    /// period already paid, such as an online first payment, is never charged again).
     pub renews_at: Option<NaiveDate>,
     #[schema(example = "EUR")]
     pub currency: &'static str,
@@ -103,19 +105,18 @@ pub struct SubscriptionView {
 }
 
 impl SubscriptionView {
-    fn new(s: Subscription, confirmation_url: Option<String>) -> SubscriptionView {
-        let running = matches!(s.status.as_str(), "planned" | "active");
+    fn new(
+        s: Subscription,
+        renews_at: Option<NaiveDate>,
+        confirmation_url: Option<String>,
+    ) -> SubscriptionView {
         let vat = crate::domain::VatRate::from_basis_points(
             u32::try_from(s.vat_basis_points).unwrap_or(0),
         )
         .map(|v| v.to_string())
         .unwrap_or_default();
         SubscriptionView {
-            renews_at: if running {
-                next_charge(&s, today())
-            } else {
-                None
-            },
+            renews_at,
             amount: amount(s.amount_minor),
             currency: "EUR",
             vat_rate: vat,
@@ -331,7 +332,7 @@ fn flow(
 
 impl SubscriptionInput {
     async fn parse(self, state: &AppState, caller: &Caller) -> Result<SignUp, ApiError> {
-        let today = today();
+        let today = caller.0.today();
         let start_date = optional_date("start_date", self.start_date.as_deref())?.unwrap_or(today);
         let accepted_on = match (self.mandate_accepted, self.mandate_accepted_date.as_deref()) {
             (Some(true), None) => Some(today),
@@ -427,12 +428,45 @@ async fn load(state: &AppState, caller: &Caller, id: &str) -> Result<Subscriptio
         .ok_or(ApiError::NotFound("subscription"))
 }
 
+/// Subscriptions with the start of their next charged period, in two queries for all of them.
+async fn with_renewals(
+    state: &AppState,
+    caller: &Caller,
+    subscriptions: Vec<Subscription>,
+) -> anyhow::Result<Vec<(Subscription, Option<NaiveDate>)>> {
+    let all: Vec<&Subscription> = subscriptions.iter().collect();
+    let next =
+        billing::next_charges(&state.db, &caller.0.merchant_id, &all, caller.0.today()).await?;
+    Ok(subscriptions
+        .into_iter()
+        .map(|s| {
+            let renews = next.get(&s.id).copied();
+            (s, renews)
+        })
+        .collect())
+}
+
+/// The view of subscription `id` as it is now.
+async fn view(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    confirmation_url: Option<String>,
+) -> Result<SubscriptionView, ApiError> {
+    let s = load(state, caller, id).await?;
+    let (s, renews) = with_renewals(state, caller, vec![s])
+        .await?
+        .pop()
+        .context("the subscription")?;
+    Ok(SubscriptionView::new(s, renews, confirmation_url))
+}
+
 async fn sign_up(
     state: &AppState,
     caller: &Caller,
     signup: SignUp,
 ) -> Result<HttpResponse, ApiError> {
-    let done = sign_ups::sign_up(&state.sign_ups(), &caller.0, signup, today())
+    let done = sign_ups::sign_up(&state.sign_ups(), &caller.0, signup, caller.0.today())
         .await
         .map_err(|e| match e {
             SignUpError::Invalid { field, message } => ApiError::invalid(field, message),
@@ -440,10 +474,10 @@ async fn sign_up(
             SignUpError::EmailTaken => ApiError::invalid("customer_id", e),
             SignUpError::Unexpected(e) => ApiError::Internal(e),
         })?;
-    let subscription = load(state, caller, &done.subscription_id).await?;
+    let subscription = view(state, caller, &done.subscription_id, done.confirmation_url).await?;
     Ok(created(
         format!("/api/v1/subscriptions/{}", subscription.id),
-        &SubscriptionView::new(subscription, done.confirmation_url),
+        &subscription,
     ))
 }
 
@@ -493,7 +527,8 @@ async fn product_sign_up(
             true,
         )?,
     };
-    let start_date = optional_date("start_date", input.start_date.as_deref())?.unwrap_or(today());
+    let start_date =
+        optional_date("start_date", input.start_date.as_deref())?.unwrap_or(caller.0.today());
     let signup = SignUp {
         options: options(None, input.create_invoice, input.invoice_text)?,
         ..SignUp::new(
@@ -528,7 +563,7 @@ async fn list(
     pagination::list(
         &page,
         async |limit, after| {
-            subscriptions::list_after(
+            let page = subscriptions::list_after(
                 &state.db,
                 &caller.0.merchant_id,
                 after,
@@ -536,9 +571,10 @@ async fn list(
                 pagination::filter(&filter.status),
                 limit,
             )
-            .await
+            .await?;
+            with_renewals(&state, &caller, page).await
         },
-        |s| SubscriptionView::new(s, None),
+        |(s, renews)| SubscriptionView::new(s, renews, None),
     )
     .await
 }
@@ -555,8 +591,7 @@ async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let s = load(&state, &caller, &id).await?;
-    Ok(HttpResponse::Ok().json(SubscriptionView::new(s, None)))
+    Ok(HttpResponse::Ok().json(view(&state, &caller, &id, None).await?))
 }
 
 fn change_error(e: ChangeError) -> ApiError {
@@ -599,11 +634,10 @@ async fn pause(
 ) -> Result<HttpResponse, ApiError> {
     let from = optional_date("pause_date", input.pause_date.as_deref())?;
     let resume_on = optional_date("resume_date", input.resume_date.as_deref())?;
-    service::pause(&state.db, &caller.0, &id, from, resume_on, today())
+    service::pause(&state.db, &caller.0, &id, from, resume_on, caller.0.today())
         .await
         .map_err(change_error)?;
-    let s = load(&state, &caller, &id).await?;
-    Ok(HttpResponse::Ok().json(SubscriptionView::new(s, None)))
+    Ok(HttpResponse::Ok().json(view(&state, &caller, &id, None).await?))
 }
 
 /// End a pause now.
@@ -620,11 +654,10 @@ async fn resume(
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    service::resume(&state.db, &caller.0, &id)
+    service::resume(&state.db, &caller.0, &id, caller.0.today())
         .await
         .map_err(change_error)?;
-    let s = load(&state, &caller, &id).await?;
-    Ok(HttpResponse::Ok().json(SubscriptionView::new(s, None)))
+    Ok(HttpResponse::Ok().json(view(&state, &caller, &id, None).await?))
 }
 
 /// When a cancellation takes effect.
@@ -669,9 +702,8 @@ async fn cancel(
         (None, true) => CancelWhen::EndOfPeriod,
         (None, false) => CancelWhen::Now,
     };
-    service::cancel(&state.db, &caller.0, &id, when, today())
+    service::cancel(&state.db, &caller.0, &id, when, caller.0.today())
         .await
         .map_err(change_error)?;
-    let s = load(&state, &caller, &id).await?;
-    Ok(HttpResponse::Ok().json(SubscriptionView::new(s, None)))
+    Ok(HttpResponse::Ok().json(view(&state, &caller, &id, None).await?))
 }

@@ -58,7 +58,10 @@ fn test_provider(state: &AppState) -> Option<&Provider> {
 }
 
 /// A test payment, its merchant's name and the sign-up's success page (if it gave one).
-async fn load(state: &AppState, id: &str) -> Result<(Payment, String, Option<String>), AppError> {
+async fn load(
+    state: &AppState,
+    id: &str,
+) -> Result<(Payment, merchants::Merchant, Option<String>), AppError> {
     test_provider(state).ok_or(AppError::NotFound)?;
     let payment = store::get(&state.db, id)
         .await?
@@ -70,11 +73,12 @@ async fn load(state: &AppState, id: &str) -> Result<(Payment, String, Option<Str
     let success = subscriptions::get(&state.db, &payment.merchant_id, &payment.subscription_id)
         .await?
         .and_then(|s| s.success_redirect_url);
-    Ok((payment, merchant.name, success))
+    Ok((payment, merchant, success))
 }
 
 async fn show(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let (payment, merchant_name, success) = load(&state, &id).await?;
+    let (payment, merchant, success) = load(&state, &id).await?;
+    let merchant_name = merchant.name;
     if payment.status != "open" {
         return result(&state, &payment).await;
     }
@@ -105,7 +109,8 @@ async fn finish(
     id: web::Path<String>,
     form: web::Form<FinishForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (payment, merchant_name, success) = load(&state, &id).await?;
+    let (payment, merchant, success) = load(&state, &id).await?;
+    let merchant_name = merchant.name.clone();
     let outcome = Outcome::parse(&form.outcome).ok_or(AppError::NotFound)?;
     let holder = form.account_holder.trim();
     // A paid payment says which account paid; the others leave the mandate without one.
@@ -130,7 +135,7 @@ async fn finish(
         ));
     }
     let account = account.as_ref().map(|(iban, holder)| (iban, *holder));
-    payments::settle(&state.db, &payment, outcome, account, payments::today()).await?;
+    payments::settle(&state.db, &payment, outcome, account, merchant.today()).await?;
     let settled = store::get(&state.db, &payment.id)
         .await?
         .ok_or(AppError::NotFound)?;

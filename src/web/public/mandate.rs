@@ -200,14 +200,7 @@ async fn answer(
                     .to_string(),
                 language: language.unwrap_or_default(),
             };
-            mandates::confirm(
-                &state.db,
-                &state.link_settings(),
-                &token,
-                &context,
-                chrono::Utc::now().date_naive(),
-            )
-            .await?
+            mandates::confirm(&state.db, &state.link_settings(), &token, &context).await?
         }
         "decline" => mandates::decline(&state.db, &token).await?,
         _ => return Err(AppError::NotFound),

@@ -281,7 +281,7 @@ async fn submit(
                 client_ip: client_ip(&req, state.config.behind_proxy),
                 form_nonce,
             };
-            let today = chrono::Utc::now().date_naive();
+            let today = merchant.today();
             let ctx = state.sign_ups();
             sign_ups::from_page(&ctx, &page, &merchant, &form.answers, &visitor, &t, today).await
         }
