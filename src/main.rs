@@ -109,6 +109,9 @@ enum BillingCommand {
         /// Show what would be created; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Subscriptions billed per database transaction.
+        #[arg(long, default_value_t = billing::CHUNK, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+        chunk_size: i64,
     },
 }
 
@@ -268,6 +271,7 @@ async fn billing(config: Config, cmd: BillingCommand) -> anyhow::Result<()> {
         date,
         merchant,
         dry_run,
+        chunk_size,
     } = cmd;
     let as_of = date
         .map(|d| parse_date(&d).map_err(|e| anyhow::anyhow!("--date: {e}")))
@@ -280,8 +284,8 @@ async fn billing(config: Config, cmd: BillingCommand) -> anyhow::Result<()> {
     let options = billing::RunOptions {
         as_of,
         dry_run,
-        max_chunks: None,
-        started_by: "command line".into(),
+        chunk: chunk_size,
+        ..billing::RunOptions::now("command line")
     };
     let mut failed = 0;
     for merchant in targets {

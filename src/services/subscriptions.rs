@@ -331,7 +331,8 @@ pub async fn apply_dates_everywhere(db: &Db) -> anyhow::Result<usize> {
     Ok(changed)
 }
 
-/// Applies date-driven changes, then bills, now and then every hour, until the process stops.
+/// Applies date-driven changes (starts, pauses, resumes, ends) now and then every hour, until the
+/// process stops; the billing run has its own schedule (`services::billing::spawn_schedule`).
 pub fn spawn_schedule(db: Db) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {

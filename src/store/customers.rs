@@ -396,6 +396,11 @@ pub async fn financial_ties(
     Ok(row)
 }
 
+/// The activity log's details of a customer name them (who was created, what changed): emptied
+/// when the customer is anonymised or deleted; the actions and times stay.
+const SCRUB_ACTIVITY: &str = "UPDATE activity SET details = '' WHERE merchant_id = $1 \
+     AND subject_type = 'customer' AND subject_id = $2";
+
 /// Replaces the customer's personal data, and that in their mandates and messages, with
 /// placeholders; amounts, dates and the country stay for the books.
 pub async fn anonymise(
@@ -423,6 +428,7 @@ pub async fn anonymise(
          AND mandate_id IN (SELECT id FROM mandates WHERE merchant_id = $1 AND customer_id = $2)",
         "UPDATE messages SET recipient = '', subject = 'Anonymised', body_text = '', body_html = '' \
          WHERE merchant_id = $1 AND customer_id = $2",
+        SCRUB_ACTIVITY,
     ];
     for sql in without_time {
         on_tx!(tx, conn => sqlx::query(sql).bind(merchant_id).bind(id).execute(conn).await.map(|_| ()))
@@ -440,11 +446,14 @@ pub async fn delete(tx: &mut Tx, merchant_id: &str, id: &str) -> anyhow::Result<
     let statements = [
         "UPDATE messages SET customer_id = NULL, recipient = '', body_text = '', body_html = '' WHERE merchant_id = $1 AND customer_id = $2",
         "DELETE FROM payments WHERE merchant_id = $1 AND customer_id = $2",
+        "DELETE FROM subscription_pauses WHERE merchant_id = $1 AND subscription_id IN \
+         (SELECT id FROM subscriptions WHERE merchant_id = $1 AND customer_id = $2)",
         "DELETE FROM subscriptions WHERE merchant_id = $1 AND customer_id = $2",
         "DELETE FROM mandate_evidence WHERE merchant_id = $1 AND mandate_id IN (SELECT id FROM mandates WHERE merchant_id = $1 AND customer_id = $2)",
         "DELETE FROM mandate_links WHERE merchant_id = $1 AND mandate_id IN (SELECT id FROM mandates WHERE merchant_id = $1 AND customer_id = $2)",
         "DELETE FROM mandates WHERE merchant_id = $1 AND customer_id = $2",
         "DELETE FROM customers WHERE merchant_id = $1 AND id = $2",
+        SCRUB_ACTIVITY,
     ];
     for sql in statements {
         on_tx!(tx, conn => sqlx::query(sql).bind(merchant_id).bind(id).execute(conn).await.map(|_| ()))

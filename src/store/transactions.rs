@@ -8,6 +8,17 @@ use super::webhooks::{Receiver, record_event, record_event_to};
 use super::{Db, Tx, on_db, on_tx};
 use crate::domain::webhook::{Event, EventType};
 
+/// The statuses a transaction can have: `scheduled` → `submitted` → `paid`, or `failed`,
+/// `charged_back` (refunded after paid), `cancelled` (before submission).
+pub const STATUSES: &[&str] = &[
+    "scheduled",
+    "submitted",
+    "paid",
+    "failed",
+    "charged_back",
+    "cancelled",
+];
+
 /// A transaction as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Transaction {
@@ -294,6 +305,29 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> anyhow::Result<Vec<TransactionRow>> {
+    rows(db, merchant_id, filter, None, limit, offset).await
+}
+
+/// Up to `limit` of the merchant's transactions after `after` (due date and id) in the order of
+/// `list`, with names: an export reads them chunk by chunk.
+pub async fn rows_after(
+    db: &Db,
+    merchant_id: &str,
+    filter: &TransactionFilter,
+    after: Option<&(NaiveDate, String)>,
+    limit: i64,
+) -> anyhow::Result<Vec<TransactionRow>> {
+    rows(db, merchant_id, filter, after, limit, 0).await
+}
+
+async fn rows(
+    db: &Db,
+    merchant_id: &str,
+    filter: &TransactionFilter,
+    after: Option<&(NaiveDate, String)>,
+    limit: i64,
+    offset: i64,
+) -> anyhow::Result<Vec<TransactionRow>> {
     let columns = COLUMNS
         .split(", ")
         .map(|c| format!("t.{}", c.trim()))
@@ -303,10 +337,13 @@ pub async fn list(
         "SELECT {columns}, c.first_name, c.last_name, c.company, s.description AS subscription \
          FROM transactions t JOIN customers c ON c.id = t.customer_id \
          JOIN subscriptions s ON s.id = t.subscription_id \
-         WHERE {FILTERED} ORDER BY t.due_date DESC, t.id DESC LIMIT $7 OFFSET $8"
+         WHERE {FILTERED} AND ($7 IS NULL OR t.due_date < $7 OR (t.due_date = $7 AND t.id < $8)) \
+         ORDER BY t.due_date DESC, t.id DESC LIMIT $9 OFFSET $10"
     );
     on_db!(db, pool => {
         bind_filter!(sqlx::query_as::<_, TransactionRow>(&sql), merchant_id, filter)
+            .bind(after.map(|a| a.0))
+            .bind(after.map(|a| a.1.as_str()))
             .bind(limit)
             .bind(offset)
             .fetch_all(pool)
@@ -322,7 +359,8 @@ pub async fn totals(
     filter: &TransactionFilter,
 ) -> anyhow::Result<(i64, i64)> {
     let sql = format!(
-        "SELECT COUNT(*), COALESCE(SUM(t.amount_minor), 0) FROM transactions t WHERE {FILTERED}"
+        "SELECT COUNT(*), CAST(COALESCE(SUM(t.amount_minor), 0) AS BIGINT) FROM transactions t \
+         WHERE {FILTERED}"
     );
     let (count, sum): (i64, i64) = on_db!(db, pool => {
         bind_filter!(sqlx::query_as(&sql), merchant_id, filter).fetch_one(pool).await

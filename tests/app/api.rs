@@ -6,14 +6,14 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, csrf_token, spawn_app};
 
 /// A client of the API with one key.
-struct Api<'a> {
+pub(crate) struct Api<'a> {
     app: &'a TestApp,
     key: String,
     http: Client,
 }
 
 impl<'a> Api<'a> {
-    fn new(app: &'a TestApp, key: String) -> Api<'a> {
+    pub(crate) fn new(app: &'a TestApp, key: String) -> Api<'a> {
         Api {
             app,
             key,
@@ -27,14 +27,14 @@ impl<'a> Api<'a> {
             .bearer_auth(&self.key)
     }
 
-    async fn get(&self, path: &str) -> Response {
+    pub(crate) async fn get(&self, path: &str) -> Response {
         self.request(reqwest::Method::GET, path)
             .send()
             .await
             .unwrap()
     }
 
-    async fn post(&self, path: &str, body: Value) -> Response {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Response {
         self.request(reqwest::Method::POST, path)
             .json(&body)
             .send()
@@ -42,7 +42,7 @@ impl<'a> Api<'a> {
             .unwrap()
     }
 
-    async fn patch(&self, path: &str, body: Value) -> Response {
+    pub(crate) async fn patch(&self, path: &str, body: Value) -> Response {
         self.request(reqwest::Method::PATCH, path)
             .json(&body)
             .send()
@@ -50,7 +50,7 @@ impl<'a> Api<'a> {
             .unwrap()
     }
 
-    async fn delete(&self, path: &str) -> Response {
+    pub(crate) async fn delete(&self, path: &str) -> Response {
         self.request(reqwest::Method::DELETE, path)
             .send()
             .await
@@ -58,13 +58,13 @@ impl<'a> Api<'a> {
     }
 
     /// POSTs and asserts `status`; returns the JSON body.
-    async fn post_ok(&self, path: &str, body: Value, status: u16) -> Value {
+    pub(crate) async fn post_ok(&self, path: &str, body: Value, status: u16) -> Value {
         let response = self.post(path, body).await;
         assert_eq!(response.status().as_u16(), status, "POST {path}");
         response.json().await.unwrap()
     }
 
-    async fn get_json(&self, path: &str) -> Value {
+    pub(crate) async fn get_json(&self, path: &str) -> Value {
         let response = self.get(path).await;
         assert_eq!(response.status(), StatusCode::OK, "GET {path}");
         response.json().await.unwrap()
@@ -97,14 +97,14 @@ async fn create_key_as(app: &TestApp, client: &Client, name: &str) -> String {
         .to_string()
 }
 
-async fn app_with_key() -> (TestApp, String) {
+pub(crate) async fn app_with_key() -> (TestApp, String) {
     let app = spawn_app().await;
     app.setup().await;
     let key = create_key_as(&app, &app.client, "Webshop").await;
     (app, key)
 }
 
-async fn problem(response: Response, status: u16) -> Value {
+pub(crate) async fn problem(response: Response, status: u16) -> Value {
     assert_eq!(response.status().as_u16(), status);
     assert_eq!(
         response.headers()["content-type"].to_str().unwrap(),
@@ -115,7 +115,7 @@ async fn problem(response: Response, status: u16) -> Value {
     body
 }
 
-fn fields_of(problem: &Value) -> Vec<String> {
+pub(crate) fn fields_of(problem: &Value) -> Vec<String> {
     problem["errors"]
         .as_array()
         .map(|list| {
@@ -506,7 +506,7 @@ async fn idempotency_keys_replay_refuse_other_bodies_and_in_flight_duplicates() 
 }
 
 /// A customer and a valid mandate through the API; returns (customer id, mandate).
-async fn customer_with_mandate(api: &Api<'_>) -> (String, Value) {
+pub(crate) async fn customer_with_mandate(api: &Api<'_>) -> (String, Value) {
     let customer = api
         .post_ok(
             "/api/v1/customers",

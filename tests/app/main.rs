@@ -6,6 +6,7 @@ mod sinks;
 
 mod api;
 mod auth;
+mod billing;
 mod browser;
 mod cli;
 mod customers;

@@ -10,12 +10,14 @@
 //! the customer and subscription pages and the API show upcoming charges with (`upcoming`).
 
 mod schedule;
+pub mod settings;
 
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use crate::domain::calendar::date_in;
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::schedule::collection_date;
 use crate::domain::webhook::EventType;
@@ -43,6 +45,11 @@ pub struct RunOptions {
     pub as_of: Option<NaiveDate>,
     /// Compute what would be created, write nothing.
     pub dry_run: bool,
+    /// The instant whose day in the merchant's time zone is today (now when `None`); ignored
+    /// with `as_of`.
+    pub at: Option<DateTime<Utc>>,
+    /// Subscriptions read and billed per database transaction.
+    pub chunk: i64,
     /// Stop after this many chunks (tests stop a run halfway to show it resumes).
     pub max_chunks: Option<usize>,
     /// Who asked: `schedule`, `command line`, or a staff member's email.
@@ -55,6 +62,8 @@ impl RunOptions {
         RunOptions {
             as_of: None,
             dry_run: false,
+            at: None,
+            chunk: CHUNK,
             max_chunks: None,
             started_by: started_by.to_string(),
         }
@@ -76,6 +85,8 @@ pub struct RunReport {
     pub horizon: NaiveDate,
     /// Transactions written (dry: that would be written).
     pub created: u64,
+    /// Their amount together, in cents.
+    pub total_minor: i64,
     /// The first charges a dry run would create, for a preview.
     pub preview: Vec<PreviewLine>,
     pub refused: Vec<Refusal>,
@@ -111,7 +122,9 @@ pub async fn run(db: &Db, merchant_id: &str, options: &RunOptions) -> anyhow::Re
     let merchant = merchants::get(db, merchant_id)
         .await?
         .context("the merchant")?;
-    let as_of = options.as_of.unwrap_or_else(|| merchant.today());
+    let as_of = options
+        .as_of
+        .unwrap_or_else(|| date_in(merchant.zone(), options.at.unwrap_or_else(store::now)));
     let lead = Duration::days(i64::from(merchant.notice_lead_days.max(0)));
     let horizon = as_of + lead;
     let mut report = RunReport {
@@ -191,7 +204,9 @@ async fn run_chunks(
         if !options.dry_run {
             first_given.clear();
         }
-        let rows = billing::billable_after(db, &merchant.id, &after, ended_since, CHUNK).await?;
+        let rows =
+            billing::billable_after(db, &merchant.id, &after, ended_since, options.chunk.max(1))
+                .await?;
         let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
             report.complete = true;
             return Ok(());
@@ -213,6 +228,7 @@ async fn run_chunks(
         report.refused.extend(chunk.refused.into_iter().take(room));
         if options.dry_run {
             report.created += chunk.new.len() as u64;
+            report.total_minor += chunk.new.iter().map(|t| t.amount_minor).sum::<i64>();
             let room = PREVIEW_LINES.saturating_sub(report.preview.len());
             report
                 .preview
@@ -252,9 +268,17 @@ async fn run_chunks(
                 );
             }
             report.created += written.len() as u64;
+            let written: HashSet<&str> = written.iter().map(String::as_str).collect();
+            report.total_minor += chunk
+                .new
+                .iter()
+                .filter(|t| written.contains(t.id.as_str()))
+                .map(|t| t.amount_minor)
+                .sum::<i64>();
         }
         after = last.id.clone();
         chunks += 1;
+        crash_after_chunks_for_tests(chunks);
     }
 }
 
@@ -312,6 +336,20 @@ fn plan_chunk(
         }
     }
     chunk
+}
+
+/// Debug builds only: with `CRASH_AFTER_BILLING_CHUNKS_FOR_TESTS=N` set, the process dies (as
+/// with `kill -9`) right after its N-th chunk committed, so tests show a run resumes.
+fn crash_after_chunks_for_tests(chunks: usize) {
+    if cfg!(debug_assertions)
+        && std::env::var("CRASH_AFTER_BILLING_CHUNKS_FOR_TESTS")
+            .ok()
+            .and_then(|n| n.parse::<usize>().ok())
+            == Some(chunks)
+    {
+        eprintln!("CRASH_AFTER_BILLING_CHUNKS_FOR_TESTS: stopping after chunk {chunks}");
+        std::process::abort();
+    }
 }
 
 /// Bills every merchant; returns one report per merchant (a failing merchant does not stop the

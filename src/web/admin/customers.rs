@@ -67,22 +67,13 @@ struct ListQuery {
 impl ListQuery {
     /// The filters again, for the page links.
     fn params(&self) -> String {
-        let pairs: Vec<(&str, &str)> = [
+        super::kept_params(&[
             ("q", self.q.as_str()),
             ("subscription_status", &self.subscription_status),
             ("mandate_status", &self.mandate_status),
             ("grey_listed", &self.grey_listed),
             ("sort", &self.sort),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .collect();
-        let encoded = serde_urlencoded::to_string(pairs).unwrap_or_default();
-        if encoded.is_empty() {
-            encoded
-        } else {
-            format!("{encoded}&")
-        }
+        ])
     }
 }
 

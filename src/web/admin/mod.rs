@@ -1,5 +1,6 @@
 //! The merchant back-office under `/admin`.
 
+mod billing;
 mod customers;
 mod developers;
 mod imports;
@@ -9,6 +10,7 @@ mod products;
 mod settings;
 mod signup_pages;
 mod subscriptions;
+mod transactions;
 mod users;
 mod webhooks;
 
@@ -29,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/admin")
             .route("", web::get().to(dashboard))
             .route("/", web::get().to(dashboard))
+            .configure(billing::routes)
             .configure(customers::routes)
             .configure(developers::routes)
             .configure(imports::routes)
@@ -38,6 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(products::routes)
             .configure(settings::routes)
             .configure(subscriptions::routes)
+            .configure(transactions::routes)
             .configure(users::routes)
             .configure(webhooks::routes),
     );
@@ -70,6 +74,16 @@ const NAV: &[NavItem] = &[
         key: "subscriptions",
         label: "Subscriptions",
         href: "/admin/subscriptions",
+    },
+    NavItem {
+        key: "transactions",
+        label: "Transactions",
+        href: "/admin/transactions",
+    },
+    NavItem {
+        key: "billing",
+        label: "Billing",
+        href: "/admin/billing",
     },
     NavItem {
         key: "mandates",
@@ -151,6 +165,22 @@ impl Layout {
     /// Whether user management is shown.
     pub fn is_owner(&self) -> bool {
         self.role == Role::Owner
+    }
+}
+
+/// A list's filters for its page links: the non-empty ones, encoded and ending in `&` (empty
+/// when there are none).
+pub fn kept_params(pairs: &[(&str, &str)]) -> String {
+    let kept: Vec<(&str, &str)> = pairs
+        .iter()
+        .copied()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let encoded = serde_urlencoded::to_string(kept).unwrap_or_default();
+    if encoded.is_empty() {
+        encoded
+    } else {
+        format!("{encoded}&")
     }
 }
 

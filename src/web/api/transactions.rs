@@ -108,8 +108,17 @@ impl TransactionQuery {
                 .map(|v| date(field, v))
                 .transpose()
         };
+        let status = pagination::filter(&self.status);
+        if let Some(status) = status
+            && !transactions::STATUSES.contains(&status)
+        {
+            return Err(ApiError::invalid(
+                "status",
+                format!("Use one of {}", transactions::STATUSES.join(", ")),
+            ));
+        }
         Ok(TransactionFilter {
-            status: pagination::filter(&self.status).map(str::to_string),
+            status: status.map(str::to_string),
             due_from: day("due_from", &self.due_from)?,
             due_to: day("due_to", &self.due_to)?,
             customer_id: pagination::filter(&self.customer_id).map(str::to_string),
