@@ -990,6 +990,11 @@ async fn bad_one_off_charges_are_refused_with_a_reason_in_admin_and_api() {
     let bad_status =
         crate::api::problem(api.get("/api/v1/transactions?status=unpaid").await, 422).await;
     assert_eq!(crate::api::fields_of(&bad_status), ["status"]);
+    for query in ["due_to=", "due_from=2028-02-30"] {
+        let bad_date =
+            crate::api::problem(api.get(&format!("/api/v1/transactions?{query}")).await, 422).await;
+        assert_eq!(crate::api::fields_of(&bad_date).len(), 1, "{query}");
+    }
     let cancelled = api
         .post_ok(
             &format!("/api/v1/transactions/{trx}/cancel"),

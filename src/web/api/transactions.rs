@@ -103,11 +103,9 @@ pub struct TransactionQuery {
 
 impl TransactionQuery {
     fn filter(&self) -> Result<TransactionFilter, ApiError> {
-        let day = |field, value: &Option<String>| {
-            pagination::filter(value)
-                .map(|v| date(field, v))
-                .transpose()
-        };
+        // A date filter given must be a date: `?due_to=` is refused, not read as no filter.
+        let day =
+            |field, value: &Option<String>| value.as_deref().map(|v| date(field, v)).transpose();
         let status = pagination::filter(&self.status);
         if let Some(status) = status
             && !transactions::STATUSES.contains(&status)
