@@ -16,6 +16,9 @@ need_package() { # need_package COMMAND PACKAGE
 # Chromium and its WebDriver for the real-browser tests (they fail in CI without them).
 need_package chromium chromium
 need_package chromedriver chromium-driver
+# pdftotext and pdftoppm for the invoice PDF tests; xmllint to validate the SEPA XML files.
+need_package pdftotext poppler-utils
+need_package xmllint libxml2-utils
 
 # PostgreSQL for the second test leg: install if absent, start if down.
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then

@@ -147,3 +147,104 @@ mod tests {
         );
     }
 }
+
+/// A date written out in `language`: "1 March 2027", "1 maart 2027", "1 mars 2027",
+/// "1. März 2027".
+pub fn long_date(language: Language, date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let months = match language {
+        Language::En => {
+            "January February March April May June July August September October November December"
+        }
+        Language::Nl => {
+            "januari februari maart april mei juni juli augustus september oktober november december"
+        }
+        Language::Fr => {
+            "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+        }
+        Language::De => {
+            "Januar Februar März April Mai Juni Juli August September Oktober November Dezember"
+        }
+    };
+    let month = months
+        .split(' ')
+        .nth(date.month0() as usize)
+        .unwrap_or_default();
+    let (day, year) = (date.day(), date.year());
+    match language {
+        Language::De => format!("{day}. {month} {year}"),
+        Language::En | Language::Nl | Language::Fr => format!("{day} {month} {year}"),
+    }
+}
+
+/// An amount of euro cents as `language` writes it: "€ 1,234.56" and "-€ 12.95" (en);
+/// "€ 1.234,56" and "€ -12,95" (nl, de); "1 234,56 €" and "-12,95 €" (fr, where both spaces
+/// are no-break spaces U+00A0 so that the amount never wraps).
+pub fn money(language: Language, minor: i64) -> String {
+    const NBSP: char = '\u{a0}';
+    let (thousands, decimal) = match language {
+        Language::En => (',', '.'),
+        Language::Nl | Language::De => ('.', ','),
+        Language::Fr => (NBSP, ','),
+    };
+    let sign = if minor < 0 { "-" } else { "" };
+    let cents = minor.unsigned_abs();
+    let units = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, digit) in units.chars().enumerate() {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
+            grouped.push(thousands);
+        }
+        grouped.push(digit);
+    }
+    let number = format!("{grouped}{decimal}{:02}", cents % 100);
+    match language {
+        Language::En => format!("{sign}€ {number}"),
+        Language::Nl | Language::De => format!("€ {sign}{number}"),
+        Language::Fr => format!("{sign}{number}{NBSP}€"),
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    #[test]
+    fn long_dates_read_as_each_language_writes_them() {
+        let day = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+        assert_eq!(long_date(Language::En, day), "1 March 2027");
+        assert_eq!(long_date(Language::Nl, day), "1 maart 2027");
+        assert_eq!(long_date(Language::Fr, day), "1 mars 2027");
+        assert_eq!(long_date(Language::De, day), "1. März 2027");
+        let last = NaiveDate::from_ymd_opt(2027, 12, 31).unwrap();
+        assert_eq!(long_date(Language::En, last), "31 December 2027");
+        assert_eq!(
+            long_date(Language::Fr, NaiveDate::from_ymd_opt(2027, 8, 15).unwrap()),
+            "15 août 2027"
+        );
+    }
+
+    #[test]
+    fn money_uses_each_languages_separators_and_sign() {
+        assert_eq!(money(Language::En, 123_456), "€ 1,234.56");
+        assert_eq!(money(Language::Nl, 123_456), "€ 1.234,56");
+        assert_eq!(money(Language::De, 123_456), "€ 1.234,56");
+        assert_eq!(money(Language::Fr, 123_456), "1\u{a0}234,56\u{a0}€");
+        assert_eq!(money(Language::En, -1295), "-€ 12.95");
+        assert_eq!(money(Language::Nl, -1295), "€ -12,95");
+        assert_eq!(money(Language::De, -123_456), "€ -1.234,56");
+        assert_eq!(money(Language::Fr, -1295), "-12,95\u{a0}€");
+        assert_eq!(money(Language::En, 0), "€ 0.00");
+        assert_eq!(money(Language::En, 5), "€ 0.05");
+        assert_eq!(money(Language::Nl, -1), "€ -0,01");
+        assert_eq!(money(Language::En, 100_000), "€ 1,000.00");
+        assert_eq!(money(Language::En, 99_999), "€ 999.99");
+        assert_eq!(money(Language::Nl, 99_999_999_999), "€ 999.999.999,99");
+        assert_eq!(
+            money(Language::En, i64::MIN),
+            "-€ 92,233,720,368,547,758.08"
+        );
+    }
+}

@@ -50,7 +50,11 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
-        let outbox = Arc::new(Outbox::new(&config, db.clone())?);
+        let documents = Arc::new(services::invoices::Documents::new(
+            db.clone(),
+            &config.base_url,
+        ));
+        let outbox = Arc::new(Outbox::new(&config, db.clone())?.with_documents(documents));
         let webhooks = Arc::new(webhooks::Webhooks::new(&config, db.clone()));
         if config.outbox.worker {
             outbox.clone().spawn_worker();

@@ -40,6 +40,7 @@ pub mod fields;
 pub mod iban;
 pub mod id;
 pub mod interval;
+pub mod invoice;
 pub mod mandate_reference;
 pub mod money;
 pub mod phone;

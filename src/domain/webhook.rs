@@ -17,11 +17,14 @@ pub enum EventType {
     TransactionCancelled,
     CustomerCreated,
     CustomerUpdated,
+    InvoiceIssued,
+    InvoicePaid,
+    InvoiceCredited,
 }
 
 impl EventType {
     /// Every event type, in the order the admin lists them.
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 12] = [
         EventType::SubscriptionCreated,
         EventType::SubscriptionStatusChanged,
         EventType::MandateValid,
@@ -31,6 +34,9 @@ impl EventType {
         EventType::TransactionCancelled,
         EventType::CustomerCreated,
         EventType::CustomerUpdated,
+        EventType::InvoiceIssued,
+        EventType::InvoicePaid,
+        EventType::InvoiceCredited,
     ];
 
     /// The name in payloads and settings, such as `subscription.created`.
@@ -45,6 +51,9 @@ impl EventType {
             EventType::TransactionCancelled => "transaction.cancelled",
             EventType::CustomerCreated => "customer.created",
             EventType::CustomerUpdated => "customer.updated",
+            EventType::InvoiceIssued => "invoice.issued",
+            EventType::InvoicePaid => "invoice.paid",
+            EventType::InvoiceCredited => "invoice.credited",
         }
     }
 
@@ -62,6 +71,9 @@ impl EventType {
             | EventType::TransactionStatusChanged
             | EventType::TransactionCancelled => "transaction",
             EventType::CustomerCreated | EventType::CustomerUpdated => "customer",
+            EventType::InvoiceIssued | EventType::InvoicePaid | EventType::InvoiceCredited => {
+                "invoice"
+            }
         }
     }
 
@@ -79,6 +91,9 @@ impl EventType {
             EventType::TransactionCancelled => "A scheduled transaction was cancelled",
             EventType::CustomerCreated => "A customer was created",
             EventType::CustomerUpdated => "A customer's details changed",
+            EventType::InvoiceIssued => "An invoice or credit note was issued",
+            EventType::InvoicePaid => "An invoice was paid (its collection succeeded)",
+            EventType::InvoiceCredited => "An invoice was credited by a credit note",
         }
     }
 }

@@ -139,6 +139,72 @@ pub fn mandate_confirmed(t: &Texts, brand: &Branding) -> anyhow::Result<Composed
     })
 }
 
+#[derive(Template)]
+#[template(path = "email/notice.html")]
+struct NoticeHtml<'a> {
+    t: &'a Texts,
+    brand: &'a Branding,
+    subject: &'a str,
+    intro: &'a str,
+    collects: bool,
+    has_period: bool,
+    has_contact: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/notice.txt")]
+struct NoticeText<'a> {
+    t: &'a Texts,
+    intro: &'a str,
+    collects: bool,
+    has_period: bool,
+    has_contact: bool,
+}
+
+/// What a pre-notification, invoice or credit note email says, besides its texts' arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct NoticeParts<'a> {
+    /// The subject's text key.
+    pub subject: &'a str,
+    /// The opening line's text key.
+    pub intro: &'a str,
+    /// Whether it announces a direct debit (`notice-collection` with amount, IBAN, date…).
+    pub collects: bool,
+    /// Whether `notice-period` (start, end) applies.
+    pub has_period: bool,
+    /// Whether `notice-contact` (email) applies.
+    pub has_contact: bool,
+}
+
+/// A pre-notification of a direct debit, or the email an invoice or credit note is attached to
+/// (which is the pre-notification when it announces the collection).
+pub fn notice(t: &Texts, brand: &Branding, parts: NoticeParts<'_>) -> anyhow::Result<Composed> {
+    let subject = t.get(parts.subject);
+    Ok(Composed {
+        text: NoticeText {
+            t,
+            intro: parts.intro,
+            collects: parts.collects,
+            has_period: parts.has_period,
+            has_contact: parts.has_contact,
+        }
+        .render()
+        .context("rendering the notice text")?,
+        html: NoticeHtml {
+            t,
+            brand,
+            subject: &subject,
+            intro: parts.intro,
+            collects: parts.collects,
+            has_period: parts.has_period,
+            has_contact: parts.has_contact,
+        }
+        .render()
+        .context("rendering the notice")?,
+        subject,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

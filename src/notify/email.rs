@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
@@ -36,9 +37,14 @@ impl EmailSender {
         Ok(EmailSender::Smtp(transport))
     }
 
-    /// Sends one stored message as multipart plain text + HTML.
-    pub async fn send(&self, message: &Message, from: &str) -> anyhow::Result<()> {
-        let email = build(message, from)?;
+    /// Sends one stored message as multipart plain text + HTML, with its attachment.
+    pub async fn send(
+        &self,
+        message: &Message,
+        from: &str,
+        attachment: Option<&super::Attachment>,
+    ) -> anyhow::Result<()> {
+        let email = build(message, from, attachment)?;
         match self {
             EmailSender::File(t) => t
                 .send(email)
@@ -56,7 +62,11 @@ impl EmailSender {
 
 /// The email for a stored message; its Message-ID is derived from the message id so that a
 /// receiving system can tell a duplicate.
-pub fn build(message: &Message, from: &str) -> anyhow::Result<lettre::Message> {
+pub fn build(
+    message: &Message,
+    from: &str,
+    attachment: Option<&super::Attachment>,
+) -> anyhow::Result<lettre::Message> {
     let from = Mailbox::new(
         Some(message.sender_name.clone()),
         from.parse().context("email.from")?,
@@ -72,10 +82,18 @@ pub fn build(message: &Message, from: &str) -> anyhow::Result<lettre::Message> {
         let reply_to: Mailbox = message.reply_to.parse().context("the reply-to address")?;
         builder = builder.reply_to(reply_to);
     }
-    builder
-        .multipart(MultiPart::alternative_plain_html(
-            message.body_text.clone(),
-            message.body_html.clone(),
-        ))
-        .context("building the email")
+    let body =
+        MultiPart::alternative_plain_html(message.body_text.clone(), message.body_html.clone());
+    let body = match attachment {
+        None => body,
+        Some(file) => {
+            let content_type =
+                ContentType::parse(&file.content_type).context("the attachment's content type")?;
+            MultiPart::mixed().multipart(body).singlepart(
+                lettre::message::Attachment::new(file.filename.clone())
+                    .body(file.data.clone(), content_type),
+            )
+        }
+    };
+    builder.multipart(body).context("building the email")
 }

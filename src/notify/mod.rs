@@ -70,6 +70,29 @@ pub struct DeliveryReport {
     pub failed: usize,
     /// Messages found half-sent after a stop, now unconfirmed.
     pub interrupted: u64,
+    /// Messages composed and queued by this round (pre-notifications).
+    pub composed: usize,
+}
+
+/// A file that goes with an email.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// Where the outbox gets the messages it composes itself (pre-notifications) and the files it
+/// attaches (invoice PDFs): given by the application, so that `notify` knows nothing of
+/// invoices.
+pub trait Documents: Send + Sync {
+    /// Queues the messages whose time has come (before each delivery round); how many.
+    fn prepare(&self) -> futures_util::future::BoxFuture<'_, anyhow::Result<usize>>;
+    /// The file of `message`'s `attachment_invoice_id`.
+    fn attachment<'a>(
+        &'a self,
+        message: &'a Message,
+    ) -> futures_util::future::BoxFuture<'a, anyhow::Result<Option<Attachment>>>;
 }
 
 /// The delivery side of the outbox.
@@ -79,6 +102,7 @@ pub struct Outbox {
     sms: SmsSender,
     from: String,
     settings: OutboxSettings,
+    documents: Option<Arc<dyn Documents>>,
 }
 
 /// How long to wait before attempt `attempts + 1`: 30 s, doubling, at most 6 hours.
@@ -97,7 +121,14 @@ impl Outbox {
             sms: SmsSender::new(&config.sms)?,
             from: config.email.from.clone(),
             settings: config.outbox.clone(),
+            documents: None,
         })
+    }
+
+    /// With the source of composed messages and attachments.
+    pub fn with_documents(mut self, documents: Arc<dyn Documents>) -> Outbox {
+        self.documents = Some(documents);
+        self
     }
 
     /// Delivers every message that is due now.
@@ -111,6 +142,9 @@ impl Outbox {
             interrupted: messages::expire_leases(&self.db, now).await?,
             ..DeliveryReport::default()
         };
+        if let Some(documents) = &self.documents {
+            report.composed = documents.prepare().await?;
+        }
         let clock = store::RoundClock::start(now);
         let lease = chrono::Duration::seconds(self.settings.lease_seconds);
         loop {
@@ -138,7 +172,14 @@ impl Outbox {
         report: &mut DeliveryReport,
     ) -> anyhow::Result<()> {
         let outcome = match message.channel.as_str() {
-            "email" => self.email.send(message, &self.from).await.map(|()| "sent"),
+            "email" => match self.attachment(message).await {
+                Ok(file) => self
+                    .email
+                    .send(message, &self.from, file.as_ref())
+                    .await
+                    .map(|()| "sent"),
+                Err(e) => Err(e),
+            },
             _ => self
                 .sms
                 .send(&message.recipient, &message.body_text)
@@ -172,6 +213,15 @@ impl Outbox {
             }
         }
         Ok(())
+    }
+
+    /// The file that goes with `message`, if it has one.
+    async fn attachment(&self, message: &Message) -> anyhow::Result<Option<Attachment>> {
+        match (&message.attachment_invoice_id, &self.documents) {
+            (None, _) => Ok(None),
+            (Some(_), Some(documents)) => documents.attachment(message).await,
+            (Some(id), None) => anyhow::bail!("no source for the attachment {id}"),
+        }
     }
 
     /// Runs the worker until the process stops: a round now, then whenever woken or polled.

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod billing;
 pub mod customers;
 pub mod imports;
+pub mod invoices;
 pub mod mandates;
 pub mod merchants;
 pub mod payments;

@@ -316,27 +316,40 @@ pub async fn settle(
             .context("the paid subscription")?;
         // The payment covers the first period: the billing run starts after it.
         let first = billing::plan(&subscription, &[]).and_then(|p| p.period(0));
-        transactions::insert(
-            &mut tx,
-            &NewTransaction {
-                id: new_id(IdPrefix::Transaction),
-                merchant_id: m.to_string(),
-                subscription_id: payment.subscription_id.clone(),
-                customer_id: payment.customer_id.clone(),
-                mandate_id: Some(payment.mandate_id.clone()),
-                kind: "period",
-                period_start: Some(subscription.start_date),
-                period_end: first.map(|p| p.end),
-                due_date: today,
-                amount_minor: payment.amount_minor,
-                description: subscription.description.clone(),
-                sequence_type: "ONLINE",
-                status: "paid",
-                payment_id: Some(payment.id.clone()),
+        let paid = NewTransaction {
+            id: new_id(IdPrefix::Transaction),
+            merchant_id: m.to_string(),
+            subscription_id: payment.subscription_id.clone(),
+            customer_id: payment.customer_id.clone(),
+            mandate_id: Some(payment.mandate_id.clone()),
+            kind: "period",
+            period_start: Some(subscription.start_date),
+            period_end: first.map(|p| p.end),
+            due_date: today,
+            amount_minor: payment.amount_minor,
+            description: subscription.description.clone(),
+            sequence_type: "ONLINE",
+            status: "paid",
+            payment_id: Some(payment.id.clone()),
+            // Paid already: only an invoice (if asked for) is emailed.
+            notice_status: if subscription.create_invoice {
+                "pending"
+            } else {
+                "none"
             },
-            now,
-        )
-        .await?;
+        };
+        transactions::insert(&mut tx, &paid, now).await?;
+        if subscription.create_invoice {
+            let merchant = crate::store::merchants::get(db, m)
+                .await?
+                .context("the merchant")?;
+            let item = crate::services::invoices::ToInvoice {
+                transaction: &paid,
+                vat_basis_points: u32::try_from(subscription.vat_basis_points).unwrap_or(0),
+                invoice_text: &subscription.invoice_text,
+            };
+            crate::services::invoices::issue(&mut tx, &merchant, &[item], today, now).await?;
+        }
     }
     let entry = NewActivity {
         merchant_id: m,

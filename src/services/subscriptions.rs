@@ -376,7 +376,7 @@ pub fn subscription_for(
         subscription_webhook_url: None,
         transaction_webhook_url: None,
         metadata: None,
-        create_invoice: false,
+        create_invoice: product.wants_invoices(),
         invoice_text: String::new(),
         // A sign-up is billed from its start; an import moves this to the first period after it.
         billing_from: Some(start_date),

@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDate};
 use crate::domain::calendar::business_day_on_or_after;
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::{Money, fields::FieldErrors};
+use crate::services::invoices;
 use crate::store::activity::{self, Actor, NewActivity};
 use crate::store::transactions::{self, NewTransaction, Transaction};
 use crate::store::{self, Db, mandates, merchants, subscriptions};
@@ -106,6 +107,9 @@ pub async fn charge(
     charge: Charge,
 ) -> Result<Transaction, TransactionError> {
     let merchant_id = actor.merchant_id();
+    let merchant = merchants::get(db, merchant_id)
+        .await?
+        .context("the merchant")?;
     let subscription = subscriptions::get(db, merchant_id, subscription_id)
         .await?
         .ok_or(TransactionError::SubscriptionNotFound)?;
@@ -138,10 +142,23 @@ pub async fn charge(
         sequence_type: if used { "RCUR" } else { "FRST" },
         status: "scheduled",
         payment_id: None,
+        notice_status: if merchant.send_notices || subscription.create_invoice {
+            "pending"
+        } else {
+            "none"
+        },
     };
     let now = store::now();
     let mut tx = db.begin().await?;
     transactions::insert(&mut tx, &new, now).await?;
+    if subscription.create_invoice {
+        let item = invoices::ToInvoice {
+            transaction: &new,
+            vat_basis_points: u32::try_from(subscription.vat_basis_points).unwrap_or(0),
+            invoice_text: "",
+        };
+        invoices::issue(&mut tx, &merchant, &[item], merchant.today(), now).await?;
+    }
     let details = format!(
         "{} on {}: {}",
         charge.amount.format_eur(),

@@ -310,6 +310,7 @@ pub async fn add_user(
         body_html: &composed.html,
         sender_name: &merchant.name,
         reply_to: &actor.email,
+        attachment_invoice_id: None,
     };
     messages::enqueue(&mut tx, &message, store::now()).await?;
     tx.commit().await?;

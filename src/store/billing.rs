@@ -27,6 +27,9 @@ pub struct Billable {
     pub last_period: Option<NaiveDate>,
     /// Whether the mandate collected (or is to collect) a direct debit already: FRST or RCUR.
     pub mandate_used: i32,
+    pub vat_basis_points: i32,
+    pub create_invoice: bool,
+    pub invoice_text: String,
 }
 
 /// Up to `limit` of the merchant's subscriptions after `after_id` (by id) that may have periods to
@@ -46,7 +49,8 @@ pub async fn billable_after(
              (SELECT MAX(t.period_start) FROM transactions t WHERE t.subscription_id = s.id) AS last_period, \
              CASE WHEN m.first_used_on IS NOT NULL OR EXISTS (SELECT 1 FROM transactions u \
                 WHERE u.mandate_id = s.mandate_id AND u.sequence_type IN ('FRST', 'RCUR') \
-                AND u.status <> 'cancelled') THEN 1 ELSE 0 END AS mandate_used \
+                AND u.status <> 'cancelled') THEN 1 ELSE 0 END AS mandate_used, \
+             s.vat_basis_points, s.create_invoice, s.invoice_text \
              FROM subscriptions s JOIN mandates m ON m.id = s.mandate_id AND m.status = 'valid' \
              WHERE s.merchant_id = $1 AND s.id > $2 \
              AND (s.status IN ('planned', 'active', 'paused', 'cancelled') \

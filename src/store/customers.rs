@@ -30,6 +30,8 @@ pub struct Customer {
     pub grey_list_reason: String,
     pub anonymised_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// VAT identification number, for invoices to businesses.
+    pub vat_number: String,
 }
 
 impl Customer {
@@ -127,7 +129,7 @@ pub fn email_key(email: &str) -> Option<String> {
 }
 
 const COLUMNS: &str = "id, merchant_id, reference, first_name, last_name, company, email, phone, street, \
-     postal_code, city, country, language, automatic_billing, payment_method, grey_listed, grey_list_reason, anonymised_at, created_at";
+     postal_code, city, country, language, automatic_billing, payment_method, grey_listed, grey_list_reason, anonymised_at, created_at, vat_number";
 
 /// Creates a customer (emits `customer.created`); a unique violation means the reference is taken.
 pub async fn insert(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
@@ -345,6 +347,33 @@ pub async fn get(db: &Db, merchant_id: &str, id: &str) -> anyhow::Result<Option<
         sqlx::query_as::<_, Customer>(&sql).bind(merchant_id).bind(id).fetch_optional(pool).await
     })
     .context("loading a customer")
+}
+
+/// Some of the merchant's customers, inside a transaction (one query per 500).
+pub async fn get_many_in(
+    tx: &mut Tx,
+    merchant_id: &str,
+    ids: &[&str],
+) -> anyhow::Result<Vec<Customer>> {
+    let mut all = Vec::with_capacity(ids.len());
+    for part in ids.chunks(500) {
+        let list = (0..part.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql =
+            format!("SELECT {COLUMNS} FROM customers WHERE merchant_id = $1 AND id IN ({list})");
+        let rows: Vec<Customer> = on_tx!(&mut *tx, conn => {
+            let mut query = sqlx::query_as::<_, Customer>(&sql).bind(merchant_id);
+            for id in part {
+                query = query.bind(*id);
+            }
+            query.fetch_all(conn).await
+        })
+        .context("loading customers")?;
+        all.extend(rows);
+    }
+    Ok(all)
 }
 
 /// Sets or clears the grey-list flag with its reason.

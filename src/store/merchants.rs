@@ -28,6 +28,18 @@ pub struct Merchant {
     pub notice_lead_days: i32,
     /// The most periods one billing run creates for one subscription at once.
     pub billing_max_periods: i32,
+    /// Chamber of Commerce (KvK) number, printed on invoices.
+    pub kvk_number: String,
+    /// VAT identification number (btw-id), printed on invoices.
+    pub vat_number: String,
+    pub invoice_footer: String,
+    /// Numbering formats (`domain::invoice::NumberFormat`).
+    pub invoice_number_format: String,
+    pub credit_note_number_format: String,
+    /// Whether subscriptions ask for invoices when neither the request nor the product says.
+    pub invoice_by_default: bool,
+    /// Whether direct debits get a pre-notification of their own (invoices are sent anyway).
+    pub send_notices: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -72,7 +84,9 @@ pub struct Logo {
 
 const COLUMNS: &str = "id, name, legal_name, street, postal_code, city, country, creditor_id, \
      creditor_iban, creditor_bic, default_language, brand_colour, contact_email, time_zone, \
-     notice_lead_days, billing_max_periods, created_at, updated_at";
+     notice_lead_days, billing_max_periods, kvk_number, vat_number, invoice_footer, \
+     invoice_number_format, credit_note_number_format, invoice_by_default, send_notices, \
+     created_at, updated_at";
 
 /// True when at least one merchant exists.
 #[tracing::instrument(skip(db))]
@@ -241,6 +255,13 @@ pub struct BillingSettings {
     pub time_zone: String,
     pub notice_lead_days: i32,
     pub billing_max_periods: i32,
+    pub send_notices: bool,
+    pub invoice_by_default: bool,
+    pub kvk_number: String,
+    pub vat_number: String,
+    pub invoice_footer: String,
+    pub invoice_number_format: String,
+    pub credit_note_number_format: String,
 }
 
 /// Saves the billing settings.
@@ -253,13 +274,22 @@ pub async fn update_billing_settings(
     on_tx!(tx, conn => {
         sqlx::query(
             "UPDATE merchants SET time_zone = $2, notice_lead_days = $3, billing_max_periods = $4, \
-             updated_at = $5 WHERE id = $1",
+             updated_at = $5, send_notices = $6, invoice_by_default = $7, kvk_number = $8, \
+             vat_number = $9, invoice_footer = $10, invoice_number_format = $11, \
+             credit_note_number_format = $12 WHERE id = $1",
         )
         .bind(merchant_id)
         .bind(&s.time_zone)
         .bind(s.notice_lead_days)
         .bind(s.billing_max_periods)
         .bind(at)
+        .bind(s.send_notices)
+        .bind(s.invoice_by_default)
+        .bind(&s.kvk_number)
+        .bind(&s.vat_number)
+        .bind(&s.invoice_footer)
+        .bind(&s.invoice_number_format)
+        .bind(&s.credit_note_number_format)
         .execute(conn)
         .await
         .map(|_| ())

@@ -26,6 +26,8 @@ pub struct Message {
     pub next_attempt_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The invoice or credit note whose PDF goes with the email.
+    pub attachment_invoice_id: Option<String>,
 }
 
 /// Rings when messages were committed to the outbox.
@@ -44,10 +46,12 @@ pub struct NewMessage<'a> {
     pub body_html: &'a str,
     pub sender_name: &'a str,
     pub reply_to: &'a str,
+    pub attachment_invoice_id: Option<&'a str>,
 }
 
 const COLUMNS: &str = "id, merchant_id, customer_id, channel, recipient, subject, body_text, body_html, \
-     sender_name, reply_to, status, attempts, last_error, next_attempt_at, sent_at, created_at";
+     sender_name, reply_to, status, attempts, last_error, next_attempt_at, sent_at, created_at, \
+     attachment_invoice_id";
 
 /// Queues a message inside the caller's transaction.
 pub async fn enqueue(tx: &mut Tx, m: &NewMessage<'_>, at: DateTime<Utc>) -> anyhow::Result<()> {
@@ -55,8 +59,8 @@ pub async fn enqueue(tx: &mut Tx, m: &NewMessage<'_>, at: DateTime<Utc>) -> anyh
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO messages (id, merchant_id, customer_id, channel, recipient, subject, body_text, body_html, \
-             sender_name, reply_to, status, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $11)",
+             sender_name, reply_to, status, next_attempt_at, created_at, attachment_invoice_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $11, $12)",
         )
         .bind(m.id)
         .bind(m.merchant_id)
@@ -69,6 +73,7 @@ pub async fn enqueue(tx: &mut Tx, m: &NewMessage<'_>, at: DateTime<Utc>) -> anyh
         .bind(m.sender_name)
         .bind(m.reply_to)
         .bind(at)
+        .bind(m.attachment_invoice_id)
         .execute(conn)
         .await
         .map(|_| ())

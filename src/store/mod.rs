@@ -9,6 +9,7 @@ pub mod billing;
 pub mod customers;
 pub mod idempotency;
 pub mod imports;
+pub mod invoices;
 pub mod mandates;
 pub mod merchants;
 pub mod messages;

@@ -19,6 +19,10 @@ pub struct Product {
     pub prices_include_vat: bool,
     pub billing_interval: String,
     pub active: bool,
+    /// `merchant` (the merchant's default), `always` or `never`.
+    pub invoice_default: String,
+    /// The merchant's default, for `merchant`.
+    pub merchant_invoice_default: bool,
 }
 
 /// A product to create, already checked.
@@ -63,7 +67,9 @@ pub async fn get(db: &Db, merchant_id: &str, id: &str) -> anyhow::Result<Option<
     on_db!(db, pool => {
         sqlx::query_as::<_, Product>(
             "SELECT id, merchant_id, name, description, amount_minor, currency, vat_basis_points, \
-             prices_include_vat, billing_interval, active FROM products WHERE merchant_id = $1 AND id = $2",
+             prices_include_vat, billing_interval, active, invoice_default, \
+             (SELECT m.invoice_by_default FROM merchants m WHERE m.id = products.merchant_id) \
+             AS merchant_invoice_default FROM products WHERE merchant_id = $1 AND id = $2",
         )
         .bind(merchant_id)
         .bind(id)
@@ -249,6 +255,15 @@ fn gross(amount_minor: i64, basis_points: i32, includes_vat: bool) -> crate::dom
 }
 
 impl Product {
+    /// Whether a new subscription to it gets invoices, unless the request says.
+    pub fn wants_invoices(&self) -> bool {
+        match self.invoice_default.as_str() {
+            "always" => true,
+            "never" => false,
+            _ => self.merchant_invoice_default,
+        }
+    }
+
     /// The price including VAT: what a subscription to it collects each period.
     pub fn gross(&self) -> crate::domain::Money {
         gross(

@@ -43,7 +43,8 @@ pub struct Subscription {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub metadata: Option<String>,
-    pub create_invoice: bool,
+    /// Invoices or not; none keeps the product's (or merchant's) default.
+    pub create_invoice: Option<bool>,
     pub invoice_text: String,
     /// Checked with `webhooks::check_url`.
     pub subscription_webhook_url: Option<String>,
@@ -54,7 +55,9 @@ impl Subscription {
     /// This subscription with the options an API client gave it.
     pub fn with_options(mut self, options: &Options) -> Subscription {
         self.metadata = options.metadata.clone();
-        self.create_invoice = options.create_invoice;
+        if let Some(create_invoice) = options.create_invoice {
+            self.create_invoice = create_invoice;
+        }
         self.invoice_text = options.invoice_text.clone();
         self.subscription_webhook_url = options.subscription_webhook_url.clone();
         self.transaction_webhook_url = options.transaction_webhook_url.clone();

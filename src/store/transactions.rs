@@ -71,6 +71,8 @@ pub struct NewTransaction {
     pub sequence_type: &'static str,
     pub status: &'static str,
     pub payment_id: Option<String>,
+    /// `pending` when a pre-notification (or the invoice email) is to be sent, else `none`.
+    pub notice_status: &'static str,
 }
 
 /// The announcement of a new transaction.
@@ -85,12 +87,16 @@ fn created_event(t: &NewTransaction) -> Event<'_> {
 /// has one already.
 pub async fn insert(tx: &mut Tx, t: &NewTransaction, at: DateTime<Utc>) -> anyhow::Result<()> {
     super::idempotency::note_created("transactions", &t.id);
+    if t.notice_status == "pending" {
+        // The outbox composes the notice: wake it when this commits.
+        super::messages::QUEUED.mark();
+    }
     on_tx!(&mut *tx, conn => {
         sqlx::query(
             "INSERT INTO transactions (id, merchant_id, subscription_id, customer_id, mandate_id, kind, \
              period_start, period_end, due_date, amount_minor, description, sequence_type, status, \
-             payment_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+             payment_id, notice_status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $15, $15)",
         )
         .bind(&t.id)
         .bind(&t.merchant_id)
@@ -107,6 +113,7 @@ pub async fn insert(tx: &mut Tx, t: &NewTransaction, at: DateTime<Utc>) -> anyho
         .bind(t.status)
         .bind(&t.payment_id)
         .bind(at)
+        .bind(t.notice_status)
         .execute(conn)
         .await
         .map(|_| ())
@@ -118,7 +125,7 @@ pub async fn insert(tx: &mut Tx, t: &NewTransaction, at: DateTime<Utc>) -> anyho
 }
 
 /// Width of a transaction row in `insert_periods`.
-const WIDTH: usize = 14;
+const WIDTH: usize = 15;
 
 /// Records the periods of a billing run in multi-row statements; a period that has its
 /// transaction already is left alone (another run got there first). Returns the ids written.
@@ -129,12 +136,15 @@ pub async fn insert_periods(
     receivers: impl Fn(&NewTransaction) -> Vec<Receiver>,
     at: DateTime<Utc>,
 ) -> anyhow::Result<Vec<String>> {
+    if periods.iter().any(|t| t.notice_status == "pending") {
+        super::messages::QUEUED.mark();
+    }
     let mut written = Vec::with_capacity(periods.len());
     for part in periods.chunks(super::rows_per_statement(WIDTH)) {
         let sql = format!(
             "INSERT INTO transactions (id, merchant_id, subscription_id, customer_id, mandate_id, kind, \
              period_start, period_end, due_date, amount_minor, description, sequence_type, status, \
-             failure_reason, created_at, updated_at) VALUES {} \
+             failure_reason, notice_status, created_at, updated_at) VALUES {} \
              ON CONFLICT (subscription_id, period_start) DO NOTHING RETURNING id",
             super::value_tuples(part.len(), WIDTH)
         );
@@ -155,7 +165,8 @@ pub async fn insert_periods(
                     .bind(&t.description)
                     .bind(t.sequence_type)
                     .bind(t.status)
-                    .bind("");
+                    .bind("")
+                    .bind(t.notice_status);
             }
             query.fetch_all(conn).await
         })
@@ -174,6 +185,116 @@ pub async fn insert_periods(
         }
     }
     Ok(written)
+}
+
+/// A transaction whose pre-notification is to be queued, with what its email says.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingNotice {
+    pub id: String,
+    pub merchant_id: String,
+    pub customer_id: String,
+    pub amount_minor: i64,
+    pub due_date: NaiveDate,
+    pub description: String,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+    pub sequence_type: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub company: String,
+    pub language: Option<String>,
+    pub iban: Option<String>,
+    pub mandate_reference: Option<String>,
+    pub invoice_id: Option<String>,
+    pub invoice_number: Option<String>,
+}
+
+/// Up to `limit` transactions after `after` (by id, across merchants: the worker's view) whose
+/// notice is pending.
+pub async fn pending_notices(
+    db: &Db,
+    after: &str,
+    limit: i64,
+) -> anyhow::Result<Vec<PendingNotice>> {
+    on_db!(db, pool => {
+        sqlx::query_as::<_, PendingNotice>(
+            "SELECT t.id, t.merchant_id, t.customer_id, t.amount_minor, t.due_date, t.description, \
+             t.period_start, t.period_end, t.sequence_type, c.email, c.first_name, c.last_name, \
+             c.company, c.language, m.iban, m.reference AS mandate_reference, \
+             i.id AS invoice_id, i.number AS invoice_number \
+             FROM transactions t JOIN customers c ON c.id = t.customer_id \
+             LEFT JOIN mandates m ON m.id = t.mandate_id \
+             LEFT JOIN invoices i ON i.transaction_id = t.id AND i.kind = 'invoice' \
+             WHERE t.notice_status = 'pending' AND t.id > $1 ORDER BY t.id LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    })
+    .context("reading pending notices")
+}
+
+/// Claims a pending notice for queueing; false when it is not pending (any more).
+pub async fn claim_notice(tx: &mut Tx, id: &str, at: DateTime<Utc>) -> anyhow::Result<bool> {
+    let done = on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE transactions SET notice_status = 'queued', notice_queued_at = $2 \
+             WHERE id = $1 AND notice_status = 'pending'",
+        )
+        .bind(id)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })
+    .context("claiming a notice")?;
+    Ok(done == 1)
+}
+
+/// Records a notice's state and message.
+pub async fn set_notice(
+    tx: &mut Tx,
+    id: &str,
+    status: &str,
+    message_id: Option<&str>,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE transactions SET notice_status = $2, notice_message_id = $3, \
+             notice_queued_at = $4 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(message_id)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("recording a notice")
+}
+
+/// When a transaction's notice went out: the message's sent time (none while unsent).
+pub async fn notice_sent_at(
+    db: &Db,
+    merchant_id: &str,
+    id: &str,
+) -> anyhow::Result<Option<DateTime<Utc>>> {
+    let row: Option<(Option<DateTime<Utc>>,)> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT m.sent_at FROM transactions t JOIN messages m ON m.id = t.notice_message_id \
+             WHERE t.merchant_id = $1 AND t.id = $2",
+        )
+        .bind(merchant_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+    })
+    .context("loading a notice")?;
+    Ok(row.and_then(|(at,)| at))
 }
 
 /// One of the merchant's transactions.
@@ -439,7 +560,7 @@ pub async fn cancel(
 pub async fn mandate_in_use(db: &Db, mandate_id: &str) -> anyhow::Result<bool> {
     let row: Option<(i64,)> = on_db!(db, pool => {
         sqlx::query_as(
-            "SELECT 1 FROM transactions WHERE mandate_id = $1 AND sequence_type IN ('FRST', 'RCUR') \
+            "SELECT CAST(1 AS BIGINT) FROM transactions WHERE mandate_id = $1 AND sequence_type IN ('FRST', 'RCUR') \
              AND status <> 'cancelled' LIMIT 1",
         )
         .bind(mandate_id)

@@ -21,6 +21,7 @@ const MULTI_LINE: &[&str] = &[
     "allowed_origins",
     "description",
     "intro",
+    "invoice_footer",
     "invoice_text",
     "metadata",
     "reason",

@@ -72,7 +72,7 @@ impl<'a> Api<'a> {
 }
 
 /// Creates an API key on the Developers page as `client`; returns the secret shown once.
-async fn create_key_as(app: &TestApp, client: &Client, name: &str) -> String {
+pub(crate) async fn create_key_as(app: &TestApp, client: &Client, name: &str) -> String {
     let html = app.page_as(client, "/admin/developers").await;
     let token = csrf_token(&html);
     let response = app

@@ -176,6 +176,10 @@ impl Shop {
                     ("time_zone", zone),
                     ("notice_lead_days", lead),
                     ("billing_max_periods", max),
+                    // The rest of the form as the page fills it in.
+                    ("send_notices", "on"),
+                    ("invoice_number_format", "{YYYY}-{SEQ:5}"),
+                    ("credit_note_number_format", "C{YYYY}-{SEQ:5}"),
                 ],
             )
             .await

@@ -803,6 +803,7 @@ async fn a_second_worker_does_not_take_an_email_the_first_is_still_sending() {
             body_html: "",
             sender_name: "Shop",
             reply_to: "",
+            attachment_invoice_id: None,
         };
         abbo::store::messages::enqueue(&mut tx, &message, abbo::store::now())
             .await

@@ -12,6 +12,7 @@ mod cli;
 mod customers;
 mod hardening;
 mod imports;
+mod invoices;
 mod mandates;
 mod messaging;
 mod privacy;

@@ -234,7 +234,7 @@ async fn a_send_interrupted_by_a_crash_is_never_repeated() {
         .expect("claimed");
     EmailSender::from_url(&app.config.email.url)
         .unwrap()
-        .send(&claimed, &app.config.email.from)
+        .send(&claimed, &app.config.email.from, None)
         .await
         .unwrap();
     assert_eq!(sink.next().to, vec!["<once@example.com>"]);
@@ -278,6 +278,7 @@ async fn queue_sms(app: &TestApp, to: &str, text: &str) -> String {
         body_html: "",
         sender_name: &merchant.name,
         reply_to: "",
+        attachment_invoice_id: None,
     };
     messages::enqueue(&mut tx, &message, store::now())
         .await
@@ -375,6 +376,7 @@ async fn another_merchants_messages_are_not_found() {
         body_html: "<p>secret</p>",
         sender_name: "Other shop",
         reply_to: "",
+        attachment_invoice_id: None,
     };
     messages::enqueue(&mut tx, &message, store::now())
         .await

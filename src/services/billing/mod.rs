@@ -21,6 +21,7 @@ use crate::domain::calendar::date_in;
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::schedule::collection_date;
 use crate::domain::webhook::EventType;
+use crate::services::invoices;
 use crate::store::billing::{self, Billable, Run};
 use crate::store::merchants::{self, Merchant};
 use crate::store::transactions::{self, NewTransaction};
@@ -215,7 +216,7 @@ async fn run_chunks(
             billing::pauses_between(db, &merchant.id, &first.id, &last.id).await?,
         );
         let chunk = plan_chunk(
-            &merchant.id,
+            merchant,
             &rows,
             &pauses,
             report.horizon,
@@ -260,6 +261,22 @@ async fn run_chunks(
             let now = store::now();
             let mut tx = db.begin().await?;
             let written = transactions::insert_periods(&mut tx, &chunk.new, receivers, now).await?;
+            let written_ids: HashSet<&str> = written.iter().map(String::as_str).collect();
+            let by_id: HashMap<&str, &Billable> = rows.iter().map(|r| (r.id.as_str(), r)).collect();
+            let to_invoice: Vec<invoices::ToInvoice> = chunk
+                .new
+                .iter()
+                .filter(|t| written_ids.contains(t.id.as_str()))
+                .filter_map(|t| {
+                    let row = by_id.get(t.subscription_id.as_str())?;
+                    row.create_invoice.then(|| invoices::ToInvoice {
+                        transaction: t,
+                        vat_basis_points: u32::try_from(row.vat_basis_points).unwrap_or(0),
+                        invoice_text: &row.invoice_text,
+                    })
+                })
+                .collect();
+            invoices::issue(&mut tx, merchant, &to_invoice, report.as_of, now).await?;
             tx.commit().await?;
             if written.len() < chunk.new.len() {
                 tracing::info!(
@@ -285,7 +302,7 @@ async fn run_chunks(
 /// The new transactions of one chunk: each subscription's periods after its last charged one up
 /// to `horizon`, unless there are more than `max_periods`.
 fn plan_chunk(
-    merchant_id: &str,
+    merchant: &Merchant,
     rows: &[Billable],
     pauses: &HashMap<String, Vec<crate::domain::schedule::Pause>>,
     horizon: NaiveDate,
@@ -319,7 +336,7 @@ fn plan_chunk(
             let first = row.mandate_used == 0 && first_given.insert(row.mandate_id.clone());
             chunk.new.push(NewTransaction {
                 id: new_id(IdPrefix::Transaction),
-                merchant_id: merchant_id.to_string(),
+                merchant_id: merchant.id.clone(),
                 subscription_id: row.id.clone(),
                 customer_id: row.customer_id.clone(),
                 mandate_id: Some(row.mandate_id.clone()),
@@ -332,6 +349,11 @@ fn plan_chunk(
                 sequence_type: if first { "FRST" } else { "RCUR" },
                 status: "scheduled",
                 payment_id: None,
+                notice_status: if merchant.send_notices || row.create_invoice {
+                    "pending"
+                } else {
+                    "none"
+                },
             });
         }
     }

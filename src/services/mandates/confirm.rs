@@ -98,6 +98,7 @@ pub async fn confirm(
                 body_html: &c.html,
                 sender_name: &view.merchant.name,
                 reply_to: &view.merchant.contact_email,
+                attachment_invoice_id: None,
             },
             now,
         )

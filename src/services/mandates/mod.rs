@@ -6,7 +6,7 @@
 mod confirm;
 mod held;
 mod request;
-mod texts;
+pub(crate) mod texts;
 
 pub use confirm::{Answered, ConfirmationContext, MANDATE_TEXT_VERSION, confirm, decline};
 pub use held::{PaperMandate, SignedMandate, record_paper, record_signed};
@@ -148,6 +148,7 @@ async fn send_link(
             body_html: &html,
             sender_name: &merchant.name,
             reply_to: &merchant.contact_email,
+            attachment_invoice_id: None,
         },
         now,
     )

@@ -50,6 +50,7 @@ pub struct Requested {
 /// The stored form of a customer about to be created.
 fn customer_from(new: &NewCustomer, merchant_id: &str, now: DateTime<Utc>) -> Customer {
     Customer {
+        vat_number: String::new(),
         id: new_id(IdPrefix::Customer),
         merchant_id: merchant_id.to_string(),
         reference: new.reference.clone(),

@@ -4,6 +4,7 @@ mod billing;
 mod customers;
 mod developers;
 mod imports;
+mod invoices;
 mod mandates;
 mod messages;
 mod products;
@@ -35,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(customers::routes)
             .configure(developers::routes)
             .configure(imports::routes)
+            .configure(invoices::routes)
             .configure(mandates::routes)
             .configure(messages::routes)
             .configure(signup_pages::routes)
@@ -79,6 +81,11 @@ const NAV: &[NavItem] = &[
         key: "transactions",
         label: "Transactions",
         href: "/admin/transactions",
+    },
+    NavItem {
+        key: "invoices",
+        label: "Invoices",
+        href: "/admin/invoices",
     },
     NavItem {
         key: "billing",

@@ -276,7 +276,7 @@ fn record(row: &TransactionRow) -> [String; 14] {
 }
 
 /// One CSV line, formula-like cells neutralised.
-fn csv_line(cells: &[String]) -> Vec<u8> {
+pub(super) fn csv_line(cells: &[String]) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     // Writing to memory does not fail.
     let _ = writer.write_record(cells.iter().map(|c| neutralised(c)));

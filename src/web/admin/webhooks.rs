@@ -144,7 +144,7 @@ struct NewPage {
     layout: Layout,
     form: EndpointForm,
     errors: FieldErrors,
-    event_types: [EventType; 9],
+    event_types: [EventType; 12],
 }
 
 fn new_page(
@@ -246,7 +246,7 @@ struct EndpointPage {
     endpoint: Endpoint,
     form: EndpointForm,
     errors: FieldErrors,
-    event_types: [EventType; 9],
+    event_types: [EventType; 12],
     deliveries: Vec<Delivery>,
     pagination: Pagination,
 }

@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{customers, mandates, products, subscriptions, transactions};
+use super::{customers, invoices, mandates, products, subscriptions, transactions};
 
 /// The API's description; `ApiDoc::openapi()` builds it.
 #[derive(OpenApi)]
@@ -25,12 +25,14 @@ use super::{customers, mandates, products, subscriptions, transactions};
         subscriptions::create, subscriptions::product_sign_up, subscriptions::list,
         subscriptions::get, subscriptions::pause, subscriptions::resume, subscriptions::cancel,
         transactions::list, transactions::get, transactions::create, transactions::cancel,
+        invoices::list, invoices::get, invoices::pdf, invoices::credit,
     ),
     modifiers(&BearerAuth, &CommonProblems),
     security(("api_key" = [])),
     tags(
         (name = "customers"), (name = "products"), (name = "pages", description = "Hosted sign-up pages"),
         (name = "mandates"), (name = "subscriptions"), (name = "transactions"),
+        (name = "invoices", description = "Issued invoices and credit notes; never changed after issue"),
     )
 )]
 pub struct ApiDoc;

@@ -4,6 +4,7 @@
 mod customers;
 mod doc;
 mod idempotency;
+mod invoices;
 mod mandates;
 mod pagination;
 mod problem;
@@ -49,6 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(products::routes)
             .configure(mandates::routes)
             .configure(subscriptions::routes)
+            .configure(invoices::routes)
             .configure(transactions::routes)
             .default_service(web::to(|| async {
                 ApiError::NotFound("resource").error_response()

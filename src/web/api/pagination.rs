@@ -116,6 +116,7 @@ listed!(
     crate::store::mandates::Mandate,
     crate::store::signup_pages::Page,
     crate::store::transactions::Transaction,
+    crate::store::invoices::Invoice,
     crate::store::products::ProductRow,
     crate::store::subscriptions::Subscription,
 );

@@ -251,7 +251,7 @@ fn options(
     }
     Ok(Options {
         metadata,
-        create_invoice: create_invoice.unwrap_or(false),
+        create_invoice,
         invoice_text,
         subscription_webhook_url: None,
         transaction_webhook_url: None,
