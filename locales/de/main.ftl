@@ -148,3 +148,4 @@ invoice-kvk = KvK-Nummer
 invoice-vat-number = USt-IdNr.
 invoice-iban = IBAN
 invoice-creditor-id = Gläubiger-ID
+email-confirmed-first = Die erste Abbuchung von { $amount } erfolgt am { $first_date }, danach { $amount } { $interval }.

@@ -148,3 +148,4 @@ invoice-kvk = KvK number
 invoice-vat-number = VAT number
 invoice-iban = IBAN
 invoice-creditor-id = Creditor ID
+email-confirmed-first = The first collection of { $amount } is on { $first_date }, then { $amount } { $interval }.

@@ -148,3 +148,4 @@ invoice-kvk = N° KvK
 invoice-vat-number = N° de TVA
 invoice-iban = IBAN
 invoice-creditor-id = ICS
+email-confirmed-first = Le premier prélèvement de { $amount } aura lieu le { $first_date }, puis { $amount } { $interval }.

@@ -148,3 +148,4 @@ invoice-kvk = KvK-nummer
 invoice-vat-number = Btw-nummer
 invoice-iban = IBAN
 invoice-creditor-id = Incassant-ID
+email-confirmed-first = De eerste afschrijving van { $amount } is op { $first_date }, daarna { $amount } { $interval }.

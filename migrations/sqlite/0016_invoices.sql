@@ -70,7 +70,8 @@ ALTER TABLE transactions ADD COLUMN notice_status TEXT NOT NULL DEFAULT 'none'
     CHECK (notice_status IN ('pending', 'queued', 'none'));
 ALTER TABLE transactions ADD COLUMN notice_message_id TEXT REFERENCES messages(id);
 ALTER TABLE transactions ADD COLUMN notice_queued_at TEXT;
-CREATE INDEX transactions_notice_pending ON transactions (merchant_id, id) WHERE notice_status = 'pending';
+-- By creation, so that a billing run appends to it instead of inserting at random ids.
+CREATE INDEX transactions_notice_pending ON transactions (created_at, id) WHERE notice_status = 'pending';
 UPDATE transactions SET notice_status = 'pending'
  WHERE status = 'scheduled' AND sequence_type IN ('FRST', 'RCUR');
 

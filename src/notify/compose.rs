@@ -118,22 +118,25 @@ pub fn mandate_request_sms(t: &Texts, link: &str) -> String {
 struct MandateConfirmedHtml<'a> {
     t: &'a Texts,
     brand: &'a Branding,
+    schedule: bool,
 }
 
 #[derive(Template)]
 #[template(path = "email/mandate_confirmed.txt")]
 struct MandateConfirmedText<'a> {
     t: &'a Texts,
+    schedule: bool,
 }
 
-/// Confirms a mandate to the customer.
-pub fn mandate_confirmed(t: &Texts, brand: &Branding) -> anyhow::Result<Composed> {
+/// Confirms a mandate to the customer; with `schedule`, it says when the first collection is
+/// (`t` carries `first_date`).
+pub fn mandate_confirmed(t: &Texts, brand: &Branding, schedule: bool) -> anyhow::Result<Composed> {
     Ok(Composed {
         subject: t.get("email-confirmed-subject"),
-        text: MandateConfirmedText { t }
+        text: MandateConfirmedText { t, schedule }
             .render()
             .context("rendering the confirmation text")?,
-        html: MandateConfirmedHtml { t, brand }
+        html: MandateConfirmedHtml { t, brand, schedule }
             .render()
             .context("rendering the confirmation email")?,
     })

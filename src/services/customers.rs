@@ -30,6 +30,8 @@ pub struct CustomerInput {
     pub language: String,
     pub automatic_billing: Option<String>,
     pub payment_method: String,
+    /// VAT identification number (optional), printed on invoices.
+    pub vat_number: String,
 }
 
 impl CustomerInput {
@@ -113,7 +115,15 @@ impl CustomerInput {
                 String::new()
             }
         };
+        let vat_number = match crate::domain::invoice::vat_number(&self.vat_number) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.add("vat_number", e.to_string());
+                String::new()
+            }
+        };
         let customer = NewCustomer {
+            vat_number,
             reference: Some(reference).filter(|r| !r.is_empty()),
             first_name,
             last_name,
@@ -182,6 +192,7 @@ impl From<&Customer> for CustomerInput {
             language: c.language.clone().unwrap_or_default(),
             automatic_billing: c.automatic_billing.then(|| "on".into()),
             payment_method: c.payment_method.clone(),
+            vat_number: c.vat_number.clone(),
         }
     }
 }

@@ -25,7 +25,13 @@ pub struct ProductInput {
     pub method_online_payment: Option<String>,
     pub minimum_term_months: String,
     pub notice_period_days: String,
+    /// Whether its subscriptions get invoices: `merchant` (the merchant's default), `always`,
+    /// `never`.
+    pub invoices: String,
 }
+
+/// The choices of `ProductInput::invoices`.
+pub const INVOICE_DEFAULTS: [&str; 3] = ["merchant", "always", "never"];
 
 impl ProductInput {
     /// The fields of a stored product.
@@ -49,6 +55,7 @@ impl ProductInput {
                 .notice_period_days
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
+            invoices: p.invoice_default.clone(),
         }
     }
 
@@ -59,6 +66,7 @@ impl ProductInput {
             prices_include_vat: Some("on".into()),
             interval: "1 month".into(),
             method_email: Some("on".into()),
+            invoices: "merchant".into(),
             ..ProductInput::default()
         }
     }
@@ -125,6 +133,14 @@ impl ProductInput {
             &self.notice_period_days,
             365,
         );
+        let invoice_default = if self.invoices.is_empty() {
+            "merchant".to_string()
+        } else if INVOICE_DEFAULTS.contains(&self.invoices.as_str()) {
+            self.invoices.clone()
+        } else {
+            errors.add("invoices", "Choose the merchant's default, always or never");
+            String::new()
+        };
         match (price, vat, interval) {
             (Some(price), Some(vat), Some(interval)) if errors.is_empty() => Ok(ProductFields {
                 name: name.to_string(),
@@ -136,6 +152,7 @@ impl ProductInput {
                 mandate_methods: methods.join(","),
                 minimum_term_months,
                 notice_period_days,
+                invoice_default,
             }),
             _ => Err(errors),
         }

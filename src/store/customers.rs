@@ -66,6 +66,8 @@ pub struct NewCustomer {
     pub automatic_billing: bool,
     /// `direct_debit` or `manual`.
     pub payment_method: String,
+    #[serde(default)]
+    pub vat_number: String,
 }
 
 impl Default for NewCustomer {
@@ -86,6 +88,7 @@ impl Default for NewCustomer {
             language: None,
             automatic_billing: true,
             payment_method: "direct_debit".into(),
+            vat_number: String::new(),
         }
     }
 }
@@ -149,12 +152,12 @@ pub async fn insert_many(
     if customers.is_empty() {
         return Ok(());
     }
-    for part in customers.chunks(super::rows_per_statement(18)) {
+    for part in customers.chunks(super::rows_per_statement(19)) {
         let sql = format!(
             "INSERT INTO customers (id, merchant_id, reference, first_name, last_name, company, email, phone, \
              street, postal_code, city, country, language, automatic_billing, payment_method, search_text, \
-             sort_name, email_key, created_at, updated_at) VALUES {}",
-            super::value_tuples(part.len(), 18)
+             sort_name, email_key, vat_number, created_at, updated_at) VALUES {}",
+            super::value_tuples(part.len(), 19)
         );
         on_tx!(tx, conn => {
             let mut query = sqlx::query(&sql).bind(at);
@@ -177,7 +180,8 @@ pub async fn insert_many(
                     .bind(&c.payment_method)
                     .bind(c.search_text())
                     .bind(c.sort_name())
-                    .bind(c.email_key());
+                    .bind(c.email_key())
+                    .bind(&c.vat_number);
             }
             query.execute(conn).await.map(|_| ())
         })?;
@@ -193,7 +197,7 @@ pub async fn update(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<b
             "UPDATE customers SET reference = $3, first_name = $4, last_name = $5, company = $6, email = $7, \
              phone = $8, street = $9, postal_code = $10, city = $11, country = $12, language = $13, \
              automatic_billing = $14, payment_method = $15, search_text = $16, sort_name = $17, updated_at = $18, \
-             email_key = $19 WHERE merchant_id = $1 AND id = $2",
+             email_key = $19, vat_number = $20 WHERE merchant_id = $1 AND id = $2",
         )
         .bind(&c.merchant_id)
         .bind(&c.id)
@@ -214,6 +218,7 @@ pub async fn update(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<b
         .bind(c.sort_name())
         .bind(at)
         .bind(c.email_key())
+        .bind(&c.vat_number)
         .execute(conn)
         .await
         .map(|r| r.rows_affected() == 1)
@@ -440,7 +445,7 @@ pub async fn anonymise(
 ) -> anyhow::Result<()> {
     let statements = [
         "UPDATE customers SET reference = NULL, first_name = 'Anonymised', last_name = 'customer', company = '', \
-         email = '', email_key = NULL, phone = '', street = '', postal_code = '', city = '', grey_list_reason = '', \
+         email = '', email_key = NULL, phone = '', street = '', postal_code = '', city = '', grey_list_reason = '', vat_number = '', \
          search_text = '', sort_name = 'anonymised customer', anonymised_at = $3, updated_at = $3 \
          WHERE merchant_id = $1 AND id = $2",
         "UPDATE mandates SET iban = 'XX00ANONYMISED', bic = NULL, account_holder = 'Anonymised', updated_at = $3 \

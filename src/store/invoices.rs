@@ -329,6 +329,17 @@ pub async fn rows_after(
     .context("listing invoices")
 }
 
+/// The newest of the merchant's invoices and credit notes in `filter`, for a customer's or a
+/// subscription's page.
+pub async fn recent(
+    db: &Db,
+    merchant_id: &str,
+    filter: &InvoiceFilter,
+    limit: i64,
+) -> anyhow::Result<Vec<Invoice>> {
+    rows_after(db, merchant_id, filter, None, limit, 0).await
+}
+
 /// How many invoices `filter` holds, and their totals excluding VAT, of VAT and including VAT.
 pub async fn totals(
     db: &Db,

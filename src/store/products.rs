@@ -92,6 +92,8 @@ pub struct ProductFields {
     pub mandate_methods: String,
     pub minimum_term_months: Option<i32>,
     pub notice_period_days: Option<i32>,
+    /// `merchant`, `always` or `never`.
+    pub invoice_default: String,
 }
 
 /// A product with everything the back-office shows, including how many subscriptions run on it.
@@ -107,6 +109,7 @@ pub struct ProductRow {
     pub mandate_methods: String,
     pub minimum_term_months: Option<i32>,
     pub notice_period_days: Option<i32>,
+    pub invoice_default: String,
     pub active: bool,
     pub running_subscriptions: i64,
     pub all_subscriptions: i64,
@@ -114,7 +117,8 @@ pub struct ProductRow {
 }
 
 const ROW_SELECT: &str = "SELECT p.id, p.name, p.description, p.amount_minor, p.vat_basis_points, p.prices_include_vat, \
-     p.billing_interval, p.mandate_methods, p.minimum_term_months, p.notice_period_days, p.active, \
+     p.billing_interval, p.mandate_methods, p.minimum_term_months, p.notice_period_days, \
+     p.invoice_default, p.active, \
      (SELECT COUNT(*) FROM subscriptions s WHERE s.merchant_id = p.merchant_id AND s.product_id = p.id \
         AND s.status IN ('active', 'planned', 'paused')) AS running_subscriptions, \
      (SELECT COUNT(*) FROM subscriptions s WHERE s.merchant_id = p.merchant_id AND s.product_id = p.id) AS all_subscriptions, \
@@ -175,7 +179,8 @@ pub async fn update(
         sqlx::query(
             "UPDATE products SET name = $3, description = $4, amount_minor = $5, vat_basis_points = $6, \
              prices_include_vat = $7, billing_interval = $8, mandate_methods = $9, minimum_term_months = $10, \
-             notice_period_days = $11, updated_at = $12 WHERE merchant_id = $1 AND id = $2",
+             notice_period_days = $11, updated_at = $12, invoice_default = $13 \
+             WHERE merchant_id = $1 AND id = $2",
         )
         .bind(merchant_id)
         .bind(id)
@@ -189,6 +194,7 @@ pub async fn update(
         .bind(f.minimum_term_months)
         .bind(f.notice_period_days)
         .bind(at)
+        .bind(&f.invoice_default)
         .execute(conn)
         .await
         .map(|r| r.rows_affected())

@@ -139,6 +139,9 @@ pub async fn insert_periods(
     if periods.iter().any(|t| t.notice_status == "pending") {
         super::messages::QUEUED.mark();
     }
+    // SQLite gets anonymous parameters (the timestamps bound in every row, see
+    // `anonymous_tuples`); PostgreSQL numbered ones with one shared timestamp.
+    let sqlite = matches!(tx, Tx::Sqlite(_));
     let mut written = Vec::with_capacity(periods.len());
     for part in periods.chunks(super::rows_per_statement(WIDTH)) {
         let sql = format!(
@@ -146,10 +149,17 @@ pub async fn insert_periods(
              period_start, period_end, due_date, amount_minor, description, sequence_type, status, \
              failure_reason, notice_status, created_at, updated_at) VALUES {} \
              ON CONFLICT (subscription_id, period_start) DO NOTHING RETURNING id",
-            super::value_tuples(part.len(), WIDTH)
+            if sqlite {
+                super::anonymous_tuples(part.len(), WIDTH + 2)
+            } else {
+                super::value_tuples(part.len(), WIDTH)
+            }
         );
         let ids: Vec<(String,)> = on_tx!(&mut *tx, conn => {
-            let mut query = sqlx::query_as(&sql).bind(at);
+            let mut query = sqlx::query_as(&sql);
+            if !sqlite {
+                query = query.bind(at);
+            }
             for t in part {
                 query = query
                     .bind(&t.id)
@@ -167,6 +177,9 @@ pub async fn insert_periods(
                     .bind(t.status)
                     .bind("")
                     .bind(t.notice_status);
+                if sqlite {
+                    query = query.bind(at).bind(at);
+                }
             }
             query.fetch_all(conn).await
         })
@@ -191,6 +204,7 @@ pub async fn insert_periods(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingNotice {
     pub id: String,
+    pub created_at: DateTime<Utc>,
     pub merchant_id: String,
     pub customer_id: String,
     pub amount_minor: i64,
@@ -210,25 +224,28 @@ pub struct PendingNotice {
     pub invoice_number: Option<String>,
 }
 
-/// Up to `limit` transactions after `after` (by id, across merchants: the worker's view) whose
-/// notice is pending.
+/// Up to `limit` transactions after `after` (by creation and id, across merchants: the worker's
+/// view) whose notice is pending.
 pub async fn pending_notices(
     db: &Db,
-    after: &str,
+    after: Option<&(DateTime<Utc>, String)>,
     limit: i64,
 ) -> anyhow::Result<Vec<PendingNotice>> {
     on_db!(db, pool => {
         sqlx::query_as::<_, PendingNotice>(
-            "SELECT t.id, t.merchant_id, t.customer_id, t.amount_minor, t.due_date, t.description, \
+            "SELECT t.id, t.created_at, t.merchant_id, t.customer_id, t.amount_minor, t.due_date, t.description, \
              t.period_start, t.period_end, t.sequence_type, c.email, c.first_name, c.last_name, \
              c.company, c.language, m.iban, m.reference AS mandate_reference, \
              i.id AS invoice_id, i.number AS invoice_number \
              FROM transactions t JOIN customers c ON c.id = t.customer_id \
              LEFT JOIN mandates m ON m.id = t.mandate_id \
              LEFT JOIN invoices i ON i.transaction_id = t.id AND i.kind = 'invoice' \
-             WHERE t.notice_status = 'pending' AND t.id > $1 ORDER BY t.id LIMIT $2",
+             WHERE t.notice_status = 'pending' \
+             AND ($1 IS NULL OR t.created_at > $1 OR (t.created_at = $1 AND t.id > $2)) \
+             ORDER BY t.created_at, t.id LIMIT $3",
         )
-        .bind(after)
+        .bind(after.map(|a| a.0))
+        .bind(after.map(|a| a.1.as_str()))
         .bind(limit)
         .fetch_all(pool)
         .await

@@ -700,3 +700,128 @@ async fn bad_invoice_settings_are_named_next_to_their_fields_and_nothing_is_save
     let html = shop.app.page("/admin/billing").await;
     assert!(text_of(&html, "notices-off").is_some());
 }
+
+#[tokio::test]
+async fn a_product_asking_for_invoices_gives_them_to_business_customers_with_their_vat_number() {
+    let shop = Shop::new().await;
+    // The product says "always"; the request says nothing.
+    let product = shop
+        .api()
+        .post_ok(
+            "/api/v1/products",
+            json!({"name": "Zakelijk", "amount": "100.00", "vat_rate": "21", "interval": "1 month",
+                   "prices_include_vat": false, "invoices": "always"}),
+            201,
+        )
+        .await;
+    assert_eq!(product["invoices"], "always");
+    let bad = problem(
+        shop.api()
+            .post(
+                "/api/v1/customers",
+                json!({"company": "Bedrijf", "vat_number": "NL12"}),
+            )
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(bad["errors"][0]["field"], "vat_number");
+    let customer = shop
+        .api()
+        .post_ok(
+            "/api/v1/customers",
+            json!({"company": "Brouwerij De Zon", "last_name": "Peeters", "email": "zon@example.be",
+                   "vat_number": "be 0123.456.789", "language": "nl"}),
+            201,
+        )
+        .await;
+    assert_eq!(customer["vat_number"], "BE0123456789");
+    let customer_id = customer["id"].as_str().unwrap();
+    let mandate = shop
+        .api()
+        .post_ok(
+            "/api/v1/mandates",
+            json!({"customer_id": customer_id, "reference": "ZON-1", "signature_date": "2026-01-15",
+                   "iban": "NL91 ABNA 0417 1643 00", "account_holder": "De Zon"}),
+            201,
+        )
+        .await;
+    let subscription = shop
+        .api()
+        .post_ok(
+            "/api/v1/subscriptions",
+            json!({"customer_id": customer_id, "product_id": product["id"],
+                   "mandate_id": mandate["id"], "start_date": today().to_string()}),
+            201,
+        )
+        .await;
+    assert_eq!(
+        subscription["options"]["create_invoice"], true,
+        "from the product"
+    );
+    shop.bill().await;
+    let invoice = shop.invoices("").await.remove(0);
+    // € 100.00 excluding VAT is collected as € 121.00: the invoice gives the net back exactly.
+    assert_eq!(invoice["amount_excl_vat"], "100.00");
+    assert_eq!(invoice["vat_amount"], "21.00");
+    assert_eq!(invoice["language"], "nl");
+    let number = invoice["number"].as_str().unwrap();
+    let customer_page = shop
+        .app
+        .page(&format!("/admin/customers/{customer_id}"))
+        .await;
+    assert!(
+        text_of(&customer_page, "recent-invoices")
+            .unwrap()
+            .contains(number)
+    );
+    assert!(
+        text_of(&customer_page, "vat-number")
+            .unwrap()
+            .contains("BE0123456789")
+    );
+    let subscription_page = shop
+        .app
+        .page(&format!(
+            "/admin/subscriptions/{}",
+            subscription["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(
+        text_of(&subscription_page, "recent-invoices")
+            .unwrap()
+            .contains(number)
+    );
+    if installed("pdftotext") {
+        let text = pdf_text(&shop.pdf(invoice["id"].as_str().unwrap()).await);
+        for needle in [
+            "Factuur",
+            "BE0123456789",
+            "Brouwerij De Zon",
+            "€ 100,00",
+            "€ 121,00",
+        ] {
+            assert!(text.contains(needle), "{needle:?} in {text}");
+        }
+    }
+    // The admin form refuses a bad VAT number next to the field.
+    let response = shop
+        .app
+        .submit(
+            "/admin/customers/new",
+            "/admin/customers",
+            &[
+                ("last_name", "Jansen"),
+                ("vat_number", "NL1234"),
+                ("payment_method", "direct_debit"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(
+        text_of(&html, "vat_number-error")
+            .unwrap()
+            .contains("NL123456789B01")
+    );
+}

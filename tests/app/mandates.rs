@@ -283,6 +283,17 @@ async fn a_customer_confirms_the_mandate_from_the_email_link() {
         subject,
         "Fietsabo B.V.: your direct debit mandate is confirmed"
     );
+    // It says when the first collection is: the start (today) plus the 14 days' notice, on a
+    // business day.
+    let text = parsed.subparts[0].get_body().unwrap();
+    let first = abbo::domain::calendar::business_day_on_or_after(
+        crate::helpers::today() + chrono::Duration::days(14),
+    );
+    let expected = abbo::i18n::long_date(abbo::domain::Language::En, first);
+    assert!(
+        text.contains(&format!("The first collection of € 12.95 is on {expected}")),
+        "{text}"
+    );
 
     // The merchant sees the evidence and the activity.
     let admin = flow

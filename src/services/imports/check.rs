@@ -196,6 +196,7 @@ impl Checker {
             language: get("language").to_lowercase(),
             automatic_billing: automatic_billing.then(|| "on".into()),
             payment_method: method.into(),
+            vat_number: String::new(),
         };
         let mut customer = match input.parse(&self.default_country) {
             Ok(customer) => Some(customer),

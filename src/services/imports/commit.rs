@@ -271,6 +271,7 @@ fn merged(stored: customers::Customer, file: NewCustomer, keep_billing: bool) ->
         } else {
             file.payment_method
         },
+        vat_number: pick(file.vat_number, stored.vat_number),
     }
 }
 

@@ -135,13 +135,13 @@ async fn sender(db: &Db, merchant_id: &str, base_url: &str) -> anyhow::Result<Se
 pub async fn queue_pending(db: &Db, base_url: &str) -> anyhow::Result<usize> {
     let mut senders: HashMap<String, Sender> = HashMap::new();
     let mut queued = 0;
-    let mut after = String::new();
+    let mut after = None;
     loop {
-        let pending = transactions::pending_notices(db, &after, BATCH).await?;
+        let pending = transactions::pending_notices(db, after.as_ref(), BATCH).await?;
         let Some(last) = pending.last() else {
             return Ok(queued);
         };
-        after = last.id.clone();
+        after = Some((last.created_at, last.id.clone()));
         for p in &pending {
             if !senders.contains_key(&p.merchant_id) {
                 let s = sender(db, &p.merchant_id, base_url).await?;

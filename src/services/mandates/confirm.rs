@@ -83,7 +83,8 @@ pub async fn confirm(
     .await?;
     if !view.customer.email.is_empty() {
         let t = view.texts(context.language);
-        let c = compose::mandate_confirmed(&t, &brand)?;
+        let schedule = !view.subscriptions.is_empty();
+        let c = compose::mandate_confirmed(&t, &brand, schedule)?;
         let message_id = new_id(IdPrefix::Message);
         messages::enqueue(
             &mut tx,

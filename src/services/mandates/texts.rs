@@ -43,7 +43,21 @@ pub fn mandate_texts(
             )
         })
         .unwrap_or_default();
+    // The first collection as the billing run will make it: the first period's first day, no
+    // earlier than today plus the notice lead, on a business day.
+    let earliest =
+        merchant.today() + chrono::Duration::days(i64::from(merchant.notice_lead_days.max(0)));
+    let first_date = subscription
+        .and_then(|s| crate::services::billing::plan(s, &[])?.period(0))
+        .map(|p| {
+            crate::i18n::long_date(
+                language,
+                crate::domain::schedule::collection_date(p.start, earliest),
+            )
+        })
+        .unwrap_or_default();
     Texts::new(language)
+        .arg("first_date", first_date)
         .arg("creditor", creditor_name(merchant))
         .arg("name", customer.display_name())
         .arg("iban", iban)

@@ -378,6 +378,9 @@ struct CustomerPage {
     activity: Vec<Activity>,
     messages: Vec<MessageSummary>,
     products: Vec<ProductRow>,
+    /// The newest invoices and credit notes.
+    invoices: Vec<crate::store::invoices::Invoice>,
+    invoices_link: String,
     assign: AssignForm,
     errors: FieldErrors,
     /// The customer that has this customer's email address as its key (customers that shared
@@ -455,7 +458,14 @@ async fn customer_page(
     } else {
         customers::with_email(&state.db, merchant_id, &customer.email, &customer.id).await?
     };
+    let invoice_filter = crate::store::invoices::InvoiceFilter {
+        customer_id: Some(customer.id.clone()),
+        ..Default::default()
+    };
     Ok(CustomerPage {
+        invoices_link: format!("/admin/invoices?customer_id={}", customer.id),
+        invoices: crate::store::invoices::recent(&state.db, merchant_id, &invoice_filter, 10)
+            .await?,
         layout: Layout::new(session, user, &customer.display_name(), "customers")?,
         mandates: mandate_store::for_customer(&state.db, merchant_id, &customer.id).await?,
         activity: activity::for_customer(&state.db, merchant_id, &customer.id, 50).await?,

@@ -167,6 +167,9 @@ struct ShowPage {
     earliest_hint: String,
     /// Whether it takes one-off charges (running under a valid mandate).
     chargeable: bool,
+    /// The newest invoices and credit notes.
+    invoices: Vec<crate::store::invoices::Invoice>,
+    invoices_link: String,
 }
 
 /// How many of the next periods the page shows.
@@ -214,7 +217,14 @@ async fn show_page(
     );
     upcoming.truncate(UPCOMING);
     let chargeable = status.is_running() || status == Status::Cancelled;
+    let invoice_filter = crate::store::invoices::InvoiceFilter {
+        subscription_id: Some(id.to_string()),
+        ..Default::default()
+    };
+    let invoices = crate::store::invoices::recent(&state.db, merchant, &invoice_filter, 10).await?;
     Ok(ShowPage {
+        invoices_link: format!("/admin/invoices?subscription_id={id}"),
+        invoices,
         layout: Layout::new(session, user, &subscription.description, "subscriptions")?,
         actions: if user.role.can_change() {
             actions_for(status)

@@ -56,6 +56,8 @@ pub struct CustomerView {
     pub automatic_billing: bool,
     /// `direct_debit` or `manual`.
     pub payment_method: String,
+    /// VAT identification number, printed on invoices.
+    pub vat_number: String,
     pub grey_listed: bool,
     /// Set once the customer's personal data was removed.
     pub anonymised_at: Option<DateTime<Utc>>,
@@ -79,6 +81,7 @@ impl From<Customer> for CustomerView {
             language: c.language,
             automatic_billing: c.automatic_billing,
             payment_method: c.payment_method,
+            vat_number: c.vat_number,
             grey_listed: c.grey_listed,
             anonymised_at: c.anonymised_at,
             created_at: c.created_at,
@@ -116,6 +119,9 @@ pub struct CustomerInput {
     pub automatic_billing: Option<bool>,
     #[schema(pattern = "^(direct_debit|manual)$")]
     pub payment_method: Option<String>,
+    /// VAT identification number, e.g. NL123456789B01.
+    #[schema(max_length = 20)]
+    pub vat_number: Option<String>,
 }
 
 impl CustomerInput {
@@ -138,6 +144,7 @@ impl CustomerInput {
         set(&mut base.country, self.country);
         set(&mut base.language, self.language);
         set(&mut base.payment_method, self.payment_method);
+        set(&mut base.vat_number, self.vat_number);
         if let Some(on) = self.automatic_billing {
             base.automatic_billing = on.then(|| "on".into());
         }

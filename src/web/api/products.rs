@@ -62,6 +62,8 @@ pub struct ProductView {
     pub mandate_methods: Vec<String>,
     pub minimum_term_months: Option<i32>,
     pub notice_period_days: Option<i32>,
+    /// Whether its subscriptions get invoices: merchant (the merchant's default), always, never.
+    pub invoices: String,
     /// Archived products take no new subscriptions.
     pub active: bool,
     pub running_subscriptions: i64,
@@ -89,6 +91,7 @@ impl From<ProductRow> for ProductView {
             interval: p.billing_interval,
             minimum_term_months: p.minimum_term_months,
             notice_period_days: p.notice_period_days,
+            invoices: p.invoice_default,
             active: p.active,
             running_subscriptions: p.running_subscriptions,
             created_at: p.created_at,
@@ -121,6 +124,9 @@ pub struct ProductInput {
     pub minimum_term_months: Option<i32>,
     #[schema(minimum = 0, maximum = 365)]
     pub notice_period_days: Option<i32>,
+    /// Whether its subscriptions get invoices: merchant (the merchant's default), always, never.
+    #[schema(pattern = "^(merchant|always|never)$")]
+    pub invoices: Option<String>,
     /// False archives the product, true restores it.
     pub active: Option<bool>,
 }
@@ -167,6 +173,9 @@ impl ProductInput {
         }
         if let Some(v) = self.notice_period_days {
             base.notice_period_days = v.to_string();
+        }
+        if let Some(v) = self.invoices {
+            base.invoices = v;
         }
         Ok(base)
     }
