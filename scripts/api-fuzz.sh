@@ -39,7 +39,7 @@ id_of() { python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
 product=$(api "$base/api/v1/products" -d '{"name":"Fiets","amount":"12.95","interval":"1 month","mandate_methods":["email","online_payment"]}' | id_of)
 customer=$(api "$base/api/v1/customers" -d '{"last_name":"de Vries","email":"jan@example.nl"}' | id_of)
 mandate=$(api "$base/api/v1/mandates" -d "{\"customer_id\":\"$customer\",\"reference\":\"FUZZ-1\",\"signature_date\":\"2026-01-15\",\"iban\":\"NL91ABNA0417164300\",\"account_holder\":\"J. de Vries\"}" | id_of)
-subscription=$(api "$base/api/v1/products/$product/sign-up" -d "{\"customer_id\":\"$customer\",\"mandate_id\":\"$mandate\"}" | id_of)
+subscription=$(api "$base/api/v1/products/$product/sign-up" -d "{\"customer_id\":\"$customer\",\"mandate_id\":\"$mandate\",\"create_invoice\":true}" | id_of)
 due=$(date -d '+40 days' +%F)
 api "$base/api/v1/transactions" -d "{\"subscription_id\":\"$subscription\",\"amount\":\"25.00\",\"due_date\":\"$due\",\"description\":\"Extra\"}" >/dev/null
 

@@ -67,6 +67,16 @@ pub async fn billable_after(
     .context("reading subscriptions to bill")
 }
 
+/// Refreshes the planner's statistics of `transactions` after a run wrote many rows, so that
+/// the next run's reads (the latest period per subscription, a mandate's use) use their indexes
+/// instead of plans made for a small table. Both databases have `ANALYZE`.
+pub async fn analyze_transactions(db: &Db) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, conn => sqlx::query("ANALYZE transactions").execute(conn).await.map(|_| ()))
+        .context("analysing transactions")?;
+    tx.commit().await
+}
+
 /// A recorded pause: (subscription id, from, resumed on).
 pub type PauseRow = (String, NaiveDate, Option<NaiveDate>);
 

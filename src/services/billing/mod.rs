@@ -178,6 +178,11 @@ pub async fn run(db: &Db, merchant_id: &str, options: &RunOptions) -> anyhow::Re
     outcome.map(|()| report)
 }
 
+/// A run refreshes the table's statistics once it created this many transactions, and again
+/// each time it has doubled them: a first run into an empty table would otherwise have its
+/// reads planned for an empty table to the end (and the next run too, until autovacuum came).
+const ANALYZE_AFTER: u64 = 10_000;
+
 async fn run_chunks(
     db: &Db,
     merchant: &Merchant,
@@ -198,6 +203,7 @@ async fn run_chunks(
     let mut first_given: HashSet<String> = HashSet::new();
     let mut after = String::new();
     let mut chunks = 0;
+    let mut analyzed_at = 0u64;
     loop {
         if options.max_chunks.is_some_and(|max| chunks >= max) {
             return Ok(());
@@ -292,6 +298,10 @@ async fn run_chunks(
                 .filter(|t| written.contains(t.id.as_str()))
                 .map(|t| t.amount_minor)
                 .sum::<i64>();
+        }
+        if !options.dry_run && report.created >= ANALYZE_AFTER.max(2 * analyzed_at) {
+            billing::analyze_transactions(db).await?;
+            analyzed_at = report.created;
         }
         after = last.id.clone();
         chunks += 1;
