@@ -61,7 +61,6 @@ CREATE TABLE invoices (
 );
 CREATE INDEX invoices_recent ON invoices (merchant_id, issue_date, id);
 CREATE INDEX invoices_customer ON invoices (customer_id);
-CREATE INDEX invoices_unrendered ON invoices (merchant_id) WHERE pdf IS NULL;
 
 -- The transaction's pre-notification (or invoice email), as an outbox column written with the
 -- transaction: 'pending' (to be queued), 'queued' (notice_message_id says which message),

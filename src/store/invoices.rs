@@ -185,6 +185,33 @@ pub async fn credit_note_of(
     .context("loading a credit note")
 }
 
+/// The numbers of some of the merchant's invoices, by id (one query per 500).
+pub async fn numbers(
+    db: &Db,
+    merchant_id: &str,
+    ids: &[&str],
+) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    let mut all = std::collections::HashMap::with_capacity(ids.len());
+    for part in ids.chunks(500) {
+        let list = (0..part.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql =
+            format!("SELECT id, number FROM invoices WHERE merchant_id = $1 AND id IN ({list})");
+        let rows: Vec<(String, String)> = on_db!(db, pool => {
+            let mut query = sqlx::query_as(&sql).bind(merchant_id);
+            for id in part {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await
+        })
+        .context("loading invoice numbers")?;
+        all.extend(rows);
+    }
+    Ok(all)
+}
+
 /// The stored PDF and its SHA-256, once rendered.
 pub async fn pdf(db: &Db, merchant_id: &str, id: &str) -> anyhow::Result<Option<Vec<u8>>> {
     let row: Option<(Option<Vec<u8>>,)> = on_db!(db, pool => {
@@ -215,30 +242,6 @@ pub async fn store_pdf(db: &Db, id: &str, pdf: &[u8], sha256: &str) -> anyhow::R
         == 1;
     tx.commit().await?;
     Ok(done)
-}
-
-/// Sets the status of a transaction's open (or failed, overdue) invoice; the invoice's id when
-/// one changed.
-pub async fn follow_transaction(
-    tx: &mut Tx,
-    transaction_id: &str,
-    status: &str,
-    at: DateTime<Utc>,
-) -> anyhow::Result<Option<String>> {
-    let row: Option<(String,)> = on_tx!(tx, conn => {
-        sqlx::query_as(
-            "UPDATE invoices SET status = $2, updated_at = $3 WHERE transaction_id = $1 \
-             AND kind = 'invoice' AND status IN ('open', 'failed', 'overdue') AND status <> $2 \
-             RETURNING id",
-        )
-        .bind(transaction_id)
-        .bind(status)
-        .bind(at)
-        .fetch_optional(conn)
-        .await
-    })
-    .context("updating an invoice's status")?;
-    Ok(row.map(|(id,)| id))
 }
 
 /// Marks an invoice credited; false when it was credited (or is a credit note) already.
@@ -329,17 +332,6 @@ pub async fn rows_after(
     .context("listing invoices")
 }
 
-/// The newest of the merchant's invoices and credit notes in `filter`, for a customer's or a
-/// subscription's page.
-pub async fn recent(
-    db: &Db,
-    merchant_id: &str,
-    filter: &InvoiceFilter,
-    limit: i64,
-) -> anyhow::Result<Vec<Invoice>> {
-    rows_after(db, merchant_id, filter, None, limit, 0).await
-}
-
 /// How many invoices `filter` holds, and their totals excluding VAT, of VAT and including VAT.
 pub async fn totals(
     db: &Db,
@@ -382,15 +374,4 @@ pub async fn list_after(
             .await
     })
     .context("listing invoices")
-}
-
-/// Ids of invoices whose PDF is not rendered yet (rendered after the issuing transaction).
-pub async fn unrendered(db: &Db, limit: i64) -> anyhow::Result<Vec<(String, String)>> {
-    on_db!(db, pool => {
-        sqlx::query_as("SELECT merchant_id, id FROM invoices WHERE pdf IS NULL ORDER BY id LIMIT $1")
-            .bind(limit)
-            .fetch_all(pool)
-            .await
-    })
-    .context("finding invoices to render")
 }

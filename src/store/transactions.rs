@@ -294,26 +294,6 @@ pub async fn set_notice(
     .context("recording a notice")
 }
 
-/// When a transaction's notice went out: the message's sent time (none while unsent).
-pub async fn notice_sent_at(
-    db: &Db,
-    merchant_id: &str,
-    id: &str,
-) -> anyhow::Result<Option<DateTime<Utc>>> {
-    let row: Option<(Option<DateTime<Utc>>,)> = on_db!(db, pool => {
-        sqlx::query_as(
-            "SELECT m.sent_at FROM transactions t JOIN messages m ON m.id = t.notice_message_id \
-             WHERE t.merchant_id = $1 AND t.id = $2",
-        )
-        .bind(merchant_id)
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-    })
-    .context("loading a notice")?;
-    Ok(row.and_then(|(at,)| at))
-}
-
 /// One of the merchant's transactions.
 pub async fn get(db: &Db, merchant_id: &str, id: &str) -> anyhow::Result<Option<Transaction>> {
     let sql = format!("SELECT {COLUMNS} FROM transactions WHERE merchant_id = $1 AND id = $2");

@@ -309,6 +309,29 @@ async fn a_billed_period_gets_an_invoice_whose_pdf_never_changes_and_names_every
     assert!(text_of(&list, "totals").unwrap().contains("€ 12.95"));
     let page = shop.app.page(&format!("/admin/invoices/{id}")).await;
     assert!(page.contains(&sha));
+    // The month's ZIP holds the same PDF under its number.
+    let month = format!("{year}-{:02}", chrono::Datelike::month(&today()));
+    let zip = shop
+        .app
+        .get(&format!("/admin/invoices.zip?month={month}"))
+        .await;
+    assert_eq!(zip.status(), StatusCode::OK);
+    assert_eq!(zip.headers()["content-type"], "application/zip");
+    let bytes = zip.bytes().await.unwrap().to_vec();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(archive.len(), 1);
+    let mut file = archive.by_name(&format!("{year}-00001.pdf")).unwrap();
+    let mut zipped = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut zipped).unwrap();
+    assert_eq!(zipped, first, "the stored PDF");
+    let bad = shop.app.get("/admin/invoices.zip?month=2027-13").await;
+    assert_eq!(location(&bad), "/admin/invoices");
+    assert!(
+        shop.app
+            .page("/admin/invoices")
+            .await
+            .contains("Choose a month as YYYY-MM")
+    );
     let csv = shop
         .app
         .get("/admin/invoices.csv")
@@ -378,6 +401,19 @@ async fn crediting_issues_a_negative_credit_note_and_cancels_the_collection() {
         .await;
     assert_eq!(transaction["status"], "cancelled", "nothing is collected");
 
+    // The bookkeeper's CSV names the invoice a credit note corrects.
+    let csv = shop
+        .app
+        .get("/admin/invoices.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let line = csv
+        .lines()
+        .find(|l| l.starts_with(&format!("C{year}-00001,credit_note,")))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(line.contains(&format!(",EUR,{year}-00001,inv_")), "{line}");
     // Twice is refused; a credit note is not credited.
     let again = problem(
         shop.api()
@@ -492,6 +528,20 @@ async fn the_invoice_email_carries_the_pdf_and_arrives_once_despite_an_interrupt
         shop.pdf(invoice["id"].as_str().unwrap()).await,
         "the stored PDF is what was sent"
     );
+    // "Send again" queues a copy with the same PDF.
+    let page = format!("/admin/invoices/{}", invoice["id"].as_str().unwrap());
+    let response = shop.app.submit(&page, &format!("{page}/send"), &[]).await;
+    assert_eq!(location(&response), page);
+    assert!(
+        shop.app
+            .page(&page)
+            .await
+            .contains("queued to be emailed again")
+    );
+    assert_eq!(shop.app.outbox.deliver_due().await.unwrap().sent, 1);
+    let copy = shop.sink.wait_next().await;
+    let copy = mailparse::parse_mail(copy.data.as_bytes()).unwrap();
+    assert_eq!(copy.subparts[1].get_body_raw().unwrap(), bytes);
     // The transaction records its notice.
     let notices = shop
         .count("SELECT COUNT(*) FROM transactions WHERE notice_status = 'queued' AND notice_message_id IS NOT NULL")

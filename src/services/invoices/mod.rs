@@ -40,6 +40,17 @@ pub struct Party {
     pub footer: String,
 }
 
+impl Party {
+    /// The person's name, or the company when there is none.
+    pub fn display_name(&self) -> &str {
+        if self.name.is_empty() {
+            &self.company
+        } else {
+            &self.name
+        }
+    }
+}
+
 /// One line of an invoice: amounts include VAT (what is collected).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Line {
@@ -96,13 +107,8 @@ impl Invoice {
 
 /// The merchant as an invoice's supplier.
 pub fn supplier(merchant: &Merchant) -> Party {
-    let name = if merchant.legal_name.trim().is_empty() {
-        merchant.name.clone()
-    } else {
-        merchant.legal_name.clone()
-    };
     Party {
-        name,
+        name: crate::services::mandates::texts::creditor_name(merchant),
         address: address_lines(
             &merchant.street,
             &merchant.postal_code,
@@ -240,6 +246,16 @@ pub async fn issue(
         record_event(tx, &event, at)
             .await
             .context("announcing an invoice")?;
+        if invoice.status == "paid" {
+            // Paid at issue (an online first payment): it became paid too.
+            let paid = Event::new(EventType::InvoicePaid, &merchant.id, &invoice.id)
+                .customer(&invoice.customer_id)
+                .in_subscription(&invoice.subscription_id)
+                .status("paid", None);
+            record_event(tx, &paid, at)
+                .await
+                .context("announcing a paid invoice")?;
+        }
         ids.push(invoice.id);
     }
     Ok(ids)
@@ -465,24 +481,6 @@ pub async fn pdf_of(db: &Db, invoice: &Invoice) -> anyhow::Result<Vec<u8>> {
             .context("the stored PDF");
     }
     Ok(bytes)
-}
-
-/// Renders the PDFs of invoices issued since the last round (after their issuing transaction:
-/// never inside it). Returns how many.
-pub async fn render_pending(db: &Db) -> anyhow::Result<usize> {
-    let mut done = 0;
-    loop {
-        let pending = invoices::unrendered(db, 20).await?;
-        if pending.is_empty() {
-            return Ok(done);
-        }
-        for (merchant_id, id) in pending {
-            if let Some(invoice) = invoices::get(db, &merchant_id, &id).await? {
-                pdf_of(db, &invoice).await?;
-                done += 1;
-            }
-        }
-    }
 }
 
 /// The PDF's data of an invoice as issued.

@@ -148,11 +148,16 @@ pub async fn queue_pending(db: &Db, base_url: &str) -> anyhow::Result<usize> {
                 senders.insert(p.merchant_id.clone(), s);
             }
         }
+        // Composed before the database transaction, which only claims and queues.
+        let composed = pending
+            .iter()
+            .map(|p| compose_one(&senders[&p.merchant_id], p))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let now = store::now();
         let mut tx = db.begin().await?;
-        for p in &pending {
+        for (p, c) in pending.iter().zip(&composed) {
             let s = &senders[&p.merchant_id];
-            if queue_one(&mut tx, s, p, now).await? {
+            if queue_one(&mut tx, s, p, c.as_ref(), now).await? {
                 queued += 1;
             }
         }
@@ -160,20 +165,36 @@ pub async fn queue_pending(db: &Db, base_url: &str) -> anyhow::Result<usize> {
     }
 }
 
-/// Claims one pending notice and queues its email; false when another round claimed it first.
+/// Claims one pending notice and queues its email (`None`: the customer has no address);
+/// false when another round claimed it first.
 async fn queue_one(
     tx: &mut Tx,
     s: &Sender,
     p: &PendingNotice,
+    composed: Option<&compose::Composed>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    if p.email.trim().is_empty() {
+    let Some(c) = composed else {
         // Nobody to tell: the collection waits for a person (the collections list says why).
         transactions::set_notice(tx, &p.id, "none", None, now).await?;
         return Ok(false);
-    }
+    };
     if !transactions::claim_notice(tx, &p.id, now).await? {
         return Ok(false);
+    }
+    let to = Recipient {
+        customer_id: &p.customer_id,
+        email: &p.email,
+    };
+    let message_id = enqueue(tx, &s.merchant, to, c, p.invoice_id.as_deref(), now).await?;
+    transactions::set_notice(tx, &p.id, "queued", Some(&message_id), now).await?;
+    Ok(true)
+}
+
+/// The email of a pending notice in the customer's language; none without an address.
+fn compose_one(s: &Sender, p: &PendingNotice) -> anyhow::Result<Option<compose::Composed>> {
+    if p.email.trim().is_empty() {
+        return Ok(None);
     }
     let language = language(p.language.as_deref(), &s.merchant);
     let name = {
@@ -200,13 +221,14 @@ async fn queue_one(
     if let Some(number) = &p.invoice_number {
         t = t.arg("number", number.clone());
     }
+    let invoice = p.invoice_id.is_some();
     let parts = NoticeParts {
-        subject: if p.invoice_id.is_some() {
+        subject: if invoice {
             "notice-invoice-subject"
         } else {
             "notice-subject"
         },
-        intro: if p.invoice_id.is_some() {
+        intro: if invoice {
             "notice-invoice-intro"
         } else {
             "notice-intro"
@@ -215,14 +237,7 @@ async fn queue_one(
         has_period: p.period_start.is_some(),
         has_contact: !s.merchant.contact_email.is_empty(),
     };
-    let c = compose::notice(&t, &s.brand, parts)?;
-    let to = Recipient {
-        customer_id: &p.customer_id,
-        email: &p.email,
-    };
-    let message_id = enqueue(tx, &s.merchant, to, &c, p.invoice_id.as_deref(), now).await?;
-    transactions::set_notice(tx, &p.id, "queued", Some(&message_id), now).await?;
-    Ok(true)
+    compose::notice(&t, &s.brand, parts).map(Some)
 }
 
 /// An invoice or credit note to email with its PDF.
@@ -255,14 +270,9 @@ pub async fn queue_document(
         return Ok(None);
     }
     let language = Language::parse(doc.language).unwrap_or_default();
-    let name = if recipient.name.is_empty() {
-        recipient.company.clone()
-    } else {
-        recipient.name.clone()
-    };
     let t = Texts::new(language)
         .arg("creditor", creditor(merchant))
-        .arg("name", name)
+        .arg("name", recipient.display_name().to_string())
         .arg("number", doc.number.to_string())
         .arg("credited", doc.credited_number.to_string())
         .arg("description", doc.description.to_string())

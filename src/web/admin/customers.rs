@@ -464,8 +464,15 @@ async fn customer_page(
     };
     Ok(CustomerPage {
         invoices_link: format!("/admin/invoices?customer_id={}", customer.id),
-        invoices: crate::store::invoices::recent(&state.db, merchant_id, &invoice_filter, 10)
-            .await?,
+        invoices: crate::store::invoices::rows_after(
+            &state.db,
+            merchant_id,
+            &invoice_filter,
+            None,
+            10,
+            0,
+        )
+        .await?,
         layout: Layout::new(session, user, &customer.display_name(), "customers")?,
         mandates: mandate_store::for_customer(&state.db, merchant_id, &customer.id).await?,
         activity: activity::for_customer(&state.db, merchant_id, &customer.id, 50).await?,

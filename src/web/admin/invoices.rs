@@ -112,14 +112,9 @@ struct Row {
 fn rows_of(invoices: Vec<Invoice>) -> Vec<Row> {
     invoices
         .into_iter()
-        .map(|invoice| {
-            let party = invoice.recipient_party();
-            let customer = if party.name.is_empty() {
-                party.company
-            } else {
-                party.name
-            };
-            Row { invoice, customer }
+        .map(|invoice| Row {
+            customer: invoice.recipient_party().display_name().to_string(),
+            invoice,
         })
         .collect()
 }
@@ -219,11 +214,7 @@ const HEADER: [&str; 16] = [
 
 fn record(invoice: &Invoice, credited: &str) -> [String; 16] {
     let party = invoice.recipient_party();
-    let customer = if party.name.is_empty() {
-        party.company.clone()
-    } else {
-        party.name.clone()
-    };
+    let customer = party.display_name().to_string();
     let lines: Vec<Line> = invoice.line_items();
     let rates = invoice
         .rates()
@@ -316,16 +307,25 @@ async fn download(
             if let Some(last) = found.last() {
                 cursor.after = Some((last.issue_date, last.id.clone()));
             }
-            // The numbers credit notes refer to, from this chunk or looked up.
+            // The numbers the chunk's credit notes refer to, in one query.
+            let credited: Vec<&str> = found
+                .iter()
+                .filter_map(|i| i.credits_invoice_id.as_deref())
+                .collect();
+            let numbers = match invoices::numbers(&db, &merchant_id, &credited).await {
+                Ok(numbers) => numbers,
+                Err(e) => {
+                    tracing::error!(error = ?e, "invoice export failed");
+                    return Some((Err(std::io::Error::other("export failed")), cursor));
+                }
+            };
             for invoice in &found {
-                let credited = match &invoice.credits_invoice_id {
-                    Some(id) => match invoices::get(&db, &merchant_id, id).await {
-                        Ok(Some(i)) => i.number,
-                        _ => String::new(),
-                    },
-                    None => String::new(),
-                };
-                out.extend(super::transactions::csv_line(&record(invoice, &credited)));
+                let credited = invoice
+                    .credits_invoice_id
+                    .as_ref()
+                    .and_then(|id| numbers.get(id))
+                    .map_or("", String::as_str);
+                out.extend(super::transactions::csv_line(&record(invoice, credited)));
             }
             Some((Ok::<_, std::io::Error>(web::Bytes::from(out)), cursor))
         }
@@ -409,10 +409,12 @@ async fn zip_month(
         ..InvoiceFilter::default()
     };
     let (sender, receiver) = tokio::sync::mpsc::channel(4);
-    let (pdfs, pdf_receiver) = tokio::sync::mpsc::channel::<(String, Vec<u8>)>(2);
+    // A failure travels to the ZIP writer, which then breaks the download off: a ZIP that ends
+    // normally holds every document of the month.
+    let (pdfs, pdf_receiver) = tokio::sync::mpsc::channel::<anyhow::Result<(String, Vec<u8>)>>(2);
     let db = state.db.clone();
     let merchant_id = user.merchant_id().to_string();
-    // Reads and renders the PDFs, oldest first, and hands them to the ZIP writer.
+    // Reads and renders the PDFs, newest first, and hands them to the ZIP writer.
     tokio::spawn(async move {
         let mut after: Option<(NaiveDate, String)> = None;
         loop {
@@ -428,27 +430,19 @@ async fn zip_month(
             {
                 Ok(found) => found,
                 Err(e) => {
-                    tracing::error!(error = ?e, "invoice ZIP failed");
+                    let _ = pdfs.send(Err(e)).await;
                     return;
                 }
             };
             let Some(last) = found.last() else { return };
             after = Some((last.issue_date, last.id.clone()));
             for invoice in &found {
-                match service::pdf_of(&db, invoice).await {
-                    Ok(bytes) => {
-                        if pdfs
-                            .send((service::file_name(invoice), bytes))
-                            .await
-                            .is_err()
-                        {
-                            return;
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(error = ?e, invoice_id = %invoice.id, "invoice ZIP failed");
-                        return;
-                    }
+                let file = service::pdf_of(&db, invoice)
+                    .await
+                    .map(|bytes| (service::file_name(invoice), bytes));
+                let failed = file.is_err();
+                if pdfs.send(file).await.is_err() || failed {
+                    return;
                 }
             }
         }
@@ -463,7 +457,8 @@ async fn zip_month(
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated);
         let result: anyhow::Result<()> = (|| {
-            while let Some((name, bytes)) = pdf_receiver.blocking_recv() {
+            while let Some(file) = pdf_receiver.blocking_recv() {
+                let (name, bytes) = file?;
                 zip.start_file(name, options)?;
                 zip.write_all(&bytes)?;
             }
@@ -472,7 +467,7 @@ async fn zip_month(
             Ok(())
         })();
         if let Err(e) = result {
-            tracing::warn!(error = %e, "invoice ZIP stopped");
+            tracing::error!(error = ?e, "invoice ZIP stopped");
             let _ = sender.blocking_send(Err(std::io::Error::other("the ZIP stopped")));
         }
     });

@@ -221,7 +221,9 @@ async fn show_page(
         subscription_id: Some(id.to_string()),
         ..Default::default()
     };
-    let invoices = crate::store::invoices::recent(&state.db, merchant, &invoice_filter, 10).await?;
+    let invoices =
+        crate::store::invoices::rows_after(&state.db, merchant, &invoice_filter, None, 10, 0)
+            .await?;
     Ok(ShowPage {
         invoices_link: format!("/admin/invoices?subscription_id={id}"),
         invoices,
