@@ -109,10 +109,7 @@ pub async fn pauses_of(
 ) -> anyhow::Result<Vec<PauseRow>> {
     let mut all = Vec::new();
     for part in subscription_ids.chunks(500) {
-        let list = (0..part.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = super::in_list(part.len());
         let sql = format!(
             "SELECT subscription_id, paused_from, resumed_on FROM subscription_pauses \
              WHERE merchant_id = $1 AND subscription_id IN ({list})"

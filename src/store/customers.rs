@@ -362,10 +362,7 @@ pub async fn get_many_in(
 ) -> anyhow::Result<Vec<Customer>> {
     let mut all = Vec::with_capacity(ids.len());
     for part in ids.chunks(500) {
-        let list = (0..part.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = super::in_list(part.len());
         let sql =
             format!("SELECT {COLUMNS} FROM customers WHERE merchant_id = $1 AND id IN ({list})");
         let rows: Vec<Customer> = on_tx!(&mut *tx, conn => {

@@ -193,10 +193,7 @@ pub async fn numbers(
 ) -> anyhow::Result<std::collections::HashMap<String, String>> {
     let mut all = std::collections::HashMap::with_capacity(ids.len());
     for part in ids.chunks(500) {
-        let list = (0..part.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = super::in_list(part.len());
         let sql =
             format!("SELECT id, number FROM invoices WHERE merchant_id = $1 AND id IN ({list})");
         let rows: Vec<(String, String)> = on_db!(db, pool => {

@@ -332,6 +332,14 @@ pub fn value_tuples(rows: usize, width: usize) -> String {
     sql
 }
 
+/// `$2, $3, …` for an `IN (…)` of `count` values after the merchant id (`$1`).
+pub fn in_list(count: usize) -> String {
+    (0..count)
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `rows` tuples of `width` anonymous `?` parameters, for a multi-row INSERT on SQLite: SQLite
 /// finds each named parameter (`$N`) by a scan of those before it, which makes preparing a long
 /// statement quadratic; `?` is numbered as it comes.

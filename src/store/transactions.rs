@@ -343,10 +343,7 @@ pub async fn period_starts(
 ) -> anyhow::Result<Vec<(String, NaiveDate)>> {
     let mut all = Vec::new();
     for part in subscription_ids.chunks(500) {
-        let list = (0..part.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = super::in_list(part.len());
         let sql = format!(
             "SELECT subscription_id, period_start FROM transactions WHERE merchant_id = $1 \
              AND period_start IS NOT NULL AND subscription_id IN ({list})"
