@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod i18n;
 pub mod notify;
+pub mod sepa;
 pub mod services;
 pub mod store;
 pub mod telemetry;

@@ -48,6 +48,9 @@ enum Command {
     /// Renew subscriptions into transactions.
     #[command(subcommand)]
     Billing(BillingCommand),
+    /// SEPA collection files (pain.008) and the bank's return files.
+    #[command(subcommand)]
+    Collections(CollectionsCommand),
     /// Import customers (with mandates and subscriptions) from a CSV or Excel file: maps the
     /// columns by their headers and prints the preview; writes only with --commit.
     Import {
@@ -116,6 +119,42 @@ enum BillingCommand {
 }
 
 #[derive(Subcommand)]
+enum CollectionsCommand {
+    /// Create the collection file for a date from every scheduled direct debit due on or before
+    /// it that is ready; prints the batch id, count and sum (exits non-zero when nothing is due).
+    Export {
+        /// The collection date (YYYY-MM-DD), a business day from the earliest possible one.
+        #[arg(long)]
+        date: String,
+        /// The merchant's id (mer_…); may be left out when there is one merchant.
+        #[arg(long)]
+        merchant: Option<String>,
+        /// pain.008.001.02 or pain.008.001.08 (the merchant's setting by default).
+        #[arg(long)]
+        format: Option<String>,
+        /// Include transactions whose pre-notification went out too recently (logged).
+        #[arg(long)]
+        include_recent_notices: bool,
+        /// Where to write the file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Mark a batch uploaded to the bank (its transactions are then submitted).
+    Submit { batch: String },
+    /// Cancel a batch that was not uploaded (its transactions go into the next file).
+    Cancel { batch: String },
+    /// Mark a submitted batch paid now, before its settle window ends.
+    Settle { batch: String },
+    /// Read a bank return file (pain.002, camt.053 or camt.054).
+    Import {
+        file: PathBuf,
+        /// The merchant's id (mer_…); may be left out when there is one merchant.
+        #[arg(long)]
+        merchant: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Add a user; the password is read from standard input (prompted on a terminal).
     Create {
@@ -160,6 +199,7 @@ fn main() -> ExitCode {
         Command::User(cmd) => runtime.block_on(user(config, cmd)),
         Command::ApiKey(cmd) => runtime.block_on(api_key(config, cmd)),
         Command::Billing(cmd) => runtime.block_on(billing(config, cmd)),
+        Command::Collections(cmd) => runtime.block_on(collections(config, cmd)),
         Command::Import {
             file,
             merchant,
@@ -323,6 +363,172 @@ async fn billing(config: Config, cmd: BillingCommand) -> anyhow::Result<()> {
     if failed > 0 {
         bail!("{failed} merchant run(s) failed");
     }
+    Ok(())
+}
+
+async fn collections(config: Config, cmd: CollectionsCommand) -> anyhow::Result<()> {
+    use abbo::services::collections::{self as service, CollectionError, ExportRequest, Step};
+    use abbo::store::activity::System;
+    let db = Db::open(&config).await?;
+    let result = async {
+        match cmd {
+            CollectionsCommand::Export {
+                date,
+                merchant,
+                format,
+                include_recent_notices,
+                out,
+            } => {
+                let date = parse_date(&date).map_err(|e| anyhow::anyhow!("--date: {e}"))?;
+                let format = format
+                    .map(|f| {
+                        abbo::sepa::pain008::Version::parse(&f).with_context(|| {
+                            format!("--format: {f} is neither pain.008.001.02 nor pain.008.001.08")
+                        })
+                    })
+                    .transpose()?;
+                let merchant = pick_merchant(&db, merchant).await?;
+                let actor = System::new(&merchant.id, "command line");
+                let mut request = ExportRequest::on(date);
+                request.format = format;
+                request.include_recent = include_recent_notices;
+                let done = match service::export(&db, &actor, &request).await {
+                    Ok(done) => done,
+                    Err(CollectionError::Unexpected(e)) => return Err(e),
+                    Err(e) => bail!("{e}"),
+                };
+                write_batch_file(&db, &done.batch, &out).await?;
+                let b = &done.batch;
+                println!(
+                    "{}\t{} debits\t{}\t{} FRST\t{}",
+                    b.id,
+                    b.transactions,
+                    abbo::domain::Money::from_minor(b.total_minor).format_eur(),
+                    b.first_count,
+                    out.display()
+                );
+                if done.waiting_count > 0 {
+                    println!("{} transactions wait:", done.waiting_count);
+                    for w in &done.waiting {
+                        println!(
+                            "  {}\t{}\t{}",
+                            w.transaction_id,
+                            w.due_date,
+                            w.reason.describe()
+                        );
+                    }
+                }
+                Ok(())
+            }
+            CollectionsCommand::Submit { batch } => batch_step(&db, &batch, Step::Submit).await,
+            CollectionsCommand::Cancel { batch } => batch_step(&db, &batch, Step::Cancel).await,
+            CollectionsCommand::Settle { batch } => batch_step(&db, &batch, Step::Settle).await,
+            CollectionsCommand::Import { file, merchant } => {
+                let merchant = pick_merchant(&db, merchant).await?;
+                let size = std::fs::metadata(&file)
+                    .with_context(|| format!("{}: cannot read the file", file.display()))?
+                    .len();
+                if size > abbo::sepa::returns::MAX_BYTES as u64 {
+                    bail!(
+                        "{}: {}",
+                        file.display(),
+                        abbo::sepa::returns::ReadError::TooLarge {
+                            max: abbo::sepa::returns::MAX_BYTES
+                        }
+                    );
+                }
+                let bytes = std::fs::read(&file)
+                    .with_context(|| format!("{}: cannot read the file", file.display()))?;
+                let links = service::dunning::Links {
+                    base_url: config.base_url.clone(),
+                    key: config.secrets.link_key.clone(),
+                    online: abbo::services::payments::Provider::configured(
+                        &config.payments,
+                        &config.base_url,
+                    )
+                    .is_some(),
+                };
+                let actor = System::new(&merchant.id, "command line");
+                let name = file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let done = match service::returns::import(&db, &actor, &links, &name, &bytes).await
+                {
+                    Ok(done) => done,
+                    Err(service::returns::ReturnError::Unexpected(e)) => return Err(e),
+                    Err(e) => bail!("{}: {e}", file.display()),
+                };
+                let i = &done.import;
+                if done.again {
+                    println!(
+                        "{}: read before on {} ({}); nothing changed",
+                        file.display(),
+                        i.created_at,
+                        i.id
+                    );
+                } else {
+                    println!(
+                        "{}\t{} {}\t{} entries\t{} applied\t{} known already\t{} unmatched",
+                        i.id,
+                        i.message_type,
+                        i.message_id,
+                        i.entries,
+                        i.applied,
+                        i.known,
+                        done.unmatched.len()
+                    );
+                }
+                for u in &done.unmatched {
+                    println!("  unmatched {}\t{}", u.reference, u.reason_code);
+                }
+                Ok(())
+            }
+        }
+    }
+    .await;
+    db.close().await;
+    result
+}
+
+/// A batch step by the batch's id, for whichever merchant it belongs to.
+async fn batch_step(
+    db: &Db,
+    batch: &str,
+    step: abbo::services::collections::Step,
+) -> anyhow::Result<()> {
+    use abbo::services::collections::{self as service, CollectionError};
+    let found = abbo::store::collections::batch_anywhere(db, batch)
+        .await?
+        .filter(|b| b.status != "draft")
+        .with_context(|| format!("no collection batch {batch}"))?;
+    let actor = abbo::store::activity::System::new(&found.merchant_id, "command line");
+    match service::step(db, &actor, batch, step).await {
+        Ok(b) => {
+            println!("{}\t{}\t{} debits", b.id, b.status, b.transactions);
+            Ok(())
+        }
+        Err(CollectionError::Unexpected(e)) => Err(e),
+        Err(e) => bail!("{batch}: {e}"),
+    }
+}
+
+/// Writes a batch's stored file to `out`.
+async fn write_batch_file(
+    db: &Db,
+    batch: &abbo::store::collections::Batch,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(out)
+        .with_context(|| format!("--out: cannot create {}", out.display()))?;
+    let mut part = 0;
+    while let Some(bytes) = abbo::services::collections::file_part(db, batch, part).await? {
+        file.write_all(&bytes)
+            .with_context(|| format!("--out: writing {}", out.display()))?;
+        part += 1;
+    }
+    file.flush()?;
     Ok(())
 }
 

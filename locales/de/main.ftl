@@ -122,6 +122,15 @@ notice-credit-intro = Anbei erhalten Sie die Gutschrift { $number }, die die Rec
 notice-collection = { $amount } wird am { $date } vom IBAN { $iban } unter der Mandatsreferenz { $reference } mit der Gläubiger-ID { $creditor_id } eingezogen.
 notice-period = Zeitraum: { $start } bis { $end }.
 notice-contact = Fragen? Antworten Sie auf diese E-Mail oder schreiben Sie an { $email }.
+notice-retry-subject = { $creditor }: neue Lastschrift über { $amount } am { $date }
+notice-retry-intro = Ihre Bank hat die Lastschrift für „{ $description }“ zurückgegeben ({ $reason }). Wir versuchen es noch einmal.
+dunning-subject = { $creditor }: Zahlung über { $amount } fehlgeschlagen
+dunning-intro = Wir konnten { $amount } für „{ $description }“ nicht per Lastschrift einziehen ({ $reason }). Bitte bezahlen Sie diesen Betrag online.
+dunning-no-link = Wir konnten { $amount } für „{ $description }“ nicht per Lastschrift einziehen ({ $reason }). Bitte kontaktieren Sie uns, um diesen Betrag zu bezahlen.
+dunning-pay = { $amount } jetzt bezahlen
+mandate-needed-subject = { $creditor }: Ihre Lastschrift konnte nicht eingezogen werden
+mandate-needed-intro = Ihre Bank konnte { $amount } für „{ $description }“ unter Mandat { $reference } nicht einziehen ({ $reason }). Das Mandat ist nicht mehr nutzbar: Bitte erteilen Sie uns ein neues Mandat für Ihr aktuelles Konto.
+mandate-needed-action = Neues Mandat erteilen
 
 ## Invoice and credit-note PDFs
 invoice-title = Rechnung
@@ -149,3 +158,7 @@ invoice-vat-number = USt-IdNr.
 invoice-iban = IBAN
 invoice-creditor-id = Gläubiger-ID
 email-confirmed-first = Die erste Abbuchung von { $amount } erfolgt am { $first_date }, danach { $amount } { $interval }.
+pay-link-title = Zahlung
+pay-link-unknown = Dieser Zahlungslink ist ungültig. Bitte öffnen Sie den vollständigen Link aus der E-Mail.
+pay-link-not-due = Dieser Betrag wurde bereits bezahlt oder muss nicht mehr bezahlt werden. Vielen Dank.
+pay-link-offline = Online-Zahlung ist derzeit nicht möglich. Bitte kontaktieren Sie uns, um diesen Betrag zu bezahlen.

@@ -122,6 +122,15 @@ notice-credit-intro = Attached is credit note { $number }, which cancels invoice
 notice-collection = { $amount } will be collected from IBAN { $iban } on { $date } under mandate reference { $reference } by creditor ID { $creditor_id }.
 notice-period = Period: { $start } to { $end }.
 notice-contact = Questions? Reply to this email or write to { $email }.
+notice-retry-subject = { $creditor }: new direct debit of { $amount } on { $date }
+notice-retry-intro = Your bank returned the direct debit for "{ $description }" ({ $reason }). We will try once more.
+dunning-subject = { $creditor }: payment of { $amount } failed
+dunning-intro = We could not collect { $amount } for "{ $description }" by direct debit ({ $reason }). Please pay this amount online.
+dunning-no-link = We could not collect { $amount } for "{ $description }" by direct debit ({ $reason }). Please contact us to pay this amount.
+dunning-pay = Pay { $amount } now
+mandate-needed-subject = { $creditor }: your direct debit could not be collected
+mandate-needed-intro = Your bank could not collect { $amount } for "{ $description }" under mandate { $reference } ({ $reason }). The mandate can no longer be used: please give us a new one for your current bank account.
+mandate-needed-action = Give a new mandate
 
 ## Invoice and credit-note PDFs
 invoice-title = Invoice
@@ -149,3 +158,7 @@ invoice-vat-number = VAT number
 invoice-iban = IBAN
 invoice-creditor-id = Creditor ID
 email-confirmed-first = The first collection of { $amount } is on { $first_date }, then { $amount } { $interval }.
+pay-link-title = Payment
+pay-link-unknown = This payment link is not valid. Check that you opened the whole link from the email.
+pay-link-not-due = This amount has been paid already or no longer needs paying. Thank you.
+pay-link-offline = Online payment is not available at the moment. Please contact us to pay this amount.

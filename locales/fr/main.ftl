@@ -122,6 +122,15 @@ notice-credit-intro = Vous trouverez ci-joint l'avoir { $number }, qui annule la
 notice-collection = { $amount } sera prélevé sur l'IBAN { $iban } le { $date } au titre du mandat { $reference } par le créancier { $creditor_id }.
 notice-period = Période : du { $start } au { $end }.
 notice-contact = Des questions ? Répondez à cet e-mail ou écrivez à { $email }.
+notice-retry-subject = { $creditor } : nouveau prélèvement de { $amount } le { $date }
+notice-retry-intro = Votre banque a rejeté le prélèvement pour « { $description } » ({ $reason }). Nous allons réessayer une fois.
+dunning-subject = { $creditor } : le paiement de { $amount } a échoué
+dunning-intro = Nous n'avons pas pu prélever { $amount } pour « { $description } » ({ $reason }). Merci de payer ce montant en ligne.
+dunning-no-link = Nous n'avons pas pu prélever { $amount } pour « { $description } » ({ $reason }). Merci de nous contacter pour payer ce montant.
+dunning-pay = Payer { $amount } maintenant
+mandate-needed-subject = { $creditor } : votre prélèvement n'a pas pu être effectué
+mandate-needed-intro = Votre banque n'a pas pu prélever { $amount } pour « { $description } » sous le mandat { $reference } ({ $reason }). Ce mandat n'est plus utilisable : merci de nous donner un nouveau mandat pour votre compte actuel.
+mandate-needed-action = Donner un nouveau mandat
 
 ## Invoice and credit-note PDFs
 invoice-title = Facture
@@ -149,3 +158,7 @@ invoice-vat-number = N° de TVA
 invoice-iban = IBAN
 invoice-creditor-id = ICS
 email-confirmed-first = Le premier prélèvement de { $amount } aura lieu le { $first_date }, puis { $amount } { $interval }.
+pay-link-title = Paiement
+pay-link-unknown = Ce lien de paiement n'est pas valide. Vérifiez que vous avez ouvert le lien complet de l'e-mail.
+pay-link-not-due = Ce montant a déjà été payé ou n'est plus dû. Merci.
+pay-link-offline = Le paiement en ligne n'est pas disponible pour le moment. Merci de nous contacter pour payer ce montant.

@@ -122,6 +122,15 @@ notice-credit-intro = In de bijlage vindt u creditnota { $number }, die factuur 
 notice-collection = { $amount } wordt op { $date } afgeschreven van IBAN { $iban } onder machtigingskenmerk { $reference } door incassant-ID { $creditor_id }.
 notice-period = Periode: { $start } tot en met { $end }.
 notice-contact = Vragen? Beantwoord deze e-mail of schrijf naar { $email }.
+notice-retry-subject = { $creditor }: nieuwe incasso van { $amount } op { $date }
+notice-retry-intro = Uw bank heeft de incasso voor "{ $description }" teruggeboekt ({ $reason }). We proberen het nog één keer.
+dunning-subject = { $creditor }: betaling van { $amount } mislukt
+dunning-intro = We konden { $amount } voor "{ $description }" niet incasseren ({ $reason }). Wilt u dit bedrag online betalen?
+dunning-no-link = We konden { $amount } voor "{ $description }" niet incasseren ({ $reason }). Neem contact met ons op om dit bedrag te betalen.
+dunning-pay = Betaal { $amount } nu
+mandate-needed-subject = { $creditor }: uw incasso is niet gelukt
+mandate-needed-intro = Uw bank kon { $amount } voor "{ $description }" niet incasseren onder machtiging { $reference } ({ $reason }). Deze machtiging is niet meer bruikbaar: geef ons een nieuwe machtiging voor uw huidige rekening.
+mandate-needed-action = Nieuwe machtiging geven
 
 ## Invoice and credit-note PDFs
 invoice-title = Factuur
@@ -149,3 +158,7 @@ invoice-vat-number = Btw-nummer
 invoice-iban = IBAN
 invoice-creditor-id = Incassant-ID
 email-confirmed-first = De eerste afschrijving van { $amount } is op { $first_date }, daarna { $amount } { $interval }.
+pay-link-title = Betaling
+pay-link-unknown = Deze betaallink is niet geldig. Controleer of u de hele link uit de e-mail hebt geopend.
+pay-link-not-due = Dit bedrag is al betaald of hoeft niet meer betaald te worden. Dank u wel.
+pay-link-offline = Online betalen is nu niet mogelijk. Neem contact met ons op om dit bedrag te betalen.

@@ -32,6 +32,7 @@ use string_newtype;
 pub mod bic;
 pub mod branding;
 pub mod calendar;
+pub mod collection;
 pub mod country;
 pub mod creditor_id;
 pub mod date;

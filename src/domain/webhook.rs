@@ -15,6 +15,11 @@ pub enum EventType {
     TransactionCreated,
     TransactionStatusChanged,
     TransactionCancelled,
+    TransactionSubmitted,
+    TransactionPaid,
+    TransactionFailed,
+    TransactionChargedBack,
+    TransactionRescheduled,
     CustomerCreated,
     CustomerUpdated,
     InvoiceIssued,
@@ -24,7 +29,7 @@ pub enum EventType {
 
 impl EventType {
     /// Every event type, in the order the admin lists them.
-    pub const ALL: [EventType; 12] = [
+    pub const ALL: [EventType; 17] = [
         EventType::SubscriptionCreated,
         EventType::SubscriptionStatusChanged,
         EventType::MandateValid,
@@ -32,6 +37,11 @@ impl EventType {
         EventType::TransactionCreated,
         EventType::TransactionStatusChanged,
         EventType::TransactionCancelled,
+        EventType::TransactionSubmitted,
+        EventType::TransactionPaid,
+        EventType::TransactionFailed,
+        EventType::TransactionChargedBack,
+        EventType::TransactionRescheduled,
         EventType::CustomerCreated,
         EventType::CustomerUpdated,
         EventType::InvoiceIssued,
@@ -49,6 +59,11 @@ impl EventType {
             EventType::TransactionCreated => "transaction.created",
             EventType::TransactionStatusChanged => "transaction.status_changed",
             EventType::TransactionCancelled => "transaction.cancelled",
+            EventType::TransactionSubmitted => "transaction.submitted",
+            EventType::TransactionPaid => "transaction.paid",
+            EventType::TransactionFailed => "transaction.failed",
+            EventType::TransactionChargedBack => "transaction.charged_back",
+            EventType::TransactionRescheduled => "transaction.rescheduled",
             EventType::CustomerCreated => "customer.created",
             EventType::CustomerUpdated => "customer.updated",
             EventType::InvoiceIssued => "invoice.issued",
@@ -69,7 +84,12 @@ impl EventType {
             EventType::MandateValid | EventType::MandateRevoked => "mandate",
             EventType::TransactionCreated
             | EventType::TransactionStatusChanged
-            | EventType::TransactionCancelled => "transaction",
+            | EventType::TransactionCancelled
+            | EventType::TransactionSubmitted
+            | EventType::TransactionPaid
+            | EventType::TransactionFailed
+            | EventType::TransactionChargedBack
+            | EventType::TransactionRescheduled => "transaction",
             EventType::CustomerCreated | EventType::CustomerUpdated => "customer",
             EventType::InvoiceIssued | EventType::InvoicePaid | EventType::InvoiceCredited => {
                 "invoice"
@@ -89,6 +109,15 @@ impl EventType {
             }
             EventType::TransactionStatusChanged => "A transaction's status changed",
             EventType::TransactionCancelled => "A scheduled transaction was cancelled",
+            EventType::TransactionSubmitted => {
+                "A transaction's collection file was uploaded to the bank"
+            }
+            EventType::TransactionPaid => "A transaction was paid (collected or paid online)",
+            EventType::TransactionFailed => "A transaction's collection failed for good",
+            EventType::TransactionChargedBack => "A paid direct debit was refunded to the debtor",
+            EventType::TransactionRescheduled => {
+                "A returned direct debit was scheduled for a new attempt"
+            }
             EventType::CustomerCreated => "A customer was created",
             EventType::CustomerUpdated => "A customer's details changed",
             EventType::InvoiceIssued => "An invoice or credit note was issued",

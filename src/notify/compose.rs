@@ -152,6 +152,7 @@ struct NoticeHtml<'a> {
     collects: bool,
     has_period: bool,
     has_contact: bool,
+    link: Option<(&'a str, &'a str)>,
 }
 
 #[derive(Template)]
@@ -162,6 +163,7 @@ struct NoticeText<'a> {
     collects: bool,
     has_period: bool,
     has_contact: bool,
+    link: Option<(&'a str, &'a str)>,
 }
 
 /// What a pre-notification, invoice or credit note email says, besides its texts' arguments.
@@ -177,6 +179,8 @@ pub struct NoticeParts<'a> {
     pub has_period: bool,
     /// Whether `notice-contact` (email) applies.
     pub has_contact: bool,
+    /// A button: the text key of its label and its address (a payment link).
+    pub link: Option<(&'a str, &'a str)>,
 }
 
 /// A pre-notification of a direct debit, or the email an invoice or credit note is attached to
@@ -190,6 +194,7 @@ pub fn notice(t: &Texts, brand: &Branding, parts: NoticeParts<'_>) -> anyhow::Re
             collects: parts.collects,
             has_period: parts.has_period,
             has_contact: parts.has_contact,
+            link: parts.link,
         }
         .render()
         .context("rendering the notice text")?,
@@ -201,6 +206,7 @@ pub fn notice(t: &Texts, brand: &Branding, parts: NoticeParts<'_>) -> anyhow::Re
             collects: parts.collects,
             has_period: parts.has_period,
             has_contact: parts.has_contact,
+            link: parts.link,
         }
         .render()
         .context("rendering the notice")?,

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod billing;
+pub mod collections;
 pub mod customers;
 pub mod imports;
 pub mod invoices;

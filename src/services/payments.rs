@@ -220,6 +220,7 @@ pub async fn start(
         description: product.name.clone(),
         status: "open".into(),
         checkout_url: checkout_url.clone(),
+        transaction_id: None,
     };
     payments::insert(&mut tx, &payment, now).await?;
     let entry = NewActivity::by(
@@ -288,6 +289,9 @@ pub async fn settle(
     account: Option<(&Iban, &str)>,
     today: NaiveDate,
 ) -> anyhow::Result<bool> {
+    if payment.transaction_id.is_some() {
+        return crate::services::collections::dunning::settle_payment(db, payment, outcome).await;
+    }
     let paid_from = match (outcome, account) {
         (Outcome::Paid, None) => anyhow::bail!("a paid payment without the paying account"),
         (Outcome::Paid, account) => account,

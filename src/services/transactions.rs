@@ -86,6 +86,10 @@ pub enum TransactionError {
     NoMandate,
     #[error("Only a scheduled transaction can be cancelled; this one is {0}")]
     NotScheduled(String),
+    #[error(
+        "This transaction is in a collection file: cancel the file first, or let it be collected"
+    )]
+    InBatch,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -189,6 +193,9 @@ pub async fn cancel(db: &Db, actor: &dyn Actor, id: &str) -> Result<Transaction,
     let now = store::now();
     let mut tx = db.begin().await?;
     if !transactions::cancel(&mut tx, merchant_id, id, now).await? {
+        if found.status == "scheduled" {
+            return Err(TransactionError::InBatch);
+        }
         return Err(TransactionError::NotScheduled(found.status));
     }
     let details = format!("{} due {}", found.amount().format_eur(), found.due_date);

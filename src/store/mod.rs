@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod api_keys;
 pub mod billing;
+pub mod collections;
 pub mod customers;
 pub mod idempotency;
 pub mod imports;

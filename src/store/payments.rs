@@ -19,18 +19,20 @@ pub struct Payment {
     pub description: String,
     pub status: String,
     pub checkout_url: String,
+    /// The failed transaction a payment link pays; none for a first payment.
+    pub transaction_id: Option<String>,
 }
 
 const COLUMNS: &str = "id, merchant_id, provider, customer_id, subscription_id, mandate_id, amount_minor, \
-     description, status, checkout_url";
+     description, status, checkout_url, transaction_id";
 
 /// Stores an open payment.
 pub async fn insert(tx: &mut Tx, p: &Payment, at: DateTime<Utc>) -> anyhow::Result<()> {
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO payments (id, merchant_id, provider, customer_id, subscription_id, mandate_id, amount_minor, \
-             description, status, checkout_url, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+             description, status, checkout_url, transaction_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $11, $11)",
         )
         .bind(&p.id)
         .bind(&p.merchant_id)
@@ -43,6 +45,7 @@ pub async fn insert(tx: &mut Tx, p: &Payment, at: DateTime<Utc>) -> anyhow::Resu
         .bind(&p.status)
         .bind(&p.checkout_url)
         .bind(at)
+        .bind(&p.transaction_id)
         .execute(conn)
         .await
         .map(|_| ())

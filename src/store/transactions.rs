@@ -222,6 +222,9 @@ pub struct PendingNotice {
     pub mandate_reference: Option<String>,
     pub invoice_id: Option<String>,
     pub invoice_number: Option<String>,
+    /// New attempts after returns: a retry's notice says why it comes again.
+    pub retries: i32,
+    pub failure_reason: String,
 }
 
 /// Up to `limit` transactions after `after` (by creation and id, across merchants: the worker's
@@ -236,7 +239,7 @@ pub async fn pending_notices(
             "SELECT t.id, t.created_at, t.merchant_id, t.customer_id, t.amount_minor, t.due_date, t.description, \
              t.period_start, t.period_end, t.sequence_type, c.email, c.first_name, c.last_name, \
              c.company, c.language, m.iban, m.reference AS mandate_reference, \
-             i.id AS invoice_id, i.number AS invoice_number \
+             i.id AS invoice_id, i.number AS invoice_number, t.retries, t.failure_reason \
              FROM transactions t JOIN customers c ON c.id = t.customer_id \
              LEFT JOIN mandates m ON m.id = t.mandate_id \
              LEFT JOIN invoices i ON i.transaction_id = t.id AND i.kind = 'invoice' \
@@ -292,6 +295,18 @@ pub async fn set_notice(
         .map(|_| ())
     })
     .context("recording a notice")
+}
+
+/// The merchant a transaction belongs to (a payment link names only the transaction).
+pub async fn merchant_of(db: &Db, id: &str) -> anyhow::Result<Option<String>> {
+    let row: Option<(String,)> = on_db!(db, pool => {
+        sqlx::query_as("SELECT merchant_id FROM transactions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+    })
+    .context("finding a transaction's merchant")?;
+    Ok(row.map(|(m,)| m))
 }
 
 /// One of the merchant's transactions.
@@ -515,8 +530,8 @@ pub async fn list_after(
     .context("listing transactions")
 }
 
-/// Cancels a transaction that is still `scheduled` (emits `transaction.cancelled`); false when it
-/// is not (any more).
+/// Cancels a transaction that is still `scheduled` and in no live collection file (emits
+/// `transaction.cancelled`); false when it is not (any more).
 pub async fn cancel(
     tx: &mut Tx,
     merchant_id: &str,
@@ -527,6 +542,8 @@ pub async fn cancel(
         sqlx::query_as(
             "UPDATE transactions SET status = 'cancelled', updated_at = $3 \
              WHERE merchant_id = $1 AND id = $2 AND status = 'scheduled' \
+             AND NOT EXISTS (SELECT 1 FROM collection_attempts a WHERE a.transaction_id = transactions.id \
+             AND a.status IN ('exported', 'submitted')) \
              RETURNING customer_id, subscription_id",
         )
         .bind(merchant_id)

@@ -28,6 +28,15 @@ impl AppState {
         }
     }
 
+    /// Where payment links point and what signs them.
+    pub fn dunning_links(&self) -> crate::services::collections::dunning::Links {
+        crate::services::collections::dunning::Links {
+            base_url: self.config.base_url.clone(),
+            key: self.config.secrets.link_key.clone(),
+            online: self.payments.is_some(),
+        }
+    }
+
     /// What a sign-up needs.
     pub fn sign_ups(&self) -> sign_ups::Context<'_> {
         sign_ups::Context {

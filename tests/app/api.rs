@@ -42,6 +42,16 @@ impl<'a> Api<'a> {
             .unwrap()
     }
 
+    /// POSTs `body` as an XML document.
+    pub(crate) async fn request_raw(&self, path: &str, body: Vec<u8>) -> Response {
+        self.request(reqwest::Method::POST, path)
+            .header("Content-Type", "application/xml")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub(crate) async fn patch(&self, path: &str, body: Value) -> Response {
         self.request(reqwest::Method::PATCH, path)
             .json(&body)

@@ -9,6 +9,7 @@ mod auth;
 mod billing;
 mod browser;
 mod cli;
+mod collections;
 mod customers;
 mod hardening;
 mod imports;

@@ -123,6 +123,15 @@ impl SmtpSink {
             .expect("the sink is running")
     }
 
+    /// Every email received so far.
+    pub fn drain(&mut self) -> Vec<ReceivedEmail> {
+        let mut all = Vec::new();
+        while let Ok(email) = self.received.try_recv() {
+            all.push(email);
+        }
+        all
+    }
+
     /// Whether nothing (more) was received.
     pub fn is_empty(&mut self) -> bool {
         self.received.try_recv().is_err()

@@ -401,7 +401,7 @@ pub async fn run_all(db: &Db, options: &RunOptions) -> anyhow::Result<Vec<RunRep
 const LEASE: &str = "billing-run";
 
 /// Bills every merchant now and then every hour, on whichever instance holds the lease, until
-/// the process stops.
+/// the process stops; the same round settles collection batches whose settle window passed.
 pub fn spawn_schedule(db: Db) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let holder = new_id(IdPrefix::Worker);
@@ -421,6 +421,12 @@ pub fn spawn_schedule(db: Db) -> tokio::task::JoinHandle<()> {
                             }
                         }
                         Err(e) => tracing::error!(error = ?e, "billing run failed"),
+                    }
+                    // Collection batches whose settle window passed without returns are paid.
+                    match crate::services::collections::settle_due(&db).await {
+                        Ok(0) => {}
+                        Ok(settled) => tracing::info!(settled, "collection batches settled"),
+                        Err(e) => tracing::error!(error = ?e, "settling collection batches failed"),
                     }
                 }
                 Ok(false) => {}

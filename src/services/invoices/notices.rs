@@ -186,7 +186,9 @@ async fn queue_one(
         customer_id: &p.customer_id,
         email: &p.email,
     };
-    let message_id = enqueue(tx, &s.merchant, to, c, p.invoice_id.as_deref(), now).await?;
+    // The invoice's PDF goes with the first notice only.
+    let attachment = p.invoice_id.as_deref().filter(|_| p.retries == 0);
+    let message_id = enqueue(tx, &s.merchant, to, c, attachment, now).await?;
     transactions::set_notice(tx, &p.id, "queued", Some(&message_id), now).await?;
     Ok(true)
 }
@@ -221,14 +223,26 @@ fn compose_one(s: &Sender, p: &PendingNotice) -> anyhow::Result<Option<compose::
     if let Some(number) = &p.invoice_number {
         t = t.arg("number", number.clone());
     }
-    let invoice = p.invoice_id.is_some();
+    let retry = p.retries > 0;
+    if retry {
+        t = t.arg(
+            "reason",
+            crate::domain::collection::meaning(&p.failure_reason).to_string(),
+        );
+    }
+    // A retry's notice is about the new attempt, not the invoice (sent with the first).
+    let invoice = p.invoice_id.is_some() && !retry;
     let parts = NoticeParts {
-        subject: if invoice {
+        subject: if retry {
+            "notice-retry-subject"
+        } else if invoice {
             "notice-invoice-subject"
         } else {
             "notice-subject"
         },
-        intro: if invoice {
+        intro: if retry {
+            "notice-retry-intro"
+        } else if invoice {
             "notice-invoice-intro"
         } else {
             "notice-intro"
@@ -236,6 +250,7 @@ fn compose_one(s: &Sender, p: &PendingNotice) -> anyhow::Result<Option<compose::
         collects,
         has_period: p.period_start.is_some(),
         has_contact: !s.merchant.contact_email.is_empty(),
+        link: None,
     };
     compose::notice(&t, &s.brand, parts).map(Some)
 }
@@ -297,6 +312,7 @@ pub async fn queue_document(
         collects: false,
         has_period: false,
         has_contact: !merchant.contact_email.is_empty(),
+        link: None,
     };
     let c = compose::notice(&t, &brand, parts)?;
     let to = Recipient {

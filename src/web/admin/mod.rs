@@ -1,6 +1,7 @@
 //! The merchant back-office under `/admin`.
 
 mod billing;
+mod collections;
 mod customers;
 mod developers;
 mod imports;
@@ -14,6 +15,8 @@ mod subscriptions;
 mod transactions;
 mod users;
 mod webhooks;
+
+pub use collections::file_response as collection_file;
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -33,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("", web::get().to(dashboard))
             .route("/", web::get().to(dashboard))
             .configure(billing::routes)
+            .configure(collections::routes)
             .configure(customers::routes)
             .configure(developers::routes)
             .configure(imports::routes)
@@ -91,6 +95,11 @@ const NAV: &[NavItem] = &[
         key: "billing",
         label: "Billing",
         href: "/admin/billing",
+    },
+    NavItem {
+        key: "collections",
+        label: "Collections",
+        href: "/admin/collections",
     },
     NavItem {
         key: "mandates",

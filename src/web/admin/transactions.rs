@@ -290,6 +290,8 @@ struct ShowPage {
     transaction: Transaction,
     customer: Customer,
     subscription: Subscription,
+    /// The collection history with each entry's local time.
+    history: Vec<(crate::store::collections::HistoryEntry, String)>,
 }
 
 async fn show(
@@ -308,8 +310,19 @@ async fn show(
     let subscription = subscriptions::get(&state.db, merchant, &transaction.subscription_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let history = crate::store::collections::history(&state.db, merchant, &transaction.id).await?;
     let page = ShowPage {
         layout: Layout::new(&session, &user, "Transaction", "transactions")?,
+        history: history
+            .into_iter()
+            .map(|h| {
+                let at =
+                    h.at.with_timezone(&user.zone)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string();
+                (h, at)
+            })
+            .collect(),
         transaction,
         customer,
         subscription,
@@ -335,7 +348,7 @@ async fn cancel(
             ),
         ),
         Err(TransactionError::NotFound) => return Err(AppError::NotFound),
-        Err(e @ TransactionError::NotScheduled(_)) => {
+        Err(e @ (TransactionError::NotScheduled(_) | TransactionError::InBatch)) => {
             flash(&session, FlashKind::Error, &e.to_string());
         }
         Err(e) => return Err(AppError::Unexpected(anyhow::anyhow!(e))),

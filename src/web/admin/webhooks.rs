@@ -144,7 +144,7 @@ struct NewPage {
     layout: Layout,
     form: EndpointForm,
     errors: FieldErrors,
-    event_types: [EventType; 12],
+    event_types: [EventType; 17],
 }
 
 fn new_page(
@@ -246,7 +246,7 @@ struct EndpointPage {
     endpoint: Endpoint,
     form: EndpointForm,
     errors: FieldErrors,
-    event_types: [EventType; 12],
+    event_types: [EventType; 17],
     deliveries: Vec<Delivery>,
     pagination: Pagination,
 }

@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{customers, invoices, mandates, products, subscriptions, transactions};
+use super::{collections, customers, invoices, mandates, products, subscriptions, transactions};
 
 /// The API's description; `ApiDoc::openapi()` builds it.
 #[derive(OpenApi)]
@@ -26,6 +26,8 @@ use super::{customers, invoices, mandates, products, subscriptions, transactions
         subscriptions::get, subscriptions::pause, subscriptions::resume, subscriptions::cancel,
         transactions::list, transactions::get, transactions::create, transactions::cancel,
         invoices::list, invoices::get, invoices::pdf, invoices::credit,
+        collections::list, collections::get, collections::file, collections::submit,
+        collections::cancel, collections::settle, collections::import_returns,
     ),
     modifiers(&BearerAuth, &CommonProblems),
     security(("api_key" = [])),
@@ -33,6 +35,7 @@ use super::{customers, invoices, mandates, products, subscriptions, transactions
         (name = "customers"), (name = "products"), (name = "pages", description = "Hosted sign-up pages"),
         (name = "mandates"), (name = "subscriptions"), (name = "transactions"),
         (name = "invoices", description = "Issued invoices and credit notes; never changed after issue"),
+        (name = "collections", description = "SEPA collection files (pain.008) and the bank's return files"),
     )
 )]
 pub struct ApiDoc;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: Bearer API keys, RFC 9457 problem documents, idempotency keys,
 //! cursor pagination and the OpenAPI document generated from these handlers.
 
+mod collections;
 mod customers;
 mod doc;
 mod idempotency;
@@ -51,6 +52,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(mandates::routes)
             .configure(subscriptions::routes)
             .configure(invoices::routes)
+            .configure(collections::routes)
             .configure(transactions::routes)
             .default_service(web::to(|| async {
                 ApiError::NotFound("resource").error_response()

@@ -119,6 +119,7 @@ listed!(
     crate::store::invoices::Invoice,
     crate::store::products::ProductRow,
     crate::store::subscriptions::Subscription,
+    crate::store::collections::Batch,
 );
 
 /// Every list of the API: `fetch` gets one page of rows (up to the limit it is given, after the

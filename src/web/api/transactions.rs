@@ -85,6 +85,34 @@ impl From<Transaction> for TransactionView {
     }
 }
 
+/// One change of a transaction's collection.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryView {
+    /// exported, submitted, rejected, returned, rescheduled, paid, failed, charged_back or
+    /// batch_cancelled.
+    pub event: String,
+    /// The transaction's status after it.
+    pub status: String,
+    /// The collection attempt (1 for the first, 2 and 3 for retries).
+    pub attempt: Option<i32>,
+    /// The bank's reason code (AM04, MD06…).
+    pub reason_code: String,
+    /// The batch or return file it came from.
+    pub source: String,
+    /// The (new) collection date.
+    pub due_date: Option<NaiveDate>,
+    pub note: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A transaction with its history (eCurring's `history[]`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransactionDetail {
+    #[serde(flatten)]
+    pub transaction: TransactionView,
+    pub history: Vec<HistoryView>,
+}
+
 /// Filters of the transaction list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -150,7 +178,7 @@ async fn list(
 #[utoipa::path(get, path = "/api/v1/transactions/{id}", tag = "transactions",
     params(("id" = String, Path)),
     responses(
-        (status = 200, description = "The transaction", body = TransactionView),
+        (status = 200, description = "The transaction with its history", body = TransactionDetail),
         (status = 404, description = "No such transaction", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get(
@@ -161,7 +189,24 @@ async fn get(
     let t = transactions::get(&state.db, &caller.0.merchant_id, &id)
         .await?
         .ok_or(ApiError::NotFound("transaction"))?;
-    Ok(HttpResponse::Ok().json(TransactionView::from(t)))
+    let history = crate::store::collections::history(&state.db, &caller.0.merchant_id, &t.id)
+        .await?
+        .into_iter()
+        .map(|h| HistoryView {
+            event: h.event,
+            status: h.status,
+            attempt: h.attempt,
+            reason_code: h.reason_code,
+            source: h.source,
+            due_date: h.due_date,
+            note: h.note,
+            at: h.at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(TransactionDetail {
+        transaction: TransactionView::from(t),
+        history,
+    }))
 }
 
 /// A one-off charge (eCurring's "create transaction").
@@ -188,7 +233,9 @@ fn refused(e: TransactionError) -> ApiError {
         }
         TransactionError::NoMandate => ApiError::invalid("subscription_id", e),
         TransactionError::NotFound => ApiError::NotFound("transaction"),
-        TransactionError::NotScheduled(_) => ApiError::Conflict(e.to_string()),
+        TransactionError::NotScheduled(_) | TransactionError::InBatch => {
+            ApiError::Conflict(e.to_string())
+        }
         TransactionError::Unexpected(e) => ApiError::Internal(e),
     }
 }

@@ -18,7 +18,8 @@ use crate::web::AppState;
 use crate::web::error::{AppError, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/pay/{id}", web::get().to(show))
+    cfg.route("/pay/due/{transaction}", web::get().to(pay_due))
+        .route("/pay/{id}", web::get().to(show))
         .route("/pay/{id}", web::post().to(finish))
         .route("/pay/{id}/retry", web::post().to(retry));
 }
@@ -44,6 +45,76 @@ struct ResultPage {
     paid: bool,
     title: String,
     text: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/notice.html")]
+struct LinkNotice {
+    t: Texts,
+    brand_colour: String,
+    merchant_name: String,
+    title: String,
+    paragraphs: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DueQuery {
+    s: String,
+}
+
+/// A payment link from a dunning email: opens the provider's checkout for the failed
+/// transaction's amount, or says why it can't.
+async fn pay_due(
+    state: web::Data<AppState>,
+    transaction: web::Path<String>,
+    query: web::Query<DueQuery>,
+) -> Result<HttpResponse, AppError> {
+    use crate::services::collections::dunning::{self, PayError};
+    let links = state.dunning_links();
+    let outcome = match dunning::due(&state.db, &links, &transaction, &query.s).await {
+        Ok(t) => dunning::start_payment(&state.db, state.payments.as_ref(), &t)
+            .await
+            .map(|url| (url, t)),
+        Err(e) => Err(e),
+    };
+    let error = match outcome {
+        Ok((url, _)) => return Ok(see_other(&url)),
+        Err(PayError::Unexpected(e)) => return Err(e.into()),
+        Err(e) => e,
+    };
+    let (status, key) = match error {
+        PayError::NotFound => (StatusCode::NOT_FOUND, "pay-link-unknown"),
+        PayError::NotDue => (StatusCode::GONE, "pay-link-not-due"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "pay-link-offline"),
+    };
+    // The merchant's look once the link is known to be theirs.
+    let merchant = match error {
+        PayError::NotFound => None,
+        _ => {
+            let id = crate::store::transactions::merchant_of(&state.db, &transaction).await?;
+            match id {
+                Some(id) => merchants::get(&state.db, &id).await?,
+                None => None,
+            }
+        }
+    };
+    let language = merchant
+        .as_ref()
+        .and_then(|m| crate::domain::Language::parse(&m.default_language).ok())
+        .unwrap_or_default();
+    let t = Texts::new(language);
+    let notice = LinkNotice {
+        title: t.get("pay-link-title"),
+        paragraphs: vec![t.get(key)],
+        brand_colour: merchant
+            .as_ref()
+            .map(|m| m.brand_colour.clone())
+            .unwrap_or_else(|| "#1f5f8b".into()),
+        merchant_name: merchant.map(|m| m.name).unwrap_or_default(),
+        t,
+    };
+    Ok(page(status, None, render(&notice)?))
 }
 
 /// A checkout page: framable like a payment provider's, redirecting to the merchant's success
@@ -118,7 +189,11 @@ async fn finish(
         (Outcome::Paid, Ok(iban)) if !holder.is_empty() => Some((iban, holder)),
         _ => None,
     };
-    if outcome == Outcome::Paid && account.is_none() && payment.status == "open" {
+    if outcome == Outcome::Paid
+        && account.is_none()
+        && payment.status == "open"
+        && payment.transaction_id.is_none()
+    {
         let checkout = CheckoutPage {
             amount: Money::from_minor(payment.amount_minor).format_eur(),
             payment,
@@ -139,7 +214,7 @@ async fn finish(
     let settled = store::get(&state.db, &payment.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if settled.status == "paid" {
+    if settled.status == "paid" && settled.transaction_id.is_none() {
         let subscription =
             subscriptions::get(&state.db, &settled.merchant_id, &settled.subscription_id).await?;
         if let Some(url) = subscription.and_then(|s| s.success_redirect_url) {
