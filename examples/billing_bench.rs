@@ -49,7 +49,7 @@ use abbo::store::{self, Db, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 
 mod support;
-use support::BenchApp;
+use support::{BenchApp, mb, memory_kb, step, trim_heap};
 
 /// Subscriptions seeded per database transaction.
 const SEED_CHUNK: usize = 20_000;
@@ -191,34 +191,6 @@ fn periods_to_bill(
     billing::plan(subscription, &[])
         .map(|plan| plan.chargeable(subscription.billing_from.unwrap_or(horizon), horizon))
         .unwrap_or_default()
-}
-
-/// Resident and peak resident size in kB (Linux; zero elsewhere).
-fn memory_kb() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-/// Gives freed heap memory back to the system, so that the run's growth shows in its RSS.
-fn trim_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        unsafe extern "C" {
-            fn malloc_trim(pad: usize) -> i32;
-        }
-        // SAFETY: glibc's malloc_trim only releases free memory of the allocator.
-        unsafe {
-            malloc_trim(0);
-        }
-    }
 }
 
 /// Runs `$body` with `$conn` bound to the transaction's connection.
@@ -601,16 +573,6 @@ async fn count_transactions(db: &Db, merchant_id: &str) -> anyhow::Result<i64> {
         }
     };
     Ok(n)
-}
-
-/// Says on stderr which step runs, so that a long benchmark shows where it is.
-fn step(what: &str) {
-    let (rss, _) = memory_kb();
-    eprintln!("… {what} (RSS {:.0} MB)", mb(rss));
-}
-
-fn mb(kb: u64) -> f64 {
-    kb as f64 / 1024.0
 }
 
 #[tokio::main]

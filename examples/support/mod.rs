@@ -2,6 +2,9 @@
 //! (SQLite in a temporary folder, or PostgreSQL when `BENCH_DATABASE_URL` is set) and a client
 //! signed in as the owner of a new merchant.
 
+// Each benchmark program compiles this module and uses a part of it.
+#![allow(dead_code)]
+
 use abbo::Application;
 use abbo::config::Settings;
 use abbo::store::Db;
@@ -107,4 +110,51 @@ impl BenchApp {
             .send()
             .await?)
     }
+}
+
+/// Resident and peak resident size in kB (Linux; zero elsewhere).
+pub fn memory_kb() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Gives freed heap memory back to the system, so that a job's growth shows in its RSS.
+pub fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: glibc's malloc_trim only releases free memory of the allocator.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
+/// Starts measuring a job's peak memory: frees what can be freed and resets the peak (Linux).
+/// Returns the resident size before and whether the peak could be reset.
+pub fn start_peak() -> (u64, bool) {
+    trim_heap();
+    let (rss, _) = memory_kb();
+    (rss, std::fs::write("/proc/self/clear_refs", "5").is_ok())
+}
+
+/// Says on stderr which step runs, so that a long benchmark shows where it is.
+pub fn step(what: &str) {
+    let (rss, _) = memory_kb();
+    eprintln!("… {what} (RSS {:.0} MB)", mb(rss));
+}
+
+/// Kilobytes as megabytes.
+pub fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
 }

@@ -122,6 +122,8 @@ CREATE INDEX collection_returns_merchant ON collection_returns (merchant_id, cre
 
 -- The transactions a collection file can take, by due date.
 CREATE INDEX transactions_collectable ON transactions (merchant_id, due_date, id) WHERE status = 'scheduled';
+-- A customer's latest collections (grey-listing after failures in a row).
+CREATE INDEX transactions_customer ON transactions (customer_id, due_date);
 
 -- Online payments of failed transactions (the payment link of dunning).
 ALTER TABLE payments ADD COLUMN transaction_id TEXT REFERENCES transactions(id);

@@ -300,6 +300,9 @@ pub fn read(bytes: &[u8]) -> Result<Report, ReadError> {
                             tx.target = Some(value);
                         } else if ends(&["TxDtls", "RtrInf", "Rsn", "Cd"]) {
                             tx.code = Some(value);
+                        } else if ends(&["TxDtls", "RtrInf", "Rsn", "Prtry"]) {
+                            // A bank's own code, when it gives no ISO one.
+                            tx.code.get_or_insert(value);
                         } else if (ends(&["TxDtls", "AmtDtls", "TxAmt", "Amt"])
                             || ends(&["TxDtls", "AmtDtls", "InstdAmt", "Amt"])
                             || ends(&["TxDtls", "Amt"]))
@@ -311,7 +314,11 @@ pub fn read(bytes: &[u8]) -> Result<Report, ReadError> {
                             let item = std::mem::take(&mut tx);
                             if item.returned {
                                 report.entries.push(Entry {
-                                    target: Target::EndToEnd(item.target.unwrap_or_default()),
+                                    target: Target::EndToEnd(
+                                        item.target
+                                            .filter(|t| !t.is_empty())
+                                            .unwrap_or_else(|| "NOTPROVIDED".into()),
+                                    ),
                                     kind: EntryKind::Return,
                                     reason_code: item.code,
                                     amount_minor: item.amount,
@@ -485,6 +492,42 @@ mod tests {
             read(cut.as_bytes()).unwrap_err(),
             ReadError::NotXml(_)
         ));
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/src/sepa/testdata/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn bank_shaped_files_are_read() {
+        let r = read(&fixture("pain002_transaction_rejects.xml")).unwrap();
+        let codes: Vec<_> = r
+            .entries
+            .iter()
+            .map(|e| e.reason_code.clone().unwrap())
+            .collect();
+        assert_eq!(
+            codes,
+            ["AM04", "AC04"],
+            "the service level and instrument codes are no reasons"
+        );
+        let r = read(&fixture("pain002_group_reject.xml")).unwrap();
+        assert!(matches!(r.entries[0].target, Target::Message(_)));
+        assert_eq!(r.entries[0].reason_code.as_deref(), Some("FF01"));
+        let r = read(&fixture("camt053_md01_return.xml")).unwrap();
+        assert_eq!(r.entries.len(), 1);
+        assert_eq!(r.entries[0].target, Target::EndToEnd("E2E-0002".into()));
+        assert_eq!(r.entries[0].reason_code.as_deref(), Some("MD01"));
+        let r = read(&fixture("camt054_batch_returns.xml")).unwrap();
+        assert_eq!(r.entries.len(), 2);
+        assert_eq!(r.entries[0].amount_minor, Some(1999));
+        assert_eq!(r.entries[1].target, Target::EndToEnd("NOTPROVIDED".into()));
+        assert_eq!(r.entries[1].reason_code.as_deref(), Some("MS03"));
+        assert_eq!(r.ignored, 2, "the fee detail and the entry without details");
     }
 
     #[test]

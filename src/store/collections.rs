@@ -127,6 +127,9 @@ pub struct Candidate {
     pub company: String,
 }
 
+/// A day before any transaction: the cursor of a first chunk.
+const FIRST_DAY: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a date");
+
 /// Up to `limit` candidates due on or before `through`, after `after` (due date and id).
 pub async fn candidates_after(
     db: &Db,
@@ -144,15 +147,15 @@ pub async fn candidates_after(
          LEFT JOIN mandates m ON m.id = t.mandate_id \
          LEFT JOIN messages g ON g.id = t.notice_message_id AND g.status = 'sent' \
          WHERE t.merchant_id = $1 AND t.status = 'scheduled' AND t.sequence_type IN ('FRST', 'RCUR') \
-         AND t.due_date <= $2 AND ($3 IS NULL OR t.due_date > $3 OR (t.due_date = $3 AND t.id > $4)) \
+         AND t.due_date <= $2 AND (t.due_date, t.id) > ($3, $4) \
          AND {NOT_IN_LIVE_BATCH} ORDER BY t.due_date, t.id LIMIT $5"
     );
     on_db!(db, pool => {
         sqlx::query_as::<_, Candidate>(&sql)
             .bind(merchant_id)
             .bind(through)
-            .bind(after.map(|a| a.0))
-            .bind(after.map(|a| a.1.as_str()))
+            .bind(after.map(|a| a.0).unwrap_or(FIRST_DAY))
+            .bind(after.map(|a| a.1.as_str()).unwrap_or(""))
             .bind(limit)
             .fetch_all(pool)
             .await
@@ -302,14 +305,23 @@ pub async fn insert_attempts(
     attempts: &[NewAttempt],
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
+    // SQLite gets anonymous parameters (see `anonymous_tuples`), PostgreSQL numbered ones.
+    let sqlite = matches!(tx, Tx::Sqlite(_));
     for part in attempts.chunks(super::rows_per_statement(ATTEMPT_WIDTH)) {
         let sql = format!(
             "INSERT INTO collection_attempts (id, merchant_id, batch_id, transaction_id, attempt, \
              end_to_end_id, sequence_type, amount_minor, status, created_at, updated_at) VALUES {}",
-            super::value_tuples(part.len(), ATTEMPT_WIDTH)
+            if sqlite {
+                super::anonymous_tuples(part.len(), ATTEMPT_WIDTH + 2)
+            } else {
+                super::value_tuples(part.len(), ATTEMPT_WIDTH)
+            }
         );
         on_tx!(&mut *tx, conn => {
-            let mut query = sqlx::query(&sql).bind(at);
+            let mut query = sqlx::query(&sql);
+            if !sqlite {
+                query = query.bind(at);
+            }
             for a in part {
                 query = query
                     .bind(&a.end_to_end_id)
@@ -321,10 +333,25 @@ pub async fn insert_attempts(
                     .bind(a.sequence_type)
                     .bind(a.amount_minor)
                     .bind("exported");
+                if sqlite {
+                    query = query.bind(at).bind(at);
+                }
             }
             query.execute(conn).await.map(|_| ())
         })
         .context("recording debit instructions")?;
+    }
+    Ok(())
+}
+
+/// Refreshes PostgreSQL's statistics of the attempts (an export that grows the table from
+/// empty would otherwise be planned for an empty table); nothing on SQLite.
+pub async fn analyze_attempts(db: &Db) -> anyhow::Result<()> {
+    if let Db::Postgres(pool) = db {
+        sqlx::query("ANALYZE collection_attempts, transaction_history")
+            .execute(pool)
+            .await
+            .context("analysing collection attempts")?;
     }
     Ok(())
 }
@@ -377,13 +404,12 @@ pub async fn debits_after(
              FROM collection_attempts a JOIN transactions t ON t.id = a.transaction_id \
              JOIN mandates m ON m.id = t.mandate_id JOIN customers c ON c.id = t.customer_id \
              LEFT JOIN invoices i ON i.transaction_id = t.id AND i.kind = 'invoice' \
-             WHERE a.batch_id = $1 AND ($2 IS NULL OR a.sequence_type > $2 \
-             OR (a.sequence_type = $2 AND a.id > $3)) \
+             WHERE a.batch_id = $1 AND (a.sequence_type, a.id) > ($2, $3) \
              ORDER BY a.sequence_type, a.id LIMIT $4",
         )
         .bind(batch_id)
-        .bind(after.map(|a| a.0.as_str()))
-        .bind(after.map(|a| a.1.as_str()))
+        .bind(after.map(|a| a.0.as_str()).unwrap_or(""))
+        .bind(after.map(|a| a.1.as_str()).unwrap_or(""))
         .bind(limit)
         .fetch_all(pool)
         .await

@@ -511,3 +511,80 @@ async fn a_merchant_imports_a_csv_in_the_browser_and_watches_it_finish() {
     let customers = app.page("/admin/customers").await;
     assert!(customers.contains("de Vries") && !customers.contains("Visser"));
 }
+
+#[tokio::test]
+async fn a_merchant_collects_a_file_and_reads_the_banks_return_in_the_browser() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    use crate::collections::{Collector, camt054, end_to_end_ids};
+    let mut c = Collector::new().await;
+    let ids = c.subscriber("Jan", "Jansen", "J. Jansen", None).await;
+    c.bill_and_notify().await;
+    let date = c.file_date().await.to_string();
+    let transaction = c.transaction_of(&ids.subscription).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let returns = c.app.data_dir.path().join("camt054.xml");
+    let address = c.app.address.clone();
+    let c = &c;
+    browser
+        .run(|client| async move {
+            let client = &client;
+            client.goto(&format!("{address}/login")).await.unwrap();
+            fill(client, "email", crate::helpers::OWNER_EMAIL).await;
+            fill(client, "password", crate::helpers::OWNER_PASSWORD).await;
+            click(client, "button[type=submit]").await;
+            wait_for(client, "nav").await;
+            click(client, "nav a[href='/admin/collections']").await;
+            let proposed = wait_for(client, "#proposed").await;
+            assert!(proposed.contains("earliest possible collection date"), "{proposed}");
+            fill(client, "date", &date).await;
+            screenshot(client, "7-collections").await;
+            click(client, "#create-form button[type=submit]").await;
+            assert_eq!(wait_for(client, "#status").await, "exported");
+            assert!(text(client, "#count").await.starts_with('1'));
+            screenshot(client, "7-collection-file").await;
+            // The download, as the browser gets it.
+            let xml = client
+                .execute_async(
+                    "const done = arguments[arguments.length - 1]; \
+                     fetch(document.getElementById('download').href).then(r => r.text()).then(done);",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let xml = xml.as_str().unwrap().to_string();
+            assert!(xml.contains("<NbOfTxs>1</NbOfTxs>") && xml.contains("pain.008.001.02"));
+            click(client, "#submit").await;
+            wait_for(client, ".flash-success").await;
+            assert_eq!(text(client, "#status").await, "submitted");
+            // The bank returns the debit: insufficient funds, no retry left after one.
+            let e2e = end_to_end_ids(c, &transaction).await;
+            c.exec("UPDATE merchants SET retry_count = 0").await;
+            std::fs::write(&returns, camt054("RET-B", &[(&e2e[0], "AM04", 1295)])).unwrap();
+            client.goto(&format!("{address}/admin/collections")).await.unwrap();
+            client
+                .find(Locator::Id("return-file"))
+                .await
+                .unwrap()
+                .send_keys(&returns.display().to_string())
+                .await
+                .unwrap();
+            click(client, "#returns-form button[type=submit]").await;
+            assert_eq!(wait_for(client, "#applied").await, "1");
+            screenshot(client, "7-return-file").await;
+            client
+                .goto(&format!("{address}/admin/transactions/{transaction}"))
+                .await
+                .unwrap();
+            assert_eq!(wait_for(client, "#status").await, "failed");
+            let timeline = text(client, "#timeline").await;
+            for step in ["exported", "submitted", "returned", "failed", "AM04"] {
+                assert!(timeline.contains(step), "{step} in {timeline}");
+            }
+            screenshot(client, "7-failed-transaction").await;
+        })
+        .await;
+}

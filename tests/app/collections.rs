@@ -31,16 +31,16 @@ const SETTINGS: [(&str, &str); 12] = [
 
 /// A merchant ready to collect: creditor details, a one-day notice period (so a notice sent
 /// today allows a file for tomorrow), an API key and an SMTP server catching its email.
-struct Collector {
-    app: TestApp,
+pub(crate) struct Collector {
+    pub(crate) app: TestApp,
     key: String,
     sink: SmtpSink,
-    merchant_id: String,
+    pub(crate) merchant_id: String,
     product_id: String,
 }
 
 impl Collector {
-    async fn new() -> Collector {
+    pub(crate) async fn new() -> Collector {
         let sink = SmtpSink::start().await;
         let url = sink.url.clone();
         let app = spawn_app_with(|s| {
@@ -89,7 +89,13 @@ impl Collector {
     }
 
     /// A customer with a valid mandate (its BIC if given) and a running subscription.
-    async fn subscriber(&self, first: &str, last: &str, holder: &str, bic: Option<&str>) -> Ids {
+    pub(crate) async fn subscriber(
+        &self,
+        first: &str,
+        last: &str,
+        holder: &str,
+        bic: Option<&str>,
+    ) -> Ids {
         let api = self.api();
         let n = self.count("SELECT COUNT(*) FROM customers").await + 1;
         let customer = api
@@ -132,7 +138,7 @@ impl Collector {
         crate::on_db!(&self.app.db, pool => sqlx::query_scalar::<_, String>(sql).fetch_one(pool).await.unwrap())
     }
 
-    async fn exec(&self, sql: &str) {
+    pub(crate) async fn exec(&self, sql: &str) {
         let mut tx = self.app.db.begin().await.unwrap();
         crate::on_tx!(&mut tx, conn => {
             sqlx::query(sql).execute(conn).await.unwrap();
@@ -141,7 +147,7 @@ impl Collector {
     }
 
     /// Bills as of today and delivers the notices (and invoices) it queued.
-    async fn bill_and_notify(&mut self) -> u64 {
+    pub(crate) async fn bill_and_notify(&mut self) -> u64 {
         let created = billing::run(&self.app.db, &self.merchant_id, &RunOptions::now("test"))
             .await
             .unwrap()
@@ -175,7 +181,7 @@ impl Collector {
     }
 
     /// The earliest collection date the page proposes, or the latest due date if later.
-    async fn file_date(&self) -> NaiveDate {
+    pub(crate) async fn file_date(&self) -> NaiveDate {
         let overview = abbo::services::collections::overview(&self.app.db, &self.merchant_id, None)
             .await
             .unwrap();
@@ -234,14 +240,14 @@ impl Collector {
         upload_as(&self.app, &self.app.client, name, bytes).await
     }
 
-    async fn transaction(&self, id: &str) -> Value {
+    pub(crate) async fn transaction(&self, id: &str) -> Value {
         self.api()
             .get_json(&format!("/api/v1/transactions/{id}"))
             .await
     }
 
     /// The one transaction of a subscription in `status`.
-    async fn transaction_of(&self, subscription: &str) -> Value {
+    pub(crate) async fn transaction_of(&self, subscription: &str) -> Value {
         let list = self
             .api()
             .get_json(&format!(
@@ -259,10 +265,10 @@ struct Mail {
     text: String,
 }
 
-struct Ids {
-    customer: String,
-    mandate: String,
-    subscription: String,
+pub(crate) struct Ids {
+    pub(crate) customer: String,
+    pub(crate) mandate: String,
+    pub(crate) subscription: String,
 }
 
 async fn upload_as(
@@ -361,7 +367,7 @@ fn pain002(original: &str, rejects: &[(&str, &str)]) -> Vec<u8> {
 }
 
 /// A camt.054 notification with one batch booking returning these (EndToEndId, reason, cents).
-fn camt054(id: &str, returns: &[(&str, &str, i64)]) -> Vec<u8> {
+pub(crate) fn camt054(id: &str, returns: &[(&str, &str, i64)]) -> Vec<u8> {
     let amount = |cents: i64| format!("{}.{:02}", cents / 100, cents % 100);
     let total: i64 = returns.iter().map(|r| r.2).sum();
     let details: String = returns
@@ -391,7 +397,7 @@ fn camt054(id: &str, returns: &[(&str, &str, i64)]) -> Vec<u8> {
 }
 
 /// The EndToEndIds of a transaction's attempts, oldest first.
-async fn end_to_end_ids(c: &Collector, transaction: &str) -> Vec<String> {
+pub(crate) async fn end_to_end_ids(c: &Collector, transaction: &str) -> Vec<String> {
     let sql = format!(
         "SELECT end_to_end_id FROM collection_attempts WHERE transaction_id = '{transaction}' ORDER BY created_at, attempt"
     );

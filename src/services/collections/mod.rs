@@ -472,6 +472,7 @@ async fn export_leased(
     let mut overrides = 0i64;
     let mut after: Option<(NaiveDate, String)> = None;
     let mut chunks = 0;
+    let (mut written, mut analyzed_at) = (0usize, 0usize);
     loop {
         if request.max_chunks.is_some_and(|max| chunks >= max) {
             return Err(CollectionError::Interrupted);
@@ -523,8 +524,15 @@ async fn export_leased(
             )
             .await?;
             tx.commit().await?;
+            written += attempts.len();
+            if written >= analyzed_at.max(1) * 4 {
+                // Statistics of a table grown from empty: after a chunk, then each fourfold.
+                store::analyze_attempts(db).await?;
+                analyzed_at = written;
+            }
         }
     }
+    store::analyze_attempts(db).await?;
     let totals = store::attempt_totals(db, &batch.id).await?;
     let count: i64 = totals.iter().map(|t| t.1).sum();
     if count == 0 {
