@@ -129,17 +129,24 @@ async fn click(client: &Client, css: &str) {
         .unwrap();
 }
 
-/// Waits until the page shows `css` (after a click that navigates), then returns its text.
+/// Waits until the page shows `css` (after a click that navigates), then returns its text. A
+/// page that replaces the element between finding and reading it (a refresh) is read again.
 async fn wait_for(client: &Client, css: &str) -> String {
-    client
-        .wait()
-        .at_most(std::time::Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("the page never showed {css}"))
-        .text()
-        .await
-        .unwrap()
+    use fantoccini::error::{CmdError, ErrorStatus};
+    for _ in 0..5 {
+        let element = client
+            .wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("the page never showed {css}"));
+        match element.text().await {
+            Ok(text) => return text,
+            Err(CmdError::Standard(e)) if e.error == ErrorStatus::StaleElementReference => {}
+            Err(e) => panic!("reading {css}: {e}"),
+        }
+    }
+    panic!("the page kept replacing {css}")
 }
 
 async fn text(client: &Client, css: &str) -> String {
