@@ -1013,18 +1013,6 @@ pub async fn paid_online(
     Ok(true)
 }
 
-/// The ids of the invoices of a transaction (to announce their change).
-pub async fn invoice_of(tx: &mut Tx, transaction_id: &str) -> anyhow::Result<Option<String>> {
-    let row: Option<(String,)> = on_tx!(tx, conn => {
-        sqlx::query_as("SELECT id FROM invoices WHERE transaction_id = $1 AND kind = 'invoice'")
-            .bind(transaction_id)
-            .fetch_optional(conn)
-            .await
-    })
-    .context("finding a transaction's invoice")?;
-    Ok(row.map(|(id,)| id))
-}
-
 /// Whether a customer's latest `n` settled transactions all went unpaid.
 pub async fn unpaid_in_a_row(tx: &mut Tx, customer_id: &str, n: i32) -> anyhow::Result<bool> {
     if n <= 0 {
@@ -1042,29 +1030,6 @@ pub async fn unpaid_in_a_row(tx: &mut Tx, customer_id: &str, n: i32) -> anyhow::
     })
     .context("counting failed collections")?;
     Ok(rows.len() == usize::try_from(n).unwrap_or(0) && rows.iter().all(|(s,)| s != "paid"))
-}
-
-/// Grey-lists a customer (no-op when it is already).
-pub async fn grey_list(
-    tx: &mut Tx,
-    customer_id: &str,
-    reason: &str,
-    at: DateTime<Utc>,
-) -> anyhow::Result<bool> {
-    let n = on_tx!(tx, conn => {
-        sqlx::query(
-            "UPDATE customers SET grey_listed = TRUE, grey_list_reason = $2, updated_at = $3 \
-             WHERE id = $1 AND grey_listed = FALSE",
-        )
-        .bind(customer_id)
-        .bind(reason)
-        .bind(at)
-        .execute(conn)
-        .await
-        .map(|r| r.rows_affected())
-    })
-    .context("grey-listing a customer")?;
-    Ok(n == 1)
 }
 
 /// A history entry to append.

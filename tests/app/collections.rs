@@ -46,6 +46,7 @@ impl Collector {
         let app = spawn_app_with(|s| {
             s.email.url = url;
             s.payments.provider = "test".into();
+            s.webhooks.allow_private_webhooks = true;
         })
         .await;
         app.setup().await;
@@ -682,6 +683,19 @@ async fn a_rejected_frst_is_retried_as_frst_and_a_second_am04_sends_a_payment_li
 #[tokio::test]
 async fn settled_batches_are_paid_and_an_md06_after_that_is_a_charge_back_once() {
     let mut c = Collector::new().await;
+    crate::webhooks::endpoint(
+        &c.app,
+        "http://127.0.0.1:9/hooks",
+        &[
+            "transaction.submitted",
+            "transaction.paid",
+            "transaction.charged_back",
+            "invoice.paid",
+        ],
+    )
+    .await;
+    let events =
+        |name: &str| format!("SELECT COUNT(*) FROM webhook_events WHERE event_type = '{name}'");
     let ids = c.subscriber("Jan", "Jansen", "J. Jansen", None).await;
     c.bill_and_notify().await;
     let tid = c.transaction_of(&ids.subscription).await["id"]
@@ -725,6 +739,10 @@ async fn settled_batches_are_paid_and_an_md06_after_that_is_a_charge_back_once()
         "once"
     );
     assert_eq!(c.transaction(&tid).await["status"], "paid");
+    // Each step announced once, in the transaction that made it.
+    assert_eq!(c.count(&events("transaction.submitted")).await, 1);
+    assert_eq!(c.count(&events("transaction.paid")).await, 1);
+    assert_eq!(c.count(&events("invoice.paid")).await, 1);
     let cancel = api
         .post(&format!("/api/v1/collections/{batch}/cancel"), json!({}))
         .await;
@@ -746,6 +764,7 @@ async fn settled_batches_are_paid_and_an_md06_after_that_is_a_charge_back_once()
     assert_eq!(body["unmatched"][0]["reference"], "NOT-OURS-1");
     let t = c.transaction(&tid).await;
     assert_eq!(t["status"], "charged_back");
+    assert_eq!(c.count(&events("transaction.charged_back")).await, 1);
     let again = c
         .api()
         .request_raw("/api/v1/collections/returns", file)
@@ -754,6 +773,11 @@ async fn settled_batches_are_paid_and_an_md06_after_that_is_a_charge_back_once()
     let body: Value = again.json().await.unwrap();
     assert_eq!(body["read_before"], true);
     assert_eq!(c.transaction(&tid).await["history"], t["history"]);
+    assert_eq!(
+        c.count(&events("transaction.charged_back")).await,
+        1,
+        "once"
+    );
     let events: Vec<&str> = t["history"]
         .as_array()
         .unwrap()

@@ -38,7 +38,7 @@ async fn webhook_app() -> TestApp {
 }
 
 /// Creates an endpoint for `events` through the admin; returns (endpoint page, secret shown once).
-async fn endpoint(app: &TestApp, url: &str, events: &[&str]) -> (String, String) {
+pub(crate) async fn endpoint(app: &TestApp, url: &str, events: &[&str]) -> (String, String) {
     let mut fields = vec![("url", url)];
     fields.extend(events.iter().map(|e| ("events", *e)));
     let response = app.submit(&format!("{HOOKS}/new"), HOOKS, &fields).await;

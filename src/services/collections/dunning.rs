@@ -119,7 +119,7 @@ pub async fn queue_mandate_request(
         intro: "mandate-needed-intro",
         collects: false,
         has_period: false,
-        has_contact: true,
+        has_contact: !u.merchant.contact_email.is_empty(),
         link: None,
     };
     queue(tx, u, parts, now).await
@@ -267,8 +267,9 @@ pub async fn settle_payment(db: &Db, payment: &Payment, outcome: Outcome) -> any
         record_event(&mut tx, &event, now)
             .await
             .context("announcing a paid transaction")?;
-        if let Some(invoice_id) = store::invoice_of(&mut tx, transaction_id).await? {
-            let event = Event::new(EventType::InvoicePaid, m, &invoice_id)
+        if let Some(invoice) = crate::store::invoices::of_transaction(db, m, transaction_id).await?
+        {
+            let event = Event::new(EventType::InvoicePaid, m, &invoice.id)
                 .customer(&payment.customer_id)
                 .in_subscription(&payment.subscription_id)
                 .status("paid", Some("overdue"));

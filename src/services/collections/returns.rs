@@ -435,10 +435,17 @@ impl Apply<'_> {
         if !store::unpaid_in_a_row(tx, &row.customer_id, n).await? {
             return Ok(());
         }
+        let m = self.merchant.id.as_str();
+        let already = customers::get(self.db, m, &row.customer_id)
+            .await?
+            .is_none_or(|c| c.grey_listed);
+        if already {
+            return Ok(());
+        }
         let reason = format!("{n} direct debits in a row went unpaid");
-        if store::grey_list(tx, &row.customer_id, &reason, now).await? {
+        if customers::set_grey_listed(tx, m, &row.customer_id, true, &reason, now).await? {
             let entry = NewActivity {
-                merchant_id: &self.merchant.id,
+                merchant_id: m,
                 actor_id: None,
                 actor_label: "bank return",
                 subject_type: "customer",
