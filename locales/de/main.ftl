@@ -162,3 +162,24 @@ pay-link-title = Zahlung
 pay-link-unknown = Dieser Zahlungslink ist ungültig. Bitte öffnen Sie den vollständigen Link aus der E-Mail.
 pay-link-not-due = Dieser Betrag wurde bereits bezahlt oder muss nicht mehr bezahlt werden. Vielen Dank.
 pay-link-offline = Online-Zahlung ist derzeit nicht möglich. Bitte kontaktieren Sie uns, um diesen Betrag zu bezahlen.
+
+## A new mandate after the bank could not use the old one (link in the email)
+renew-title = Neues Lastschriftmandat
+renew-intro = Ihre Bank konnte unter Mandat { $reference } für Konto { $iban } nicht einziehen. Geben Sie das Konto an, von dem { $creditor } künftig einziehen darf.
+renew-waiting = Wartet auf das neue Mandat
+renew-outstanding = Bisher nicht eingezogen, wird vom neuen Konto erneut eingezogen
+renew-iban-hint = Die IBAN des neuen Kontos, etwa DE89 3704 0044 0532 0130 00
+renew-same-iban = Dies ist das Konto, das Ihre Bank nicht belasten konnte. Geben Sie Ihr neues Konto an.
+renew-consent = Ich erteile { $creditor } ein neues SEPA-Lastschriftmandat für dieses Konto zu den obigen Bedingungen.
+renew-submit = Neues Mandat erteilen
+renew-done-title = Vielen Dank, Ihr neues Mandat ist bestätigt
+renew-done-text = { $creditor } zieht künftig von Konto { $iban } unter der Mandatsreferenz { $reference } ein. Sie erhalten eine Bestätigung per E-Mail.
+renew-done-again = { $total }, die bisher nicht eingezogen werden konnten, werden am { $date } von diesem Konto eingezogen.
+renew-given = Sie haben am { $date } ein neues Mandat erteilt ({ $reference }, Konto { $iban }). Sonst ist nichts nötig.
+renew-not-needed = Dieses Mandat muss nicht mehr ersetzt werden. Bei Fragen wenden Sie sich an { $creditor }.
+renew-expired = Dieser Link ist abgelaufen.
+renew-contact = Bitte wenden Sie sich an { $creditor }, um ein neues Mandat zu erteilen.
+renew-contact-email = Bitte wenden Sie sich unter { $email } an { $creditor }, um ein neues Mandat zu erteilen.
+renew-confirmed-subject = { $creditor }: Ihr neues Lastschriftmandat { $reference }
+renew-confirmed-intro = Vielen Dank für Ihr neues Lastschriftmandat { $reference } für Konto { $iban }. Es ersetzt Mandat { $old_reference }: Ihre Abonnements werden künftig von diesem Konto eingezogen.
+renew-confirmed-again = Vielen Dank für Ihr neues Lastschriftmandat { $reference } für Konto { $iban }. Es ersetzt Mandat { $old_reference }: Ihre Abonnements werden künftig von diesem Konto eingezogen, und { $total }, die bisher nicht eingezogen werden konnten, am { $date }.

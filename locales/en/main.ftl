@@ -162,3 +162,24 @@ pay-link-title = Payment
 pay-link-unknown = This payment link is not valid. Check that you opened the whole link from the email.
 pay-link-not-due = This amount has been paid already or no longer needs paying. Thank you.
 pay-link-offline = Online payment is not available at the moment. Please contact us to pay this amount.
+
+## A new mandate after the bank could not use the old one (link in the email)
+renew-title = New direct debit mandate
+renew-intro = Your bank could not collect under mandate { $reference } for account { $iban }. Enter the account { $creditor } may collect from from now on.
+renew-waiting = Waiting for the new mandate
+renew-outstanding = Not collected before, collected again from the new account
+renew-iban-hint = The new account's IBAN, like NL91 ABNA 0417 1643 00
+renew-same-iban = This is the account your bank could not debit. Enter your new account.
+renew-consent = I give { $creditor } a new SEPA direct debit mandate for this account, on the terms above.
+renew-submit = Give the new mandate
+renew-done-title = Thank you, your new mandate is confirmed
+renew-done-text = { $creditor } collects from account { $iban } under mandate reference { $reference } from now on. We have sent you a confirmation.
+renew-done-again = { $total } that could not be collected before will be collected from this account on { $date }.
+renew-given = You gave a new mandate ({ $reference }, account { $iban }) on { $date }. Nothing else is needed.
+renew-not-needed = This mandate no longer needs replacing. If you have questions, contact { $creditor }.
+renew-expired = This link has expired.
+renew-contact = Please contact { $creditor } to give a new mandate.
+renew-contact-email = Please contact { $creditor } at { $email } to give a new mandate.
+renew-confirmed-subject = { $creditor }: your new direct debit mandate { $reference }
+renew-confirmed-intro = Thank you for your new direct debit mandate { $reference } for account { $iban }. It replaces mandate { $old_reference }: your subscriptions are collected from this account from now on.
+renew-confirmed-again = Thank you for your new direct debit mandate { $reference } for account { $iban }. It replaces mandate { $old_reference }: your subscriptions are collected from this account from now on, and { $total } that could not be collected before on { $date }.

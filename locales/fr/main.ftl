@@ -162,3 +162,24 @@ pay-link-title = Paiement
 pay-link-unknown = Ce lien de paiement n'est pas valide. Vérifiez que vous avez ouvert le lien complet de l'e-mail.
 pay-link-not-due = Ce montant a déjà été payé ou n'est plus dû. Merci.
 pay-link-offline = Le paiement en ligne n'est pas disponible pour le moment. Merci de nous contacter pour payer ce montant.
+
+## A new mandate after the bank could not use the old one (link in the email)
+renew-title = Nouveau mandat de prélèvement
+renew-intro = Votre banque n'a pas pu prélever sous le mandat { $reference } pour le compte { $iban }. Indiquez le compte sur lequel { $creditor } pourra prélever désormais.
+renew-waiting = En attente du nouveau mandat
+renew-outstanding = Non prélevé auparavant, prélevé à nouveau sur le nouveau compte
+renew-iban-hint = L'IBAN du nouveau compte, par exemple FR76 3000 6000 0112 3456 7890 189
+renew-same-iban = C'est le compte que votre banque n'a pas pu débiter. Indiquez votre nouveau compte.
+renew-consent = Je donne à { $creditor } un nouveau mandat de prélèvement SEPA pour ce compte, aux conditions ci-dessus.
+renew-submit = Donner le nouveau mandat
+renew-done-title = Merci, votre nouveau mandat est confirmé
+renew-done-text = { $creditor } prélève désormais sur le compte { $iban } sous la référence de mandat { $reference }. Vous recevez une confirmation par e-mail.
+renew-done-again = { $total } qui n'a pas pu être prélevé sera prélevé sur ce compte le { $date }.
+renew-given = Vous avez donné un nouveau mandat ({ $reference }, compte { $iban }) le { $date }. Rien d'autre n'est nécessaire.
+renew-not-needed = Ce mandat n'a plus besoin d'être remplacé. Pour toute question, contactez { $creditor }.
+renew-expired = Ce lien a expiré.
+renew-contact = Veuillez contacter { $creditor } pour donner un nouveau mandat.
+renew-contact-email = Veuillez contacter { $creditor } à l'adresse { $email } pour donner un nouveau mandat.
+renew-confirmed-subject = { $creditor } : votre nouveau mandat de prélèvement { $reference }
+renew-confirmed-intro = Merci pour votre nouveau mandat de prélèvement { $reference } pour le compte { $iban }. Il remplace le mandat { $old_reference } : vos abonnements sont désormais prélevés sur ce compte.
+renew-confirmed-again = Merci pour votre nouveau mandat de prélèvement { $reference } pour le compte { $iban }. Il remplace le mandat { $old_reference } : vos abonnements sont désormais prélevés sur ce compte, et { $total } qui n'a pas pu être prélevé le sera le { $date }.

@@ -162,3 +162,24 @@ pay-link-title = Betaling
 pay-link-unknown = Deze betaallink is niet geldig. Controleer of u de hele link uit de e-mail hebt geopend.
 pay-link-not-due = Dit bedrag is al betaald of hoeft niet meer betaald te worden. Dank u wel.
 pay-link-offline = Online betalen is nu niet mogelijk. Neem contact met ons op om dit bedrag te betalen.
+
+## A new mandate after the bank could not use the old one (link in the email)
+renew-title = Nieuwe incassomachtiging
+renew-intro = Uw bank kon niet incasseren onder machtiging { $reference } voor rekening { $iban }. Vul de rekening in waarvan { $creditor } voortaan mag incasseren.
+renew-waiting = Wacht op de nieuwe machtiging
+renew-outstanding = Eerder niet geïncasseerd, opnieuw van de nieuwe rekening
+renew-iban-hint = IBAN van de nieuwe rekening, zoals NL91 ABNA 0417 1643 00
+renew-same-iban = Dit is de rekening die uw bank niet kon belasten. Vul uw nieuwe rekening in.
+renew-consent = Ik geef { $creditor } een nieuwe SEPA-incassomachtiging voor deze rekening, onder de voorwaarden hierboven.
+renew-submit = Nieuwe machtiging geven
+renew-done-title = Dank u, uw nieuwe machtiging is bevestigd
+renew-done-text = { $creditor } incasseert voortaan van rekening { $iban } onder machtigingskenmerk { $reference }. U ontvangt een bevestiging per e-mail.
+renew-done-again = { $total } dat eerder niet geïncasseerd kon worden, wordt op { $date } van deze rekening geïncasseerd.
+renew-given = U gaf op { $date } een nieuwe machtiging ({ $reference }, rekening { $iban }). Verder is niets nodig.
+renew-not-needed = Deze machtiging hoeft niet meer vervangen te worden. Vragen? Neem contact op met { $creditor }.
+renew-expired = Deze link is verlopen.
+renew-contact = Neem contact op met { $creditor } om een nieuwe machtiging te geven.
+renew-contact-email = Neem contact op met { $creditor } via { $email } om een nieuwe machtiging te geven.
+renew-confirmed-subject = { $creditor }: uw nieuwe incassomachtiging { $reference }
+renew-confirmed-intro = Dank u voor uw nieuwe incassomachtiging { $reference } voor rekening { $iban }. Deze vervangt machtiging { $old_reference }: uw abonnementen worden voortaan van deze rekening geïncasseerd.
+renew-confirmed-again = Dank u voor uw nieuwe incassomachtiging { $reference } voor rekening { $iban }. Deze vervangt machtiging { $old_reference }: uw abonnementen worden voortaan van deze rekening geïncasseerd, en { $total } dat eerder niet geïncasseerd kon worden op { $date }.

@@ -938,6 +938,110 @@ pub async fn reschedule(
     .context("scheduling a new attempt")
 }
 
+/// A transaction still to collect under a mandate: scheduled, or failed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OpenDebit {
+    pub id: String,
+    pub status: String,
+    pub amount_minor: i64,
+    pub description: String,
+    pub due_date: NaiveDate,
+    pub failure_reason: String,
+    pub retries: i32,
+    pub subscription_id: String,
+    /// Whether an exported or submitted batch holds it (its file names the mandate already).
+    pub in_batch: bool,
+}
+
+/// The scheduled and failed transactions under a mandate, oldest first.
+pub async fn open_under_mandate(
+    db: &Db,
+    merchant_id: &str,
+    mandate_id: &str,
+) -> anyhow::Result<Vec<OpenDebit>> {
+    on_db!(db, pool => {
+        sqlx::query_as::<_, OpenDebit>(
+            "SELECT t.id, t.status, t.amount_minor, t.description, t.due_date, t.failure_reason, \
+             t.retries, t.subscription_id, EXISTS (SELECT 1 FROM collection_attempts a \
+             WHERE a.transaction_id = t.id AND a.status IN ('exported', 'submitted')) AS in_batch \
+             FROM transactions t WHERE t.merchant_id = $1 AND t.mandate_id = $2 \
+             AND t.status IN ('scheduled', 'failed') ORDER BY t.due_date, t.id",
+        )
+        .bind(merchant_id)
+        .bind(mandate_id)
+        .fetch_all(pool)
+        .await
+    })
+    .context("loading the open transactions of a mandate")
+}
+
+/// Collects a scheduled transaction under another mandate (the next file decides FRST).
+pub async fn move_to_mandate(
+    tx: &mut Tx,
+    transaction_id: &str,
+    mandate_id: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE transactions SET mandate_id = $2, updated_at = $3 \
+             WHERE id = $1 AND status = 'scheduled'",
+        )
+        .bind(transaction_id)
+        .bind(mandate_id)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("moving a transaction to a new mandate")
+}
+
+/// Schedules a failed transaction again under a new mandate on `due_date` as its next attempt
+/// (the database refuses a third), with a new notice when notices are sent; its overdue invoice
+/// is open again.
+pub async fn collect_again(
+    tx: &mut Tx,
+    transaction_id: &str,
+    mandate_id: &str,
+    due_date: NaiveDate,
+    notice: bool,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    if notice {
+        super::messages::QUEUED.mark();
+    }
+    on_tx!(&mut *tx, conn => {
+        sqlx::query(
+            "UPDATE transactions SET status = 'scheduled', mandate_id = $2, due_date = $3, \
+             sequence_type = 'FRST', retries = retries + 1, \
+             notice_status = CASE WHEN $4 THEN 'pending' ELSE notice_status END, updated_at = $5 \
+             WHERE id = $1 AND status = 'failed'",
+        )
+        .bind(transaction_id)
+        .bind(mandate_id)
+        .bind(due_date)
+        .bind(notice)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("scheduling a failed transaction under a new mandate")?;
+    on_tx!(&mut *tx, conn => {
+        sqlx::query(
+            "UPDATE invoices SET status = 'open', updated_at = $2 WHERE transaction_id = $1 \
+             AND kind = 'invoice' AND status = 'overdue'",
+        )
+        .bind(transaction_id)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+    .context("opening an overdue invoice again")
+}
+
 /// Ends a transaction's collection as `failed` or `charged_back`, and its invoice overdue.
 pub async fn end_unpaid(
     tx: &mut Tx,

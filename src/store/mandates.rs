@@ -112,6 +112,59 @@ pub async fn get(db: &Db, merchant_id: &str, id: &str) -> anyhow::Result<Option<
     .context("loading a mandate")
 }
 
+/// The merchant a mandate belongs to (a new-mandate link names only the mandate).
+pub async fn merchant_of(db: &Db, id: &str) -> anyhow::Result<Option<String>> {
+    let row: Option<(String,)> = on_db!(db, pool => {
+        sqlx::query_as("SELECT merchant_id FROM mandates WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+    })
+    .context("finding a mandate's merchant")?;
+    Ok(row.map(|(m,)| m))
+}
+
+/// Records `new_id` as the successor of a revoked mandate; false when it already has one (a
+/// double submit) or is not revoked. The row lock makes concurrent answers take turns.
+pub async fn claim_replacement(
+    tx: &mut Tx,
+    merchant_id: &str,
+    old_id: &str,
+    new_id: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE mandates SET replaced_by = $3, updated_at = $4 WHERE merchant_id = $1 \
+             AND id = $2 AND status = 'revoked' AND replaced_by IS NULL",
+        )
+        .bind(merchant_id)
+        .bind(old_id)
+        .bind(new_id)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected() == 1)
+    })
+    .context("recording a mandate's successor")
+}
+
+/// The mandate that replaced a revoked one, if the customer gave one.
+pub async fn replacement_of(
+    db: &Db,
+    merchant_id: &str,
+    old_id: &str,
+) -> anyhow::Result<Option<Mandate>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM mandates WHERE merchant_id = $1 AND id = \
+         (SELECT replaced_by FROM mandates WHERE merchant_id = $1 AND id = $2)"
+    );
+    on_db!(db, pool => {
+        sqlx::query_as::<_, Mandate>(&sql).bind(merchant_id).bind(old_id).fetch_optional(pool).await
+    })
+    .context("loading a mandate's successor")
+}
+
 /// A row of the mandates list, with the customer's name (one query, no lookups per row).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MandateRow {

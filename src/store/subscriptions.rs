@@ -228,6 +228,31 @@ pub async fn end_pending(
     Ok(changed.len() as u64)
 }
 
+/// Moves the running (planned, active, paused) subscriptions of a mandate to its successor.
+/// Returns how many moved.
+pub async fn move_to_mandate(
+    tx: &mut Tx,
+    merchant_id: &str,
+    old_mandate_id: &str,
+    new_mandate_id: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<u64> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE subscriptions SET mandate_id = $3, updated_at = $4 WHERE merchant_id = $1 \
+             AND mandate_id = $2 AND status IN ('planned', 'active', 'paused')",
+        )
+        .bind(merchant_id)
+        .bind(old_mandate_id)
+        .bind(new_mandate_id)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })
+    .context("moving subscriptions to a new mandate")
+}
+
 /// A customer's subscriptions, newest first.
 pub async fn for_customer(
     db: &Db,

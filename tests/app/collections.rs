@@ -241,6 +241,30 @@ impl Collector {
         upload_as(&self.app, &self.app.client, name, bytes).await
     }
 
+    /// Bills a subscriber, files and submits its debit, and has the bank reject it with
+    /// `code`; returns the transaction's id.
+    async fn rejected(&mut self, ids: &Ids, code: &str) -> String {
+        self.bill_and_notify().await;
+        self.deliver().await;
+        let tid = self.transaction_of(&ids.subscription).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let date = self.file_date().await;
+        let batch = self.export(date, "pain.008.001.02", false).await;
+        self.step(&batch, "submit").await;
+        let e2e = end_to_end_ids(self, &tid).await;
+        let response = self
+            .upload(
+                "status.xml",
+                pain002(&batch.replace('_', "-"), &[(&e2e[0], code)]),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(self.transaction(&tid).await["status"], "failed");
+        tid
+    }
+
     pub(crate) async fn transaction(&self, id: &str) -> Value {
         self.api()
             .get_json(&format!("/api/v1/transactions/{id}"))
@@ -839,24 +863,7 @@ async fn an_unusable_account_revokes_the_mandate_asks_for_a_new_one_and_grey_lis
     let mut c = Collector::new().await;
     c.exec("UPDATE merchants SET grey_list_after = 1").await;
     let ids = c.subscriber("Jan", "Jansen", "J. Jansen", None).await;
-    c.bill_and_notify().await;
-    c.deliver().await;
-    let tid = c.transaction_of(&ids.subscription).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let date = c.file_date().await;
-    let batch = c.export(date, "pain.008.001.02", false).await;
-    c.step(&batch, "submit").await;
-    let e2e = end_to_end_ids(&c, &tid).await;
-    let response = c
-        .upload(
-            "status.xml",
-            pain002(&batch.replace('_', "-"), &[(&e2e[0], "AC04")]),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(c.transaction(&tid).await["status"], "failed");
+    c.rejected(&ids, "AC04").await;
     let mandate = c
         .api()
         .get_json(&format!("/api/v1/mandates/{}", ids.mandate))
@@ -885,6 +892,231 @@ async fn an_unusable_account_revokes_the_mandate_asks_for_a_new_one_and_grey_lis
         .await
         .unwrap();
     assert_eq!(report.created, 0);
+}
+
+/// The path of the first link in `text` that starts with `marker`.
+fn link_in(text: &str, marker: &str) -> String {
+    let start = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("a {marker} link in {text}"));
+    text[start..]
+        .split(|c: char| c.is_whitespace() || c == '>' || c == ')')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_new_mandate_from_the_emailed_link_collects_the_failed_debit_again_once() {
+    let mut c = Collector::new().await;
+    let ids = c.subscriber("Jan", "Jansen", "J. Jansen", None).await;
+    let tid = c.rejected(&ids, "MD01").await;
+    let mails = c.deliver().await;
+    let asked = mails
+        .iter()
+        .find(|m| m.text.contains("/m/new/"))
+        .unwrap_or_else(|| {
+            panic!(
+                "a new-mandate link: {:?}",
+                mails.iter().map(|m| &m.text).collect::<Vec<_>>()
+            )
+        });
+    let path = link_in(&asked.text, "/m/new/");
+    let page = c.app.page(&path).await;
+    assert!(
+        page.contains("Fietsabonnement B.V."),
+        "the creditor is named"
+    );
+    assert!(
+        page.contains("id=\"consent-text\""),
+        "the mandate text is shown"
+    );
+    assert_eq!(
+        page.matches("class=\"outstanding\"").count(),
+        1,
+        "the failed debit is listed"
+    );
+
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let url = c.app.url(&path);
+        let client = c.app.client.clone();
+        async move { client.post(url).form(&fields).send().await.unwrap() }
+    };
+    let bad = post(vec![
+        ("iban", "NL00 ABNA 0000 0000 00"),
+        ("account_holder", "J. Jansen"),
+        ("consent", "on"),
+    ])
+    .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text().await.unwrap();
+    assert!(html.contains("id=\"iban-error\""), "the IBAN is refused");
+    assert!(
+        html.contains("value=\"NL00 ABNA 0000 0000 00\""),
+        "the answer is kept"
+    );
+    let same = post(vec![
+        ("iban", "NL91ABNA0417164300"),
+        ("account_holder", "J. Jansen"),
+        ("consent", "on"),
+    ])
+    .await;
+    assert_eq!(same.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        text_of(&same.text().await.unwrap(), "iban-error")
+            .unwrap()
+            .contains("could not debit"),
+        "the unusable account again is refused"
+    );
+    let no_consent = post(vec![("iban", "NL44RABO0123456789"), ("account_holder", "")]).await;
+    assert_eq!(no_consent.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = no_consent.text().await.unwrap();
+    assert!(html.contains("id=\"consent-error\"") && html.contains("id=\"account_holder-error\""));
+    assert_eq!(
+        c.count("SELECT COUNT(*) FROM mandates").await,
+        1,
+        "nothing stored yet"
+    );
+
+    let tampered = c.app.get(&format!("{}0", &path[..path.len() - 1])).await;
+    assert_eq!(tampered.status(), StatusCode::NOT_FOUND);
+
+    let good = post(vec![
+        ("iban", "NL44 RABO 0123 4567 89"),
+        ("account_holder", "Jan Jansen"),
+        ("consent", "on"),
+    ])
+    .await;
+    assert_eq!(good.status(), StatusCode::OK);
+    let done = good.text().await.unwrap();
+    assert!(done.contains("could not be collected before"), "{done}");
+    let again = post(vec![
+        ("iban", "NL44 RABO 0123 4567 89"),
+        ("account_holder", "Jan Jansen"),
+        ("consent", "on"),
+    ])
+    .await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("You gave a new mandate"),
+        "a second post changes nothing"
+    );
+    assert_eq!(
+        c.count("SELECT COUNT(*) FROM mandates").await,
+        2,
+        "one new mandate"
+    );
+
+    let new_id = c
+        .text(&format!(
+            "SELECT replaced_by FROM mandates WHERE id = '{}'",
+            ids.mandate
+        ))
+        .await;
+    let new = c
+        .api()
+        .get_json(&format!("/api/v1/mandates/{new_id}"))
+        .await;
+    assert_eq!(new["status"], "valid", "{new}");
+    assert_eq!(new["iban"], "NL44RABO0123456789");
+    assert_eq!(new["account_holder"], "Jan Jansen");
+    assert_eq!(
+        c.count(&format!(
+            "SELECT COUNT(*) FROM mandate_evidence WHERE mandate_id = '{new_id}'"
+        ))
+        .await,
+        1,
+        "the confirmation is on record"
+    );
+    let subscription = c
+        .api()
+        .get_json(&format!("/api/v1/subscriptions/{}", ids.subscription))
+        .await;
+    assert_eq!(subscription["mandate_id"], new_id.as_str());
+    let t = c.transaction(&tid).await;
+    assert_eq!(t["status"], "scheduled", "{t}");
+    assert_eq!(
+        c.text(&format!(
+            "SELECT mandate_id FROM transactions WHERE id = '{tid}'"
+        ))
+        .await,
+        new_id
+    );
+    assert_eq!(
+        c.text(&format!(
+            "SELECT sequence_type FROM transactions WHERE id = '{tid}'"
+        ))
+        .await,
+        "FRST",
+        "a new mandate starts with FRST"
+    );
+    assert_eq!(
+        c.count(&format!(
+            "SELECT COUNT(*) FROM transaction_history WHERE transaction_id = '{tid}' AND event = 'rescheduled'"
+        ))
+        .await,
+        1
+    );
+    let mails = c.deliver().await;
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.subject.contains("your new direct debit mandate")),
+        "a confirmation: {:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+
+    // The next file collects it under the new mandate, as FRST.
+    let date = c.file_date().await;
+    let batch = c.export(date, "pain.008.001.02", true).await;
+    let xml = c.file(&batch).await;
+    assert_valid(&xml, "pain.008.001.02");
+    assert_eq!(elements(&xml, "SeqTp"), vec!["FRST"]);
+    assert!(
+        xml.contains("NL44RABO0123456789"),
+        "the new account is debited"
+    );
+
+    // The subscription runs on: a later run bills it under the new mandate.
+    let later = RunOptions {
+        as_of: Some(today() + chrono::Duration::days(40)),
+        ..RunOptions::now("test")
+    };
+    let report = billing::run(&c.app.db, &c.merchant_id, &later)
+        .await
+        .unwrap();
+    assert!(report.created > 0, "billed again");
+    assert_eq!(
+        c.count(&format!(
+            "SELECT COUNT(*) FROM transactions WHERE mandate_id = '{}' AND id <> '{tid}'",
+            ids.mandate
+        ))
+        .await,
+        0,
+        "nothing new under the unusable mandate"
+    );
+
+    // An expired link names the merchant's contact instead.
+    let links = abbo::services::collections::dunning::Links {
+        base_url: String::new(),
+        key: c.app.config.secrets.link_key.clone(),
+        online: false,
+    };
+    let old =
+        abbo::services::mandates::renew::link(&links, &new_id, today() - chrono::Duration::days(1));
+    let expired = c.app.get(&old).await;
+    assert_eq!(expired.status(), StatusCode::GONE);
+    assert!(
+        expired
+            .text()
+            .await
+            .unwrap()
+            .contains("incasso@fietsabo.nl")
+    );
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::webhook::{Event, EventType};
 use crate::i18n::{Texts, long_date, money};
 use crate::notify::compose::{self, Branding, NoticeParts};
+use crate::services::mandates::renew;
 use crate::services::payments::{CheckoutRequest, Outcome, PaymentProvider};
 use crate::services::tokens::{equal_secrets, hmac_sha256};
 use crate::store::collections::{self as store, NewHistory};
@@ -34,27 +35,29 @@ pub struct Links {
     pub online: bool,
 }
 
-fn signature(key: &[u8], transaction_id: &str) -> String {
-    let mac = hmac_sha256(key, format!("pay-due:{transaction_id}").as_bytes());
-    hex::encode(&mac[..16])
-}
-
 impl Links {
+    /// The signature of a link's fields: its first 16 bytes of HMAC-SHA256, hex.
+    pub fn sign(&self, fields: &str) -> String {
+        hex::encode(&hmac_sha256(&self.key, fields.as_bytes())[..16])
+    }
+
+    /// Whether `s` is the signature of `fields`.
+    pub fn verify_signed(&self, fields: &str, s: &str) -> bool {
+        equal_secrets(self.sign(fields).as_bytes(), s.as_bytes())
+    }
+
     /// The payment link of a failed transaction.
     pub fn payment_link(&self, transaction_id: &str) -> String {
         format!(
             "{}/pay/due/{transaction_id}?s={}",
             self.base_url,
-            signature(&self.key, transaction_id)
+            self.sign(&format!("pay-due:{transaction_id}"))
         )
     }
 
     /// Whether `s` is the signature of this transaction's link.
     pub fn verify(&self, transaction_id: &str, s: &str) -> bool {
-        equal_secrets(
-            signature(&self.key, transaction_id).as_bytes(),
-            s.as_bytes(),
-        )
+        self.verify_signed(&format!("pay-due:{transaction_id}"), s)
     }
 }
 
@@ -108,19 +111,24 @@ pub async fn queue_payment_request(
     queue(tx, u, parts, now).await
 }
 
-/// Queues the email telling the customer the mandate can't be used and asking for a new one.
+/// Queues the email telling the customer the mandate can't be used and asking for a new one,
+/// with the link to the page where they give it (open for `renew::LINK_DAYS`).
 pub async fn queue_mandate_request(
     tx: &mut Tx,
+    links: &Links,
     u: &Unpaid<'_>,
+    mandate_id: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
+    let until = u.merchant.today() + chrono::Duration::days(renew::LINK_DAYS);
+    let link = renew::link(links, mandate_id, until);
     let parts = NoticeParts {
         subject: "mandate-needed-subject",
         intro: "mandate-needed-intro",
         collects: false,
         has_period: false,
         has_contact: !u.merchant.contact_email.is_empty(),
-        link: None,
+        link: Some(("mandate-needed-action", &link)),
     };
     queue(tx, u, parts, now).await
 }

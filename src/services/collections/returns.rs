@@ -403,9 +403,12 @@ impl Apply<'_> {
             reason_code: code,
             mandate_reference: mandate.as_ref().map(|m| m.reference.as_str()).unwrap_or(""),
         };
-        if new_mandate {
-            if let Some(mandate) = &mandate {
-                mandates::revoke(tx, m, &mandate.id, now).await?;
+        match &mandate {
+            Some(mandate) if new_mandate => {
+                // Several returns under one mandate (one file or two) ask the customer once.
+                if !mandates::revoke(tx, m, &mandate.id, now).await? {
+                    return Ok(());
+                }
                 let entry = NewActivity {
                     merchant_id: m,
                     actor_id: None,
@@ -416,10 +419,11 @@ impl Apply<'_> {
                     details: format!("{code}: {}", collection::meaning(code)),
                 };
                 activity::record(tx, &entry, now).await?;
+                dunning::queue_mandate_request(tx, self.links, &unpaid, &mandate.id, now).await?;
             }
-            dunning::queue_mandate_request(tx, &unpaid, now).await?;
-        } else {
-            dunning::queue_payment_request(tx, self.links, &unpaid, now).await?;
+            _ => {
+                dunning::queue_payment_request(tx, self.links, &unpaid, now).await?;
+            }
         }
         Ok(())
     }

@@ -23,6 +23,20 @@ pub struct ConfirmationContext {
     pub language: Language,
 }
 
+impl ConfirmationContext {
+    /// The evidence record of this confirmation, made now.
+    pub fn evidence(&self, now: chrono::DateTime<chrono::Utc>) -> Evidence {
+        Evidence {
+            id: new_id(IdPrefix::Evidence),
+            confirmed_at: now,
+            ip_address: self.ip_address.clone(),
+            user_agent: self.user_agent.chars().take(500).collect(),
+            language: self.language.code().to_string(),
+            text_version: MANDATE_TEXT_VERSION.to_string(),
+        }
+    }
+}
+
 /// The customer's answer on the mandate page.
 #[derive(Debug, Clone)]
 pub enum Answered {
@@ -59,14 +73,7 @@ pub async fn confirm(
     }
     mandates::make_valid(&mut tx, merchant_id, mandate_id, today, now).await?;
     mandates::revoke_links(&mut tx, merchant_id, mandate_id, now).await?;
-    let evidence = Evidence {
-        id: new_id(IdPrefix::Evidence),
-        confirmed_at: now,
-        ip_address: context.ip_address.clone(),
-        user_agent: context.user_agent.chars().take(500).collect(),
-        language: context.language.code().to_string(),
-        text_version: MANDATE_TEXT_VERSION.to_string(),
-    };
+    let evidence = context.evidence(now);
     mandates::insert_evidence(&mut tx, merchant_id, mandate_id, &evidence).await?;
     subscriptions::start_pending(&mut tx, merchant_id, mandate_id, today, now).await?;
     let customer_actor = System::new(merchant_id, "customer");

@@ -5,6 +5,7 @@
 
 mod confirm;
 mod held;
+pub mod renew;
 mod request;
 pub(crate) mod texts;
 

@@ -8,8 +8,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::fields::FieldErrors;
 use crate::domain::{Iban, Language, Money};
-use crate::i18n::{Texts, interval_every};
+use crate::i18n::{Texts, interval_every, long_date, money};
+use crate::services::mandates::renew::{
+    self, AccountAnswers, LinkParts, RenewState, Renewal, Renewed,
+};
 use crate::services::mandates::{self, Answered, ConfirmationContext, LinkState, MandateView};
 use crate::web::AppState;
 use crate::web::error::{AppError, see_other};
@@ -17,7 +21,9 @@ use crate::web::session::client_ip;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/m/{token}", web::get().to(show))
-        .route("/m/{token}", web::post().to(answer));
+        .route("/m/{token}", web::post().to(answer))
+        .route("/m/new/{mandate}", web::get().to(renew_show))
+        .route("/m/new/{mandate}", web::post().to(renew_answer));
 }
 
 #[derive(Deserialize)]
@@ -65,6 +71,43 @@ struct NoticePage {
     paragraphs: Vec<String>,
 }
 
+#[derive(Deserialize)]
+struct RenewQuery {
+    #[serde(default)]
+    until: String,
+    #[serde(default)]
+    s: String,
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RenewForm {
+    #[serde(default)]
+    lang: String,
+    #[serde(flatten)]
+    answers: AccountAnswers,
+}
+
+#[derive(Template)]
+#[template(path = "public/mandate_renew.html")]
+struct RenewPage {
+    t: Texts,
+    brand_colour: String,
+    merchant_name: String,
+    creditor: String,
+    creditor_id: String,
+    address: String,
+    /// The running subscriptions, as "product: amount interval".
+    lines: Vec<String>,
+    /// The failed amounts collected again, as "description: amount".
+    again: Vec<String>,
+    form: AccountAnswers,
+    errors: FieldErrors,
+    /// The page's own address with the link's signed fields.
+    action: String,
+    languages: &'static [Language],
+}
+
 /// The language asked for by `?lang=` or the form, else the customer's.
 fn chosen(requested: Option<&str>, view: &MandateView) -> Language {
     requested
@@ -77,9 +120,9 @@ fn page(status: StatusCode, template: &impl Template) -> Result<HttpResponse, Ap
     Ok(respond(status, Framing::Nobody, None, render(template)?))
 }
 
-fn mandate_page(view: &MandateView, language: Language, token: &str) -> MandatePage {
-    let merchant = &view.merchant;
-    let address = [
+/// The creditor's address on one line.
+fn address_of(merchant: &crate::store::merchants::Merchant) -> String {
+    [
         merchant.street.as_str(),
         &format!("{} {}", merchant.postal_code, merchant.city),
         &merchant.country,
@@ -88,19 +131,29 @@ fn mandate_page(view: &MandateView, language: Language, token: &str) -> MandateP
     .map(|s| s.trim())
     .filter(|s| !s.is_empty())
     .collect::<Vec<_>>()
-    .join(", ");
+    .join(", ")
+}
+
+/// A subscription's amount and interval, as the mandate pages show it.
+fn amount_of(s: &crate::store::subscriptions::Subscription, language: Language) -> String {
+    format!(
+        "{} {}",
+        Money::from_minor(s.amount_minor).format_eur(),
+        crate::domain::Interval::parse(&s.billing_interval)
+            .map(|i| interval_every(language, &i))
+            .unwrap_or_default()
+    )
+}
+
+fn mandate_page(view: &MandateView, language: Language, token: &str) -> MandatePage {
+    let merchant = &view.merchant;
+    let address = address_of(merchant);
     let lines = view
         .subscriptions
         .iter()
         .map(|s| Line {
             product: s.description.clone(),
-            amount: format!(
-                "{} {}",
-                Money::from_minor(s.amount_minor).format_eur(),
-                crate::domain::Interval::parse(&s.billing_interval)
-                    .map(|i| interval_every(language, &i))
-                    .unwrap_or_default()
-            ),
+            amount: amount_of(s, language),
         })
         .collect();
     MandatePage {
@@ -180,6 +233,24 @@ async fn show(
     }
 }
 
+/// Who confirms, as the evidence records it.
+fn confirmation_context(
+    req: &HttpRequest,
+    state: &AppState,
+    language: Language,
+) -> ConfirmationContext {
+    ConfirmationContext {
+        ip_address: client_ip(req, state.config.behind_proxy),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string(),
+        language,
+    }
+}
+
 async fn answer(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -190,16 +261,7 @@ async fn answer(
     let language = requested.and_then(|l| Language::parse(l).ok());
     let answered = match form.answer.as_str() {
         "confirm" => {
-            let context = ConfirmationContext {
-                ip_address: client_ip(&req, state.config.behind_proxy),
-                user_agent: req
-                    .headers()
-                    .get(header::USER_AGENT)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_string(),
-                language: language.unwrap_or_default(),
-            };
+            let context = confirmation_context(&req, &state, language.unwrap_or_default());
             mandates::confirm(&state.db, &state.link_settings(), &token, &context).await?
         }
         "decline" => mandates::decline(&state.db, &token).await?,
@@ -236,5 +298,175 @@ async fn answer(
             page(StatusCode::OK, &notice)
         }
         Answered::Refused(state) => refused(state, requested),
+    }
+}
+
+/// The new-mandate page for the old mandate's renewal.
+fn renew_page(
+    renewal: &Renewal,
+    language: Language,
+    action: String,
+    form: AccountAnswers,
+    errors: FieldErrors,
+) -> RenewPage {
+    let view = &renewal.view;
+    let merchant = &view.merchant;
+    RenewPage {
+        t: view.texts(language),
+        brand_colour: merchant.brand_colour.clone(),
+        merchant_name: merchant.name.clone(),
+        creditor: mandates::creditor_name(merchant),
+        creditor_id: merchant.creditor_id.clone().unwrap_or_default(),
+        address: address_of(merchant),
+        lines: view
+            .subscriptions
+            .iter()
+            .map(|s| format!("{}: {}", s.description, amount_of(s, language)))
+            .collect(),
+        again: renewal
+            .again
+            .iter()
+            .map(|d| format!("{}: {}", d.description, money(language, d.amount_minor)))
+            .collect(),
+        form,
+        errors,
+        action,
+        languages: Language::ALL,
+    }
+}
+
+/// The link's own address (what the form posts to).
+fn renew_action(mandate_id: &str, query: &RenewQuery) -> String {
+    let encode = |v: &str| {
+        percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    format!(
+        "/m/new/{}?until={}&s={}",
+        encode(mandate_id),
+        encode(&query.until),
+        encode(&query.s)
+    )
+}
+
+/// The page for a new-mandate link that leads nowhere (any more).
+fn renew_refused(state: RenewState, requested: Option<&str>) -> Result<HttpResponse, AppError> {
+    let (view, paragraphs, status) = match state {
+        RenewState::Unknown | RenewState::Open(_) => return refused(LinkState::Unknown, requested),
+        RenewState::Given(view, new) => {
+            let language = chosen(requested, &view);
+            let given = MandateView {
+                mandate: *new,
+                ..*view.clone()
+            };
+            let date = given.mandate.signed_on.unwrap_or(given.merchant.today());
+            let t = given.texts(language).arg("date", long_date(language, date));
+            (view, vec![t.get("renew-given")], StatusCode::OK)
+        }
+        RenewState::NotNeeded(view) => {
+            let t = view.texts(chosen(requested, &view));
+            (view, vec![t.get("renew-not-needed")], StatusCode::OK)
+        }
+        RenewState::Expired(view) => {
+            let t = view.texts(chosen(requested, &view));
+            let contact = if view.merchant.contact_email.is_empty() {
+                "renew-contact"
+            } else {
+                "renew-contact-email"
+            };
+            (
+                view,
+                vec![t.get("renew-expired"), t.get(contact)],
+                StatusCode::GONE,
+            )
+        }
+    };
+    let t = view.texts(chosen(requested, &view));
+    let notice = NoticePage {
+        title: t.get("renew-title"),
+        paragraphs,
+        brand_colour: view.merchant.brand_colour.clone(),
+        merchant_name: view.merchant.name.clone(),
+        t,
+    };
+    page(status, &notice)
+}
+
+fn link_parts<'a>(mandate_id: &'a str, query: &'a RenewQuery) -> LinkParts<'a> {
+    LinkParts {
+        mandate_id,
+        until: &query.until,
+        signature: &query.s,
+    }
+}
+
+async fn renew_show(
+    state: web::Data<AppState>,
+    mandate_id: web::Path<String>,
+    query: web::Query<RenewQuery>,
+) -> Result<HttpResponse, AppError> {
+    let links = state.dunning_links();
+    let parts = link_parts(&mandate_id, &query);
+    match renew::renewal_state(&state.db, &links, parts).await? {
+        RenewState::Open(renewal) => {
+            let language = chosen(query.lang.as_deref(), &renewal.view);
+            let form = AccountAnswers {
+                account_holder: renewal.view.mandate.account_holder.clone(),
+                ..AccountAnswers::default()
+            };
+            let action = renew_action(&mandate_id, &query);
+            let body = renew_page(&renewal, language, action, form, FieldErrors::default());
+            page(StatusCode::OK, &body)
+        }
+        other => renew_refused(other, query.lang.as_deref()),
+    }
+}
+
+async fn renew_answer(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    mandate_id: web::Path<String>,
+    query: web::Query<RenewQuery>,
+    form: web::Form<RenewForm>,
+) -> Result<HttpResponse, AppError> {
+    let links = state.dunning_links();
+    let parts = link_parts(&mandate_id, &query);
+    let requested = Some(form.lang.as_str()).filter(|l| !l.is_empty());
+    let renewal = match renew::renewal_state(&state.db, &links, parts).await? {
+        RenewState::Open(renewal) => renewal,
+        other => return renew_refused(other, requested),
+    };
+    let language = chosen(requested, &renewal.view);
+    let t = renewal.view.texts(language);
+    let account = match renew::check(&form.answers, &renewal.view.mandate, &t) {
+        Ok(account) => account,
+        Err(errors) => {
+            let action = renew_action(&mandate_id, &query);
+            let body = renew_page(&renewal, language, action, form.answers.clone(), errors);
+            return page(StatusCode::UNPROCESSABLE_ENTITY, &body);
+        }
+    };
+    let context = confirmation_context(&req, &state, language);
+    match renew::renew(&state.db, &links, parts, account, &context).await? {
+        Renewed::Done { view, again, .. } => {
+            let t = view.texts(language);
+            let mut paragraphs = vec![t.get("renew-done-text")];
+            if let Some(&(_, date)) = again.first() {
+                let total: i64 = again.iter().map(|a| a.0).sum();
+                let t = t
+                    .clone()
+                    .arg("total", money(language, total))
+                    .arg("date", long_date(language, date));
+                paragraphs.push(t.get("renew-done-again"));
+            }
+            let notice = NoticePage {
+                title: t.get("renew-done-title"),
+                paragraphs,
+                brand_colour: view.merchant.brand_colour.clone(),
+                merchant_name: view.merchant.name.clone(),
+                t,
+            };
+            page(StatusCode::OK, &notice)
+        }
+        Renewed::Refused(state) => renew_refused(state, requested),
     }
 }
