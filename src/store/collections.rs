@@ -938,63 +938,62 @@ pub async fn reschedule(
     .context("scheduling a new attempt")
 }
 
-/// A transaction still to collect under a mandate: scheduled, or failed.
+/// A failed transaction under a mandate.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OpenDebit {
     pub id: String,
-    pub status: String,
     pub amount_minor: i64,
     pub description: String,
-    pub due_date: NaiveDate,
     pub failure_reason: String,
     pub retries: i32,
     pub subscription_id: String,
-    /// Whether an exported or submitted batch holds it (its file names the mandate already).
-    pub in_batch: bool,
 }
 
-/// The scheduled and failed transactions under a mandate, oldest first.
-pub async fn open_under_mandate(
+/// The failed transactions under a mandate, oldest first.
+pub async fn failed_under_mandate(
     db: &Db,
     merchant_id: &str,
     mandate_id: &str,
 ) -> anyhow::Result<Vec<OpenDebit>> {
     on_db!(db, pool => {
         sqlx::query_as::<_, OpenDebit>(
-            "SELECT t.id, t.status, t.amount_minor, t.description, t.due_date, t.failure_reason, \
-             t.retries, t.subscription_id, EXISTS (SELECT 1 FROM collection_attempts a \
-             WHERE a.transaction_id = t.id AND a.status IN ('exported', 'submitted')) AS in_batch \
-             FROM transactions t WHERE t.merchant_id = $1 AND t.mandate_id = $2 \
-             AND t.status IN ('scheduled', 'failed') ORDER BY t.due_date, t.id",
+            "SELECT id, amount_minor, description, failure_reason, retries, subscription_id \
+             FROM transactions WHERE merchant_id = $1 AND mandate_id = $2 \
+             AND status = 'failed' ORDER BY due_date, id",
         )
         .bind(merchant_id)
         .bind(mandate_id)
         .fetch_all(pool)
         .await
     })
-    .context("loading the open transactions of a mandate")
+    .context("loading the failed transactions of a mandate")
 }
 
-/// Collects a scheduled transaction under another mandate (the next file decides FRST).
+/// Moves a mandate's scheduled transactions that no live batch holds to its successor (the
+/// next file decides FRST). Returns how many moved.
 pub async fn move_to_mandate(
     tx: &mut Tx,
-    transaction_id: &str,
-    mandate_id: &str,
+    merchant_id: &str,
+    old_mandate_id: &str,
+    new_mandate_id: &str,
     at: DateTime<Utc>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<u64> {
     on_tx!(tx, conn => {
         sqlx::query(
-            "UPDATE transactions SET mandate_id = $2, updated_at = $3 \
-             WHERE id = $1 AND status = 'scheduled'",
+            "UPDATE transactions SET mandate_id = $3, updated_at = $4 \
+             WHERE merchant_id = $1 AND mandate_id = $2 AND status = 'scheduled' \
+             AND NOT EXISTS (SELECT 1 FROM collection_attempts a WHERE a.transaction_id = \
+             transactions.id AND a.status IN ('exported', 'submitted'))",
         )
-        .bind(transaction_id)
-        .bind(mandate_id)
+        .bind(merchant_id)
+        .bind(old_mandate_id)
+        .bind(new_mandate_id)
         .bind(at)
         .execute(conn)
         .await
-        .map(|_| ())
+        .map(|r| r.rows_affected())
     })
-    .context("moving a transaction to a new mandate")
+    .context("moving transactions to a new mandate")
 }
 
 /// Schedules a failed transaction again under a new mandate on `due_date` as its next attempt
@@ -1002,6 +1001,7 @@ pub async fn move_to_mandate(
 /// is open again.
 pub async fn collect_again(
     tx: &mut Tx,
+    merchant_id: &str,
     transaction_id: &str,
     mandate_id: &str,
     due_date: NaiveDate,
@@ -1016,13 +1016,14 @@ pub async fn collect_again(
             "UPDATE transactions SET status = 'scheduled', mandate_id = $2, due_date = $3, \
              sequence_type = 'FRST', retries = retries + 1, \
              notice_status = CASE WHEN $4 THEN 'pending' ELSE notice_status END, updated_at = $5 \
-             WHERE id = $1 AND status = 'failed'",
+             WHERE id = $1 AND status = 'failed' AND merchant_id = $6",
         )
         .bind(transaction_id)
         .bind(mandate_id)
         .bind(due_date)
         .bind(notice)
         .bind(at)
+        .bind(merchant_id)
         .execute(conn)
         .await
         .map(|_| ())
@@ -1031,10 +1032,11 @@ pub async fn collect_again(
     on_tx!(&mut *tx, conn => {
         sqlx::query(
             "UPDATE invoices SET status = 'open', updated_at = $2 WHERE transaction_id = $1 \
-             AND kind = 'invoice' AND status = 'overdue'",
+             AND merchant_id = $3 AND kind = 'invoice' AND status = 'overdue'",
         )
         .bind(transaction_id)
         .bind(at)
+        .bind(merchant_id)
         .execute(conn)
         .await
         .map(|_| ())

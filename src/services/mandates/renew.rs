@@ -38,8 +38,6 @@ pub struct Renewal {
     /// Failed transactions the new mandate collects again (the merchant's table says the
     /// mandate was unusable, and the retry cap leaves room).
     pub again: Vec<OpenDebit>,
-    /// Scheduled transactions not in a file yet, collected under the new mandate.
-    pub scheduled: Vec<OpenDebit>,
 }
 
 /// What a new-mandate link leads to.
@@ -117,25 +115,16 @@ pub async fn renewal_state(
         return Ok(RenewState::Expired(Box::new(view)));
     }
     let policy = policy_of(db, &merchant_id).await?;
-    let (mut again, mut scheduled) = (Vec::new(), Vec::new());
-    for d in collections::open_under_mandate(db, &merchant_id, parts.mandate_id).await? {
-        if d.status == "scheduled" && !d.in_batch {
-            scheduled.push(d);
-        } else if d.status == "failed"
-            && d.retries < MAX_RETRIES
-            && policy.action(&d.failure_reason) == ReturnAction::NewMandate
-        {
+    let mut again = Vec::new();
+    for d in collections::failed_under_mandate(db, &merchant_id, parts.mandate_id).await? {
+        if d.retries < MAX_RETRIES && policy.action(&d.failure_reason) == ReturnAction::NewMandate {
             again.push(d);
         }
     }
     if view.mandate.status != "revoked" || (view.subscriptions.is_empty() && again.is_empty()) {
         return Ok(RenewState::NotNeeded(Box::new(view)));
     }
-    Ok(RenewState::Open(Box::new(Renewal {
-        view,
-        again,
-        scheduled,
-    })))
+    Ok(RenewState::Open(Box::new(Renewal { view, again })))
 }
 
 async fn policy_of(db: &Db, merchant_id: &str) -> anyhow::Result<ReturnPolicy> {
@@ -231,7 +220,6 @@ pub async fn renew(
     let Renewal {
         view,
         again: failed,
-        scheduled,
     } = &*renewal;
     let (merchant, old) = (&view.merchant, &view.mandate);
     let m = merchant.id.as_str();
@@ -268,13 +256,11 @@ pub async fn renew(
     let evidence = context.evidence(now);
     mandates::insert_evidence(&mut tx, m, &mandate.id, &evidence).await?;
     let moved = subscriptions::move_to_mandate(&mut tx, m, &old.id, &mandate.id, now).await?;
-    for d in scheduled {
-        collections::move_to_mandate(&mut tx, &d.id, &mandate.id, now).await?;
-    }
+    collections::move_to_mandate(&mut tx, m, &old.id, &mandate.id, now).await?;
     let notice = merchant.send_notices;
     let mut again = Vec::new();
     for d in failed {
-        collections::collect_again(&mut tx, &d.id, &mandate.id, due, notice, now).await?;
+        collections::collect_again(&mut tx, m, &d.id, &mandate.id, due, notice, now).await?;
         let note = format!("new mandate {} from the customer", mandate.reference);
         let h = NewHistory {
             merchant_id: m,
