@@ -59,9 +59,21 @@ impl Texts {
         self.language
     }
 
-    /// The text for `key` with the arguments given so far.
+    /// The text for `key` with the arguments given so far. An argument ending in a full stop
+    /// (a legal name such as "Fietsabo B.V.") ends a sentence without a second one.
     pub fn get(&self, key: &str) -> String {
-        LOCALES.lookup_with_args(&self.id, key, &self.args)
+        let mut text = LOCALES.lookup_with_args(&self.id, key, &self.args);
+        for value in self.args.values() {
+            if let FluentValue::String(s) = value
+                && s.ends_with('.')
+            {
+                let doubled = format!("{s}.");
+                if text.contains(&doubled) {
+                    text = text.replace(&doubled, s);
+                }
+            }
+        }
+        text
     }
 }
 
@@ -129,6 +141,26 @@ mod tests {
         assert_eq!(
             Texts::new(Language::Fr).get("mandate-confirm"),
             "J'autorise ce mandat"
+        );
+    }
+
+    #[test]
+    fn a_name_ending_in_a_full_stop_ends_the_sentence_once() {
+        for language in Language::ALL {
+            let t = Texts::new(*language)
+                .arg("creditor", "Fietsabo B.V.")
+                .arg("email", "");
+            for key in ["link-contact", "mandate-declined-text", "renew-not-needed"] {
+                let text = t.get(key);
+                assert!(text.contains("Fietsabo B.V."), "{key}: {text}");
+                assert!(!text.contains("B.V.."), "{key}: {text}");
+            }
+        }
+        let plain = Texts::new(Language::En).arg("creditor", "Fietsabo");
+        assert!(
+            plain
+                .get("link-contact")
+                .ends_with("Fietsabo for a new link.")
         );
     }
 
@@ -246,5 +278,135 @@ mod format_tests {
             money(Language::En, i64::MIN),
             "-€ 92,233,720,368,547,758.08"
         );
+    }
+}
+
+/// The SEPA countries (and a few neighbours) by ISO code, named in en, nl, fr, de.
+const COUNTRIES: &[(&str, [&str; 4])] = &[
+    ("AD", ["Andorra", "Andorra", "Andorre", "Andorra"]),
+    ("AL", ["Albania", "Albanië", "Albanie", "Albanien"]),
+    ("AT", ["Austria", "Oostenrijk", "Autriche", "Österreich"]),
+    ("BE", ["Belgium", "België", "Belgique", "Belgien"]),
+    ("BG", ["Bulgaria", "Bulgarije", "Bulgarie", "Bulgarien"]),
+    ("CH", ["Switzerland", "Zwitserland", "Suisse", "Schweiz"]),
+    ("CY", ["Cyprus", "Cyprus", "Chypre", "Zypern"]),
+    ("CZ", ["Czechia", "Tsjechië", "Tchéquie", "Tschechien"]),
+    ("DE", ["Germany", "Duitsland", "Allemagne", "Deutschland"]),
+    ("DK", ["Denmark", "Denemarken", "Danemark", "Dänemark"]),
+    ("EE", ["Estonia", "Estland", "Estonie", "Estland"]),
+    ("ES", ["Spain", "Spanje", "Espagne", "Spanien"]),
+    ("FI", ["Finland", "Finland", "Finlande", "Finnland"]),
+    ("FR", ["France", "Frankrijk", "France", "Frankreich"]),
+    (
+        "GB",
+        [
+            "United Kingdom",
+            "Verenigd Koninkrijk",
+            "Royaume-Uni",
+            "Vereinigtes Königreich",
+        ],
+    ),
+    ("GI", ["Gibraltar", "Gibraltar", "Gibraltar", "Gibraltar"]),
+    ("GR", ["Greece", "Griekenland", "Grèce", "Griechenland"]),
+    ("HR", ["Croatia", "Kroatië", "Croatie", "Kroatien"]),
+    ("HU", ["Hungary", "Hongarije", "Hongrie", "Ungarn"]),
+    ("IE", ["Ireland", "Ierland", "Irlande", "Irland"]),
+    ("IS", ["Iceland", "IJsland", "Islande", "Island"]),
+    ("IT", ["Italy", "Italië", "Italie", "Italien"]),
+    (
+        "LI",
+        [
+            "Liechtenstein",
+            "Liechtenstein",
+            "Liechtenstein",
+            "Liechtenstein",
+        ],
+    ),
+    ("LT", ["Lithuania", "Litouwen", "Lituanie", "Litauen"]),
+    ("LU", ["Luxembourg", "Luxemburg", "Luxembourg", "Luxemburg"]),
+    ("LV", ["Latvia", "Letland", "Lettonie", "Lettland"]),
+    ("MC", ["Monaco", "Monaco", "Monaco", "Monaco"]),
+    ("MD", ["Moldova", "Moldavië", "Moldavie", "Moldau"]),
+    (
+        "ME",
+        ["Montenegro", "Montenegro", "Monténégro", "Montenegro"],
+    ),
+    (
+        "MK",
+        [
+            "North Macedonia",
+            "Noord-Macedonië",
+            "Macédoine du Nord",
+            "Nordmazedonien",
+        ],
+    ),
+    ("MT", ["Malta", "Malta", "Malte", "Malta"]),
+    (
+        "NL",
+        ["Netherlands", "Nederland", "Pays-Bas", "Niederlande"],
+    ),
+    ("NO", ["Norway", "Noorwegen", "Norvège", "Norwegen"]),
+    ("PL", ["Poland", "Polen", "Pologne", "Polen"]),
+    ("PT", ["Portugal", "Portugal", "Portugal", "Portugal"]),
+    ("RO", ["Romania", "Roemenië", "Roumanie", "Rumänien"]),
+    ("RS", ["Serbia", "Servië", "Serbie", "Serbien"]),
+    ("SE", ["Sweden", "Zweden", "Suède", "Schweden"]),
+    ("SI", ["Slovenia", "Slovenië", "Slovénie", "Slowenien"]),
+    ("SK", ["Slovakia", "Slowakije", "Slovaquie", "Slowakei"]),
+    (
+        "SM",
+        ["San Marino", "San Marino", "Saint-Marin", "San Marino"],
+    ),
+    (
+        "US",
+        [
+            "United States",
+            "Verenigde Staten",
+            "États-Unis",
+            "Vereinigte Staaten",
+        ],
+    ),
+    (
+        "VA",
+        ["Vatican City", "Vaticaanstad", "Vatican", "Vatikanstadt"],
+    ),
+];
+
+/// A country's name in `language` for its ISO 3166 code ("NL" → "Nederland"); the code itself
+/// for a country outside the list.
+pub fn country_name(language: Language, code: &str) -> String {
+    let code = code.trim();
+    let column = match language {
+        Language::En => 0,
+        Language::Nl => 1,
+        Language::Fr => 2,
+        Language::De => 3,
+    };
+    COUNTRIES
+        .iter()
+        .find(|(c, _)| c.eq_ignore_ascii_case(code))
+        .map(|(_, names)| names[column].to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+#[cfg(test)]
+mod country_tests {
+    use super::*;
+
+    #[test]
+    fn countries_are_named_in_the_readers_language() {
+        assert_eq!(country_name(Language::Nl, "NL"), "Nederland");
+        assert_eq!(country_name(Language::Fr, "be"), "Belgique");
+        assert_eq!(country_name(Language::De, "NL"), "Niederlande");
+        assert_eq!(country_name(Language::En, "DE"), "Germany");
+        assert_eq!(country_name(Language::Nl, "JP"), "JP");
+        assert_eq!(country_name(Language::En, ""), "");
+        // Every SEPA country code is one of the codes Abbo accepts.
+        for (code, _) in COUNTRIES {
+            assert!(
+                crate::domain::country::CountryCode::parse(code).is_ok(),
+                "{code}"
+            );
+        }
     }
 }

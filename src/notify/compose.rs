@@ -118,27 +118,43 @@ pub fn mandate_request_sms(t: &Texts, link: &str) -> String {
 struct MandateConfirmedHtml<'a> {
     t: &'a Texts,
     brand: &'a Branding,
-    schedule: bool,
+    schedule: Option<&'a str>,
+    receipt: Option<&'a str>,
 }
 
 #[derive(Template)]
 #[template(path = "email/mandate_confirmed.txt")]
 struct MandateConfirmedText<'a> {
     t: &'a Texts,
-    schedule: bool,
+    schedule: Option<&'a str>,
+    receipt: Option<&'a str>,
 }
 
-/// Confirms a mandate to the customer; with `schedule`, it says when the first collection is
-/// (`t` carries `first_date`).
-pub fn mandate_confirmed(t: &Texts, brand: &Branding, schedule: bool) -> anyhow::Result<Composed> {
+/// Confirms a mandate to the customer: what is debited when (`schedule`) and, after an online
+/// first payment, its receipt.
+pub fn mandate_confirmed(
+    t: &Texts,
+    brand: &Branding,
+    schedule: Option<&str>,
+    receipt: Option<&str>,
+) -> anyhow::Result<Composed> {
     Ok(Composed {
         subject: t.get("email-confirmed-subject"),
-        text: MandateConfirmedText { t, schedule }
-            .render()
-            .context("rendering the confirmation text")?,
-        html: MandateConfirmedHtml { t, brand, schedule }
-            .render()
-            .context("rendering the confirmation email")?,
+        text: MandateConfirmedText {
+            t,
+            schedule,
+            receipt,
+        }
+        .render()
+        .context("rendering the confirmation text")?,
+        html: MandateConfirmedHtml {
+            t,
+            brand,
+            schedule,
+            receipt,
+        }
+        .render()
+        .context("rendering the confirmation email")?,
     })
 }
 

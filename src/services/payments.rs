@@ -288,6 +288,7 @@ pub async fn settle(
     outcome: Outcome,
     account: Option<(&Iban, &str)>,
     today: NaiveDate,
+    base_url: &str,
 ) -> anyhow::Result<bool> {
     if payment.transaction_id.is_some() {
         return crate::services::collections::dunning::settle_payment(db, payment, outcome).await;
@@ -343,6 +344,30 @@ pub async fn settle(
             },
         };
         transactions::insert(&mut tx, &paid, now).await?;
+        // The customer gets the mandate's confirmation with a receipt of what was paid, in the
+        // same transaction (the view is read before it commits: the account is the one paid from).
+        let mut view =
+            crate::services::mandates::view_of_mandate(db, m, &payment.mandate_id).await?;
+        view.mandate.iban = iban.as_str().to_string();
+        view.mandate.account_holder = account_holder.to_string();
+        view.mandate.signed_on = Some(today);
+        let brand = crate::services::mandates::branding(db, &view.merchant, base_url).await?;
+        let receipt = crate::services::mandates::Receipt {
+            payment_id: &payment.id,
+            amount_minor: payment.amount_minor,
+            paid_on: today,
+            description: &payment.description,
+        };
+        let language = view.language;
+        crate::services::mandates::queue_confirmation(
+            &mut tx,
+            &view,
+            language,
+            &brand,
+            Some(&receipt),
+            now,
+        )
+        .await?;
         if subscription.create_invoice {
             let merchant = crate::store::merchants::get(db, m)
                 .await?

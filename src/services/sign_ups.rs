@@ -504,7 +504,7 @@ pub enum PageRefusal {
 }
 
 /// The start date a page's rule gives, or the customer's choice.
-fn start_date(page: &Page, answers: &PageAnswers, today: NaiveDate) -> Option<NaiveDate> {
+pub fn start_date(page: &Page, answers: &PageAnswers, today: NaiveDate) -> Option<NaiveDate> {
     match page.start_rule.as_str() {
         "customer" => parse_date(&answers.start_date).ok().filter(|d| *d >= today),
         "first_of_next_month" => NaiveDate::from_ymd_opt(today.year(), today.month(), 1)

@@ -170,6 +170,18 @@ pub fn csrf_token(html: &str) -> String {
     hidden_value(html, "csrf_token").expect("the page has a csrf_token field")
 }
 
+/// The body of a page fetched without a session (as a customer's browser does).
+pub async fn customer_page(url: &str) -> String {
+    browser()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// The value of a hidden input by name.
 pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     let document = scraper::Html::parse_document(html);

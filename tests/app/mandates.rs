@@ -11,7 +11,7 @@ use abbo::store::{self, mandates as mandate_store, merchants, subscriptions};
 use chrono::{Duration, NaiveDate};
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, browser, spawn_app_with, text_of};
+use crate::helpers::{TestApp, browser, customer_page, spawn_app_with, text_of};
 use crate::sinks::{HttpSink, SmtpSink};
 
 struct Flow {
@@ -220,7 +220,7 @@ async fn a_customer_confirms_the_mandate_from_the_email_link() {
             .unwrap()
             .contains("binnen 8 weken")
     );
-    assert!(html.contains("€ 12.95 per maand"));
+    assert!(html.contains("€ 12,95 per maand"), "Dutch amounts");
 
     // And in English on request.
     let html = visitor
@@ -308,15 +308,18 @@ async fn a_customer_confirms_the_mandate_from_the_email_link() {
     );
     assert!(flow.app.page("/admin").await.contains("mandate.confirmed"));
 
-    // The link works once: a second confirmation and a later visit explain why not.
+    // The link works once: a second confirmation and a later visit say it is confirmed.
     let again = flow.answer(&link, "confirm", "en").await;
-    assert_eq!(again.status(), StatusCode::GONE);
+    assert_eq!(again.status(), StatusCode::OK);
     let html = again.text().await.unwrap();
-    assert!(html.contains("already been used"));
-    assert!(html.contains("help@fietsabo.nl"), "says whom to contact");
+    assert_eq!(
+        text_of(&html, "title").as_deref(),
+        Some("Your mandate is confirmed")
+    );
+    assert!(!html.contains("already been used"));
     assert_eq!(
         visitor.get(&link).send().await.unwrap().status(),
-        StatusCode::GONE
+        StatusCode::OK
     );
     assert_eq!(
         mandate_store::evidence_for(db, &flow.merchant_id, &mandate.id)
@@ -336,9 +339,15 @@ async fn a_double_click_confirms_once() {
         flow.answer(&link, "confirm", "nl"),
         flow.answer(&link, "confirm", "nl")
     );
-    let mut statuses = [a.status(), b.status()];
-    statuses.sort();
-    assert_eq!(statuses, [StatusCode::OK, StatusCode::GONE]);
+    assert_eq!([a.status(), b.status()], [StatusCode::OK, StatusCode::OK]);
+    let titles = [
+        text_of(&a.text().await.unwrap(), "title").unwrap(),
+        text_of(&b.text().await.unwrap(), "title").unwrap(),
+    ];
+    assert!(
+        titles.contains(&"Uw machtiging is bevestigd".to_string()),
+        "the second click is told it is confirmed: {titles:?}"
+    );
     let report = flow.app.outbox.deliver_due().await.unwrap();
     assert_eq!(report.sent, 1, "one confirmation email");
 }
@@ -379,6 +388,10 @@ async fn this_is_not_me_ends_the_sign_up() {
         text_of(&html, "title").as_deref(),
         Some("Die Anmeldung wurde abgebrochen")
     );
+    // The legal name ends in a full stop: the sentence it ends has one, not two.
+    let notice = text_of(&html, "notice").unwrap();
+    assert!(notice.contains("Fietsabo B.V."), "{notice}");
+    assert!(!notice.contains("B.V.."), "{notice}");
     let db = &flow.app.db;
     let mandate = mandate_store::get(db, &flow.merchant_id, &requested.mandate_id)
         .await
@@ -592,4 +605,120 @@ async fn another_merchants_mandates_are_not_found() {
             .await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{action}");
     }
+}
+
+/// A date as Dutch writes it out, written here independently of the app's own function.
+fn dutch_date(day: NaiveDate) -> String {
+    use chrono::Datelike;
+    let months = [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    format!(
+        "{} {} {}",
+        day.day(),
+        months[day.month0() as usize],
+        day.year()
+    )
+}
+
+#[tokio::test]
+async fn the_customer_is_told_what_is_debited_when_and_a_reopened_link_says_it_was_confirmed() {
+    use chrono::Datelike;
+    let mut flow = flow().await;
+    let today = crate::helpers::today();
+    let start = NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
+        .unwrap()
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap();
+    let requested = flow
+        .request(Options {
+            start_date: start,
+            ..Options::default()
+        })
+        .await;
+    let link = flow.link_from_email().await;
+    // The billing run's rule: the period's first day, no earlier than today plus the
+    // pre-notification lead, on a TARGET2 business day.
+    let merchant = merchants::get(&flow.app.db, &flow.merchant_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let earliest = today + Duration::days(i64::from(merchant.notice_lead_days));
+    let first = abbo::domain::calendar::business_day_on_or_after(start.max(earliest));
+    let schedule = format!(
+        "Start op {}. De eerste afschrijving van € 12,95 is op {}, daarna € 12,95 per maand.",
+        dutch_date(start),
+        dutch_date(first)
+    );
+
+    let html = customer_page(&link).await;
+    let product = scraper::Html::parse_document(&html);
+    let line = product
+        .select(&scraper::Selector::parse("dd.product").unwrap())
+        .next()
+        .unwrap()
+        .text()
+        .collect::<String>();
+    assert!(line.contains("Fiets Plus: € 12,95 per maand"), "{line}");
+    assert!(line.contains(&schedule), "{line}");
+    assert!(
+        html.contains("Keizersgracht 1, 1015 CJ Amsterdam, Nederland"),
+        "the country is named, not coded"
+    );
+    // French writes the euro sign after the amount, German names the country its own way.
+    let french = customer_page(&format!("{link}?lang=fr")).await;
+    assert!(french.contains("12,95\u{a0}€ par mois"), "French amounts");
+    assert!(french.contains("Amsterdam, Pays-Bas"));
+    let german = customer_page(&format!("{link}?lang=de")).await;
+    assert!(german.contains("Amsterdam, Niederlande"));
+    assert!(german.contains("€ 12,95 monatlich"));
+
+    let confirmed = flow.answer(&link, "confirm", "nl").await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    flow.app.outbox.deliver_due().await.unwrap();
+    let email = flow.sink.next();
+    let parsed = mailparse::parse_mail(email.data.as_bytes()).unwrap();
+    let text = parsed.subparts[0].get_body().unwrap();
+    assert!(
+        text.replace("\r\n", " ")
+            .replace('\n', " ")
+            .contains(&schedule),
+        "the confirmation email says what is debited when: {text}"
+    );
+    assert!(!text.contains("B.V.."), "{text}");
+
+    // Opening the link again says when it was confirmed and what happens next.
+    let again = browser().get(&link).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    let html = again.text().await.unwrap();
+    assert_eq!(
+        text_of(&html, "title").as_deref(),
+        Some("Uw machtiging is bevestigd")
+    );
+    let notice = text_of(&html, "notice").unwrap();
+    assert!(
+        notice.contains(&format!("op {} bevestigd", dutch_date(today))),
+        "{notice}"
+    );
+    assert!(notice.contains(&schedule), "{notice}");
+    assert!(
+        !notice.contains("kan niet"),
+        "not called unusable: {notice}"
+    );
+    let mandate = mandate_store::get(&flow.app.db, &flow.merchant_id, &requested.mandate_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mandate.status, "valid");
 }

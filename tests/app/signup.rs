@@ -2,7 +2,9 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, browser, location, spawn_app, spawn_app_with, text_of};
+use crate::helpers::{
+    TestApp, browser, customer_page, location, spawn_app, spawn_app_with, text_of,
+};
 use crate::sinks::{HttpSink, SmtpSink};
 
 /// Creates a page and returns its admin URL.
@@ -25,7 +27,10 @@ pub(crate) async fn page(
         ("active", "on"),
         ("field_phone", "optional"),
     ];
-    fields.extend_from_slice(extra);
+    for (k, v) in extra {
+        fields.retain(|(key, _)| key != k);
+        fields.push((k, v));
+    }
     let response = app
         .submit("/admin/pages/new", "/admin/pages", &fields)
         .await;
@@ -182,7 +187,7 @@ async fn the_public_page_is_localised_cookie_free_and_framable_only_by_allowed_o
         text_of(&html, "title").as_deref(),
         Some("Word lid van Fietsabo")
     );
-    assert!(html.contains("Kies uw abonnement") && html.contains("€ 12.95 per maand"));
+    assert!(html.contains("Kies uw abonnement") && html.contains("€ 12,95 per maand"));
     let english = browser()
         .get(app.url("/s/fiets-plus?lang=en&embed=1"))
         .send()
@@ -217,14 +222,7 @@ async fn the_public_page_is_localised_cookie_free_and_framable_only_by_allowed_o
         .send()
         .await
         .unwrap();
-    let html = browser()
-        .get(app.url("/s/fiets-plus"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = customer_page(&app.url("/s/fiets-plus")).await;
     assert!(
         html.contains("<img src=\"/media/logo/mer_"),
         "the logo shows"
@@ -468,22 +466,39 @@ async fn an_inactive_page_takes_no_sign_ups() {
 
 #[tokio::test]
 async fn an_online_first_payment_makes_the_mandate_valid_and_failures_can_be_retried() {
-    let app = spawn_app().await;
+    let mut sink = SmtpSink::start().await;
+    let url = sink.url.clone();
+    let app = spawn_app_with(|s| s.email.url = url).await;
     app.setup().await;
     let product = app.product(&[("method_online_payment", "on")]).await;
     let admin = page(&app, &product, "online_payment", &[]).await;
-    let html = browser()
-        .get(app.url("/s/fiets-plus"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = customer_page(&app.url("/s/fiets-plus")).await;
     assert!(
         !html.contains("name=\"iban\""),
         "the account comes from the payment"
     );
+    // The form says what is paid now, on the button too, and when the collections start: the
+    // payment covers the first month, the first debit is for the second.
+    assert_eq!(
+        text_of(&html, "submit").as_deref(),
+        Some("Aanmelden en € 12,95 betalen")
+    );
+    assert!(html.contains("Nu te betalen: € 12,95 voor de eerste periode."));
+    let today = crate::helpers::today();
+    let second_period = today.checked_add_months(chrono::Months::new(1)).unwrap();
+    let merchant = abbo::store::merchants::list(&app.db)
+        .await
+        .unwrap()
+        .remove(0);
+    let earliest = today + chrono::Duration::days(i64::from(merchant.notice_lead_days));
+    let first_debit = abbo::domain::calendar::business_day_on_or_after(second_period.max(earliest));
+    let nl = |d| abbo::i18n::long_date(abbo::domain::Language::Nl, d);
+    let schedule = format!(
+        "Start op {}. De eerste afschrijving van € 12,95 is op {}, daarna € 12,95 per maand.",
+        nl(today),
+        nl(first_debit)
+    );
+    assert!(html.contains(&schedule), "{schedule}");
     let response = sign_up(
         &app,
         &token(&app, &page_id(&admin)),
@@ -494,14 +509,7 @@ async fn an_online_first_payment_makes_the_mandate_valid_and_failures_can_be_ret
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let checkout = location(&response);
     assert!(checkout.starts_with(&app.url("/pay/pay_")), "{checkout}");
-    let page_html = browser()
-        .get(&checkout)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page_html = customer_page(&checkout).await;
     assert!(page_html.contains("Test mode") && page_html.contains("€ 12.95"));
 
     // Failed: a clear page with a way to try again; nothing valid yet.
@@ -563,6 +571,28 @@ async fn an_online_first_payment_makes_the_mandate_valid_and_failures_can_be_ret
         text_of(&paid.text().await.unwrap(), "title").as_deref(),
         Some("Bedankt, uw betaling is ontvangen")
     );
+    // The mandate's confirmation arrives with a receipt of the payment.
+    assert_eq!(app.outbox.deliver_due().await.unwrap().sent, 1);
+    let email = sink.next();
+    let parsed = mailparse::parse_mail(email.data.as_bytes()).unwrap();
+    let text = parsed.subparts[0]
+        .get_body()
+        .unwrap()
+        .replace("\r\n", " ")
+        .replace('\n', " ");
+    let payment_id = second.rsplit('/').next().unwrap();
+    assert!(
+        text.contains(&format!(
+            "Betalingsbewijs: u hebt op {} € 12,95 betaald voor",
+            nl(today)
+        )) && text.contains(payment_id),
+        "{text}"
+    );
+    assert!(
+        text.contains("DE89 **** **** **** **30 00"),
+        "the paying account: {text}"
+    );
+    assert!(text.contains(&schedule), "{text}");
     let again = browser()
         .post(&second)
         .form(&[("outcome", "failed")])
@@ -573,6 +603,11 @@ async fn an_online_first_payment_makes_the_mandate_valid_and_failures_can_be_ret
         again.status(),
         StatusCode::OK,
         "a settled payment stays paid"
+    );
+    assert_eq!(
+        app.outbox.deliver_due().await.unwrap().sent,
+        0,
+        "one confirmation"
     );
     let mandates = app.page("/admin/mandates").await;
     assert!(
@@ -632,4 +667,53 @@ async fn an_online_first_payment_makes_the_mandate_valid_and_failures_can_be_ret
             .status(),
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn the_form_says_in_the_customers_language_what_is_debited_when() {
+    let app = spawn_app().await;
+    app.setup().await;
+    let product = app.product(&[("method_email", "on")]).await;
+    page(&app, &product, "email", &[("start_rule", "customer")]).await;
+    let get = |lang: &'static str| {
+        let url = app.url(&format!("/s/fiets-plus?lang={lang}"));
+        async move {
+            let response = browser().get(url).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            response.text().await.unwrap()
+        }
+    };
+    let html = get("nl").await;
+    let today = crate::helpers::today();
+    // The start date the customer picks defaults to today.
+    let document = scraper::Html::parse_document(&html);
+    let start = document
+        .select(&scraper::Selector::parse("#start_date").unwrap())
+        .next()
+        .unwrap();
+    assert_eq!(
+        start.value().attr("value"),
+        Some(today.to_string().as_str())
+    );
+    assert!(html.contains("€ 12,95 per maand"), "Dutch amounts");
+    assert!(!html.contains("12.95"));
+    let merchant = abbo::store::merchants::list(&app.db)
+        .await
+        .unwrap()
+        .remove(0);
+    let earliest = today + chrono::Duration::days(i64::from(merchant.notice_lead_days));
+    let first = abbo::domain::calendar::business_day_on_or_after(today.max(earliest));
+    let nl = |d| abbo::i18n::long_date(abbo::domain::Language::Nl, d);
+    let schedule = format!(
+        "Start op {}. De eerste afschrijving van € 12,95 is op {}, daarna € 12,95 per maand.",
+        nl(today),
+        nl(first)
+    );
+    assert!(html.contains(&schedule), "{schedule}");
+    assert_eq!(text_of(&html, "submit").as_deref(), Some("Aanmelden"));
+    let french = get("fr").await;
+    assert!(french.contains("12,95\u{a0}€ par mois"), "French amounts");
+    assert!(french.contains("Le premier prélèvement de 12,95\u{a0}€ aura lieu le"));
+    let german = get("de").await;
+    assert!(german.contains("€ 12,95 monatlich"));
 }

@@ -29,7 +29,8 @@ use crate::store::webhooks::{self as store_webhooks, Receiver};
 use crate::store::{self, Db};
 
 pub use schedule::{
-    Charge, PlanSource, charged_periods, next_charges, pauses_by_subscription, plan, upcoming,
+    Charge, PlanSource, charged_periods, earliest_collection, first_charge, next_charges,
+    pauses_by_subscription, plan, upcoming,
 };
 
 /// Subscriptions read and billed per database transaction.

@@ -115,6 +115,39 @@ impl Charge {
     }
 }
 
+/// The first day a charge made today can be collected: today in the merchant's time zone plus
+/// the pre-notification lead (the billing run's horizon).
+pub fn earliest_collection(merchant: &crate::store::merchants::Merchant) -> NaiveDate {
+    merchant.today() + Duration::days(i64::from(merchant.notice_lead_days.max(0)))
+}
+
+/// When a subscription starting on `start` is first collected and for which period, as the
+/// billing run will make it: its first charged period (from `billing_from`), collected no
+/// earlier than `earliest`. What the sign-up form, the mandate page and the emails tell the
+/// customer.
+pub fn first_charge(
+    interval: &Interval,
+    start: NaiveDate,
+    billing_from: NaiveDate,
+    amount_minor: i64,
+    earliest: NaiveDate,
+) -> Option<Charge> {
+    let plan = Plan {
+        anchor: start,
+        interval: *interval,
+        billing_from,
+        ends_on: None,
+        pauses: Vec::new(),
+    };
+    // Nothing paused or ended: the first period starting on or after `billing_from` is charged.
+    let period = plan.period(plan.first_index_on_or_after(billing_from.max(start))?)?;
+    Some(Charge {
+        collection_date: collection_date(period.start, earliest),
+        amount_minor,
+        period,
+    })
+}
+
 /// Whether a subscription's periods are charged at all: running, or cancelled and running out.
 fn is_billed(status: &str) -> bool {
     matches!(status, "planned" | "active" | "paused" | "cancelled")

@@ -2,6 +2,7 @@
 
 use crate::domain::Language;
 use crate::domain::id::{IdPrefix, new_id};
+use crate::i18n::{long_date, money};
 use crate::notify::{Channel, compose};
 use crate::store::activity::{self, System};
 use crate::store::mandates::{self, Evidence};
@@ -9,7 +10,7 @@ use crate::store::messages::{self, NewMessage};
 use crate::store::subscriptions::{self};
 use crate::store::{self, Db};
 
-use super::{LinkSettings, LinkState, MandateView, branding, entry, link_state};
+use super::{LinkSettings, LinkState, MandateView, branding, entry, link_state, texts};
 use crate::services::tokens::hash_token;
 
 /// The version of the consent text customers see; stored with every confirmation.
@@ -88,36 +89,70 @@ pub async fn confirm(
         now,
     )
     .await?;
-    if !view.customer.email.is_empty() {
-        let t = view.texts(context.language);
-        let schedule = !view.subscriptions.is_empty();
-        let c = compose::mandate_confirmed(&t, &brand, schedule)?;
-        let message_id = new_id(IdPrefix::Message);
-        messages::enqueue(
-            &mut tx,
-            &NewMessage {
-                id: &message_id,
-                merchant_id,
-                customer_id: Some(&view.customer.id),
-                channel: Channel::Email.as_str(),
-                recipient: &view.customer.email,
-                subject: &c.subject,
-                body_text: &c.text,
-                body_html: &c.html,
-                sender_name: &view.merchant.name,
-                reply_to: &view.merchant.contact_email,
-                attachment_invoice_id: None,
-            },
-            now,
-        )
-        .await?;
-    }
+    queue_confirmation(&mut tx, &view, context.language, &brand, None, now).await?;
     tx.commit().await?;
     let redirect = view
         .subscriptions
         .iter()
         .find_map(|s| s.success_redirect_url.clone());
     Ok(Answered::Confirmed { view, redirect })
+}
+
+/// A first period paid online, for the receipt in the confirmation email.
+pub struct Receipt<'a> {
+    pub payment_id: &'a str,
+    pub amount_minor: i64,
+    pub paid_on: chrono::NaiveDate,
+    pub description: &'a str,
+}
+
+/// Queues the email confirming the mandate to the customer (when there is an address to send it
+/// to) in the caller's transaction: what is debited when, and with `receipt` what was paid now
+/// (whose period the collections then start after).
+pub async fn queue_confirmation(
+    tx: &mut crate::store::Tx,
+    view: &MandateView,
+    language: Language,
+    brand: &compose::Branding,
+    receipt: Option<&Receipt<'_>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    if view.customer.email.is_empty() {
+        return Ok(());
+    }
+    let t = view.texts(language);
+    let schedule = view
+        .subscriptions
+        .first()
+        .and_then(|s| texts::subscription_schedule(language, &view.merchant, s, receipt.is_some()));
+    let receipt = receipt.map(|r| {
+        t.clone()
+            .arg("paid", money(language, r.amount_minor))
+            .arg("paid_on", long_date(language, r.paid_on))
+            .arg("description", r.description)
+            .arg("payment", r.payment_id)
+            .get("email-receipt")
+    });
+    let c = compose::mandate_confirmed(&t, brand, schedule.as_deref(), receipt.as_deref())?;
+    let message_id = new_id(IdPrefix::Message);
+    messages::enqueue(
+        tx,
+        &NewMessage {
+            id: &message_id,
+            merchant_id: &view.merchant.id,
+            customer_id: Some(&view.customer.id),
+            channel: Channel::Email.as_str(),
+            recipient: &view.customer.email,
+            subject: &c.subject,
+            body_text: &c.text,
+            body_html: &c.html,
+            sender_name: &view.merchant.name,
+            reply_to: &view.merchant.contact_email,
+            attachment_invoice_id: None,
+        },
+        now,
+    )
+    .await
 }
 
 /// The customer says the sign-up was not theirs: the link is used up, the mandate revoked and

@@ -9,13 +9,16 @@ pub mod renew;
 mod request;
 pub(crate) mod texts;
 
-pub use confirm::{Answered, ConfirmationContext, MANDATE_TEXT_VERSION, confirm, decline};
+pub use confirm::{
+    Answered, ConfirmationContext, MANDATE_TEXT_VERSION, Receipt, confirm, decline,
+    queue_confirmation,
+};
 pub use held::{PaperMandate, SignedMandate, record_paper, record_signed};
 pub use request::{MandateRequest, Requested, request};
-pub use texts::{creditor_name, language_of, mandate_texts};
+pub use texts::{creditor_name, language_of, mandate_texts, schedule_text, subscription_schedule};
 
 use crate::services::tokens::{hash_token, new_token};
-use texts::branding;
+pub(crate) use texts::branding;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -201,16 +204,25 @@ pub enum LinkState {
 }
 
 async fn view_of(db: &Db, link: &Link) -> anyhow::Result<MandateView> {
-    let merchant = merchants::get(db, &link.merchant_id)
+    view_of_mandate(db, &link.merchant_id, &link.mandate_id).await
+}
+
+/// What the pages and emails of one of the merchant's mandates show.
+pub async fn view_of_mandate(
+    db: &Db,
+    merchant_id: &str,
+    mandate_id: &str,
+) -> anyhow::Result<MandateView> {
+    let merchant = merchants::get(db, merchant_id)
         .await?
-        .context("the link's merchant")?;
-    let mandate = mandates::get(db, &link.merchant_id, &link.mandate_id)
+        .context("the mandate's merchant")?;
+    let mandate = mandates::get(db, merchant_id, mandate_id)
         .await?
-        .context("the link's mandate")?;
-    let customer = customers::get(db, &link.merchant_id, &mandate.customer_id)
+        .context("the mandate")?;
+    let customer = customers::get(db, merchant_id, &mandate.customer_id)
         .await?
         .context("the mandate's customer")?;
-    let subscriptions = subscriptions::for_mandate(db, &link.merchant_id, &mandate.id).await?;
+    let subscriptions = subscriptions::for_mandate(db, merchant_id, &mandate.id).await?;
     let language = language_of(&customer, &merchant);
     Ok(MandateView {
         merchant,

@@ -1,9 +1,10 @@
 //! What mandate pages and messages say: the customer's language, the creditor's name, the texts
 //! with their arguments, and the merchant's look for emails.
 
-use crate::domain::{Iban, Interval, Language, Money};
-use crate::i18n::{Texts, interval_every};
+use crate::domain::{Iban, Interval, Language};
+use crate::i18n::{Texts, interval_every, long_date, money};
 use crate::notify::compose;
+use crate::services::billing;
 use crate::store::Db;
 use crate::store::customers::Customer;
 use crate::store::mandates::Mandate;
@@ -38,26 +39,12 @@ pub fn mandate_texts(
                 .unwrap_or_default();
             (
                 s.description.clone(),
-                Money::from_minor(s.amount_minor).format_eur(),
+                money(language, s.amount_minor),
                 interval,
             )
         })
         .unwrap_or_default();
-    // The first collection as the billing run will make it: the first period's first day, no
-    // earlier than today plus the notice lead, on a business day.
-    let earliest =
-        merchant.today() + chrono::Duration::days(i64::from(merchant.notice_lead_days.max(0)));
-    let first_date = subscription
-        .and_then(|s| crate::services::billing::plan(s, &[])?.period(0))
-        .map(|p| {
-            crate::i18n::long_date(
-                language,
-                crate::domain::schedule::collection_date(p.start, earliest),
-            )
-        })
-        .unwrap_or_default();
     Texts::new(language)
-        .arg("first_date", first_date)
         .arg("creditor", creditor_name(merchant))
         .arg("name", customer.display_name())
         .arg("iban", iban)
@@ -66,6 +53,54 @@ pub fn mandate_texts(
         .arg("amount", amount)
         .arg("interval", interval)
         .arg("email", merchant.contact_email.clone())
+}
+
+/// "Starts on …. The first collection of … is on …, then … every month.": what a subscription
+/// starting on `start` (charged from `billing_from`) will have debited when, in `language`, as
+/// the billing run will make it from today.
+pub fn schedule_text(
+    language: Language,
+    merchant: &Merchant,
+    billing_interval: &str,
+    start: chrono::NaiveDate,
+    billing_from: chrono::NaiveDate,
+    amount_minor: i64,
+) -> Option<String> {
+    let interval = Interval::parse(billing_interval).ok()?;
+    let earliest = billing::earliest_collection(merchant);
+    let first = billing::first_charge(&interval, start, billing_from, amount_minor, earliest)?;
+    Some(
+        Texts::new(language)
+            .arg("start", long_date(language, start))
+            .arg("first_date", long_date(language, first.collection_date))
+            .arg("amount", money(language, amount_minor))
+            .arg("interval", interval_every(language, &interval))
+            .get("collection-schedule"),
+    )
+}
+
+/// A stored subscription's schedule (`schedule_text`); with `first_paid`, the first period was
+/// paid online and collections start with the second.
+pub fn subscription_schedule(
+    language: Language,
+    merchant: &Merchant,
+    s: &Subscription,
+    first_paid: bool,
+) -> Option<String> {
+    let mut from = s.billing_from.unwrap_or(s.start_date);
+    if first_paid {
+        from = Interval::parse(&s.billing_interval)
+            .ok()?
+            .charge_date(s.start_date, 1)?;
+    }
+    schedule_text(
+        language,
+        merchant,
+        &s.billing_interval,
+        s.start_date,
+        from,
+        s.amount_minor,
+    )
 }
 
 /// The name mandates carry: the legal name when set.
@@ -78,7 +113,7 @@ pub fn creditor_name(merchant: &Merchant) -> String {
 }
 
 /// The merchant's look for emails, with an absolute logo URL when a logo was uploaded.
-pub(super) async fn branding(
+pub(crate) async fn branding(
     db: &Db,
     merchant: &Merchant,
     base_url: &str,

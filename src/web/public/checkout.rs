@@ -210,7 +210,15 @@ async fn finish(
         ));
     }
     let account = account.as_ref().map(|(iban, holder)| (iban, *holder));
-    payments::settle(&state.db, &payment, outcome, account, merchant.today()).await?;
+    payments::settle(
+        &state.db,
+        &payment,
+        outcome,
+        account,
+        merchant.today(),
+        &state.config.base_url,
+    )
+    .await?;
     let settled = store::get(&state.db, &payment.id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::domain::fields::FieldErrors;
-use crate::domain::{Iban, Language, Money};
+use crate::domain::{Iban, Language};
 use crate::i18n::{Texts, interval_every, long_date, money};
 use crate::services::mandates::renew::{
     self, AccountAnswers, LinkParts, RenewState, Renewal, Renewed,
@@ -42,6 +42,8 @@ struct AnswerForm {
 struct Line {
     product: String,
     amount: String,
+    /// When what is debited, as the billing run will make it.
+    schedule: String,
 }
 
 #[derive(Template)]
@@ -120,12 +122,12 @@ fn page(status: StatusCode, template: &impl Template) -> Result<HttpResponse, Ap
     Ok(respond(status, Framing::Nobody, None, render(template)?))
 }
 
-/// The creditor's address on one line.
-fn address_of(merchant: &crate::store::merchants::Merchant) -> String {
+/// The creditor's address on one line, the country named in `language`.
+fn address_of(merchant: &crate::store::merchants::Merchant, language: Language) -> String {
     [
         merchant.street.as_str(),
         &format!("{} {}", merchant.postal_code, merchant.city),
-        &merchant.country,
+        &crate::i18n::country_name(language, &merchant.country),
     ]
     .iter()
     .map(|s| s.trim())
@@ -138,7 +140,7 @@ fn address_of(merchant: &crate::store::merchants::Merchant) -> String {
 fn amount_of(s: &crate::store::subscriptions::Subscription, language: Language) -> String {
     format!(
         "{} {}",
-        Money::from_minor(s.amount_minor).format_eur(),
+        money(language, s.amount_minor),
         crate::domain::Interval::parse(&s.billing_interval)
             .map(|i| interval_every(language, &i))
             .unwrap_or_default()
@@ -147,13 +149,15 @@ fn amount_of(s: &crate::store::subscriptions::Subscription, language: Language) 
 
 fn mandate_page(view: &MandateView, language: Language, token: &str) -> MandatePage {
     let merchant = &view.merchant;
-    let address = address_of(merchant);
+    let address = address_of(merchant, language);
     let lines = view
         .subscriptions
         .iter()
         .map(|s| Line {
             product: s.description.clone(),
             amount: amount_of(s, language),
+            schedule: mandates::subscription_schedule(language, merchant, s, false)
+                .unwrap_or_default(),
         })
         .collect();
     MandatePage {
@@ -191,6 +195,12 @@ fn refused(state: LinkState, requested: Option<&str>) -> Result<HttpResponse, Ap
             };
             return page(StatusCode::NOT_FOUND, &notice);
         }
+        // The mandate was confirmed (by this link or another one sent for it): say so.
+        LinkState::Used(view) | LinkState::Revoked(view) | LinkState::Expired(view)
+            if view.mandate.status == "valid" =>
+        {
+            return already_confirmed(&view, chosen(requested, &view));
+        }
         LinkState::Used(view) => (view, "link-used", StatusCode::GONE),
         LinkState::Expired(view) => (view, "link-expired", StatusCode::GONE),
         LinkState::Revoked(view) => (view, "link-revoked", StatusCode::GONE),
@@ -211,6 +221,39 @@ fn refused(state: LinkState, requested: Option<&str>) -> Result<HttpResponse, Ap
         t,
     };
     page(status, &notice)
+}
+
+/// The page for a link of a mandate that is confirmed already: when it was confirmed and what
+/// happens next.
+fn already_confirmed(view: &MandateView, language: Language) -> Result<HttpResponse, AppError> {
+    let merchant = &view.merchant;
+    let today = merchant.today();
+    let date = view.mandate.signed_on.map(|d| long_date(language, d));
+    let t = view.texts(language).arg("date", date.unwrap_or_default());
+    let mut paragraphs = vec![t.get("mandate-already-confirmed-text")];
+    for s in &view.subscriptions {
+        let not_started = s.start_date >= today && s.status == "planned";
+        let schedule =
+            not_started.then(|| mandates::subscription_schedule(language, merchant, s, false));
+        let line = match schedule.flatten() {
+            Some(schedule) => format!("{}: {schedule}", s.description),
+            None => t
+                .clone()
+                .arg("product", s.description.clone())
+                .arg("amount", amount_of(s, language))
+                .get("mandate-next"),
+        };
+        paragraphs.push(line);
+    }
+    paragraphs.push(t.get("email-confirmed-refund"));
+    let notice = NoticePage {
+        title: t.get("mandate-already-confirmed-title"),
+        paragraphs,
+        brand_colour: merchant.brand_colour.clone(),
+        merchant_name: merchant.name.clone(),
+        t,
+    };
+    page(StatusCode::OK, &notice)
 }
 
 async fn show(
@@ -317,7 +360,7 @@ fn renew_page(
         merchant_name: merchant.name.clone(),
         creditor: mandates::creditor_name(merchant),
         creditor_id: merchant.creditor_id.clone().unwrap_or_default(),
-        address: address_of(merchant),
+        address: address_of(merchant, language),
         lines: view
             .subscriptions
             .iter()

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{Framing, render, respond};
 use crate::domain::fields::FieldErrors;
 use crate::domain::{Interval, Language};
-use crate::i18n::{Texts, interval_every};
+use crate::i18n::{Texts, interval_every, money};
 use crate::notify::Channel;
 use crate::services::mandates;
 use crate::services::sign_ups::{self, PageAnswers, PageRefusal, PageSignedUp, Visitor};
@@ -52,6 +52,10 @@ struct Offer {
     name: String,
     description: String,
     price: String,
+    /// What is debited when, from the start date the form gives.
+    schedule: String,
+    /// The amount paid online at sign-up (online-payment pages).
+    pay_now: Option<String>,
 }
 
 #[derive(Template)]
@@ -71,6 +75,8 @@ struct SignUpPage {
     allowed_origins: String,
     signed_up: Option<String>,
     logo_url: Option<String>,
+    /// The amount an online-payment page takes at sign-up, when the same for every product.
+    pay_now: Option<String>,
 }
 
 #[derive(Template)]
@@ -133,21 +139,48 @@ async fn active_page(
     )))
 }
 
-async fn offers(state: &AppState, page: &Page, language: Language) -> Result<Vec<Offer>, AppError> {
+/// The page's products as the form offers them, each with what it costs and when it is debited
+/// if the subscription starts on `start`: an online-payment page takes the first period now and
+/// collects from the second.
+async fn offers(
+    state: &AppState,
+    page: &Page,
+    merchant: &Merchant,
+    language: Language,
+    start: chrono::NaiveDate,
+) -> Result<Vec<Offer>, AppError> {
+    let online = page.mandate_type == "online_payment";
     let mut offers = Vec::new();
     for id in page.products() {
         if let Some(p) = products::get_row(&state.db, &page.merchant_id, id)
             .await?
             .filter(|p| p.active)
         {
-            let every = Interval::parse(&p.billing_interval)
+            let interval = Interval::parse(&p.billing_interval).ok();
+            let every = interval
                 .map(|i| interval_every(language, &i))
                 .unwrap_or_default();
+            let gross = p.gross().minor();
+            // What the online payment covers: the first period; collections start after it.
+            let billing_from = interval
+                .filter(|_| online)
+                .and_then(|i| i.charge_date(start, 1))
+                .unwrap_or(start);
+            let schedule = mandates::schedule_text(
+                language,
+                merchant,
+                &p.billing_interval,
+                start,
+                billing_from,
+                gross,
+            );
             offers.push(Offer {
                 id: p.id.clone(),
                 name: p.name.clone(),
                 description: p.description.clone(),
-                price: format!("{} {every}", p.gross().format_eur()),
+                price: format!("{} {every}", money(language, gross)),
+                schedule: schedule.unwrap_or_default(),
+                pay_now: online.then(|| money(language, gross)),
             });
         }
     }
@@ -165,12 +198,18 @@ async fn form_page(
     notice: Option<String>,
     embed: bool,
 ) -> Result<SignUpPage, AppError> {
-    let offers = offers(state, &page, language).await?;
+    let today = merchant.today();
+    let start = sign_ups::start_date(&page, &form, today).unwrap_or(today);
+    let offers = offers(state, &page, merchant, language, start).await?;
     let t = Texts::new(language).arg("creditor", mandates::creditor_name(merchant));
+    // The button names the amount when it is the same whichever product is chosen.
+    let first = offers.first().and_then(|o| o.pay_now.clone());
+    let pay_now = first.filter(|a| offers.iter().all(|o| o.pay_now.as_ref() == Some(a)));
     let logo_url = merchants::logo_version(&state.db, &merchant.id)
         .await?
         .map(|at| format!("/media/logo/{}?v={}", merchant.id, at.timestamp()));
     Ok(SignUpPage {
+        pay_now,
         logo_url,
         token: issue_token(
             &state.config.secrets.link_key,
@@ -203,8 +242,15 @@ async fn show(
     };
     let language = language(&query.lang, &page, &merchant);
     let embed = query.embed == "1";
+    // A start date the customer picks defaults to today, the earliest allowed.
+    let start_date = if page.start_rule == "customer" {
+        merchant.today().to_string()
+    } else {
+        String::new()
+    };
     let form = PageAnswers {
         country: merchant.country.clone(),
+        start_date,
         ..PageAnswers::default()
     };
     let body = render(
