@@ -350,7 +350,6 @@ pub async fn settle(
             crate::services::mandates::view_of_mandate(db, m, &payment.mandate_id).await?;
         view.mandate.iban = iban.as_str().to_string();
         view.mandate.account_holder = account_holder.to_string();
-        view.mandate.signed_on = Some(today);
         let brand = crate::services::mandates::branding(db, &view.merchant, base_url).await?;
         let receipt = crate::services::mandates::Receipt {
             payment_id: &payment.id,
@@ -358,11 +357,10 @@ pub async fn settle(
             paid_on: today,
             description: &payment.description,
         };
-        let language = view.language;
         crate::services::mandates::queue_confirmation(
             &mut tx,
             &view,
-            language,
+            view.language,
             &brand,
             Some(&receipt),
             now,

@@ -170,6 +170,50 @@ pub fn csrf_token(html: &str) -> String {
     hidden_value(html, "csrf_token").expect("the page has a csrf_token field")
 }
 
+/// A date as Dutch writes it out, written here independently of the app's own function.
+pub fn dutch_date(day: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let months = [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    format!(
+        "{} {} {}",
+        day.day(),
+        months[day.month0() as usize],
+        day.year()
+    )
+}
+
+/// What the customer should read of a € 12,95 monthly subscription starting on `start` whose
+/// first debited period starts on `first_period`, by the billing run's rule: collected on that
+/// day, no earlier than today plus the merchant's pre-notification lead, on a TARGET2 business
+/// day.
+pub async fn dutch_schedule(
+    db: &abbo::store::Db,
+    start: chrono::NaiveDate,
+    first_period: chrono::NaiveDate,
+) -> String {
+    let merchant = abbo::store::merchants::list(db).await.unwrap().remove(0);
+    let earliest = today() + chrono::Duration::days(i64::from(merchant.notice_lead_days));
+    let first = abbo::domain::calendar::business_day_on_or_after(first_period.max(earliest));
+    format!(
+        "Start op {}. De eerste afschrijving van € 12,95 is op {}, daarna € 12,95 per maand.",
+        dutch_date(start),
+        dutch_date(first)
+    )
+}
+
 /// The body of a page fetched without a session (as a customer's browser does).
 pub async fn customer_page(url: &str) -> String {
     browser()

@@ -11,7 +11,7 @@ use abbo::store::{self, mandates as mandate_store, merchants, subscriptions};
 use chrono::{Duration, NaiveDate};
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, browser, customer_page, spawn_app_with, text_of};
+use crate::helpers::{TestApp, browser, customer_page, dutch_date, spawn_app_with, text_of};
 use crate::sinks::{HttpSink, SmtpSink};
 
 struct Flow {
@@ -607,31 +607,6 @@ async fn another_merchants_mandates_are_not_found() {
     }
 }
 
-/// A date as Dutch writes it out, written here independently of the app's own function.
-fn dutch_date(day: NaiveDate) -> String {
-    use chrono::Datelike;
-    let months = [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    format!(
-        "{} {} {}",
-        day.day(),
-        months[day.month0() as usize],
-        day.year()
-    )
-}
-
 #[tokio::test]
 async fn the_customer_is_told_what_is_debited_when_and_a_reopened_link_says_it_was_confirmed() {
     use chrono::Datelike;
@@ -648,19 +623,7 @@ async fn the_customer_is_told_what_is_debited_when_and_a_reopened_link_says_it_w
         })
         .await;
     let link = flow.link_from_email().await;
-    // The billing run's rule: the period's first day, no earlier than today plus the
-    // pre-notification lead, on a TARGET2 business day.
-    let merchant = merchants::get(&flow.app.db, &flow.merchant_id)
-        .await
-        .unwrap()
-        .unwrap();
-    let earliest = today + Duration::days(i64::from(merchant.notice_lead_days));
-    let first = abbo::domain::calendar::business_day_on_or_after(start.max(earliest));
-    let schedule = format!(
-        "Start op {}. De eerste afschrijving van € 12,95 is op {}, daarna € 12,95 per maand.",
-        dutch_date(start),
-        dutch_date(first)
-    );
+    let schedule = crate::helpers::dutch_schedule(&flow.app.db, start, start).await;
 
     let html = customer_page(&link).await;
     let product = scraper::Html::parse_document(&html);

@@ -486,18 +486,7 @@ async fn an_online_first_payment_makes_the_mandate_valid_and_failures_can_be_ret
     assert!(html.contains("Nu te betalen: € 12,95 voor de eerste periode."));
     let today = crate::helpers::today();
     let second_period = today.checked_add_months(chrono::Months::new(1)).unwrap();
-    let merchant = abbo::store::merchants::list(&app.db)
-        .await
-        .unwrap()
-        .remove(0);
-    let earliest = today + chrono::Duration::days(i64::from(merchant.notice_lead_days));
-    let first_debit = abbo::domain::calendar::business_day_on_or_after(second_period.max(earliest));
-    let nl = |d| abbo::i18n::long_date(abbo::domain::Language::Nl, d);
-    let schedule = format!(
-        "Start op {}. De eerste afschrijving van € 12,95 is op {}, daarna € 12,95 per maand.",
-        nl(today),
-        nl(first_debit)
-    );
+    let schedule = crate::helpers::dutch_schedule(&app.db, today, second_period).await;
     assert!(html.contains(&schedule), "{schedule}");
     let response = sign_up(
         &app,
@@ -584,7 +573,7 @@ async fn an_online_first_payment_makes_the_mandate_valid_and_failures_can_be_ret
     assert!(
         text.contains(&format!(
             "Betalingsbewijs: u hebt op {} € 12,95 betaald voor",
-            nl(today)
+            crate::helpers::dutch_date(today)
         )) && text.contains(payment_id),
         "{text}"
     );
@@ -697,18 +686,7 @@ async fn the_form_says_in_the_customers_language_what_is_debited_when() {
     );
     assert!(html.contains("€ 12,95 per maand"), "Dutch amounts");
     assert!(!html.contains("12.95"));
-    let merchant = abbo::store::merchants::list(&app.db)
-        .await
-        .unwrap()
-        .remove(0);
-    let earliest = today + chrono::Duration::days(i64::from(merchant.notice_lead_days));
-    let first = abbo::domain::calendar::business_day_on_or_after(today.max(earliest));
-    let nl = |d| abbo::i18n::long_date(abbo::domain::Language::Nl, d);
-    let schedule = format!(
-        "Start op {}. De eerste afschrijving van € 12,95 is op {}, daarna € 12,95 per maand.",
-        nl(today),
-        nl(first)
-    );
+    let schedule = crate::helpers::dutch_schedule(&app.db, today, today).await;
     assert!(html.contains(&schedule), "{schedule}");
     assert_eq!(text_of(&html, "submit").as_deref(), Some("Aanmelden"));
     let french = get("fr").await;

@@ -57,7 +57,8 @@ pub fn mandate_texts(
 
 /// "Starts on …. The first collection of … is on …, then … every month.": what a subscription
 /// starting on `start` (charged from `billing_from`) will have debited when, in `language`, as
-/// the billing run will make it from today.
+/// the billing run will make it from today. With `first_paid`, the first period was paid online
+/// and the collections start with the second.
 pub fn schedule_text(
     language: Language,
     merchant: &Merchant,
@@ -65,10 +66,16 @@ pub fn schedule_text(
     start: chrono::NaiveDate,
     billing_from: chrono::NaiveDate,
     amount_minor: i64,
+    first_paid: bool,
 ) -> Option<String> {
     let interval = Interval::parse(billing_interval).ok()?;
+    let from = if first_paid {
+        interval.charge_date(start, 1)?.max(billing_from)
+    } else {
+        billing_from
+    };
     let earliest = billing::earliest_collection(merchant);
-    let first = billing::first_charge(&interval, start, billing_from, amount_minor, earliest)?;
+    let first = billing::first_charge(&interval, start, from, amount_minor, earliest)?;
     Some(
         Texts::new(language)
             .arg("start", long_date(language, start))
@@ -79,27 +86,21 @@ pub fn schedule_text(
     )
 }
 
-/// A stored subscription's schedule (`schedule_text`); with `first_paid`, the first period was
-/// paid online and collections start with the second.
+/// A stored subscription's schedule (`schedule_text`).
 pub fn subscription_schedule(
     language: Language,
     merchant: &Merchant,
     s: &Subscription,
     first_paid: bool,
 ) -> Option<String> {
-    let mut from = s.billing_from.unwrap_or(s.start_date);
-    if first_paid {
-        from = Interval::parse(&s.billing_interval)
-            .ok()?
-            .charge_date(s.start_date, 1)?;
-    }
     schedule_text(
         language,
         merchant,
         &s.billing_interval,
         s.start_date,
-        from,
+        s.billing_from.unwrap_or(s.start_date),
         s.amount_minor,
+        first_paid,
     )
 }
 

@@ -73,7 +73,6 @@ struct SignUpPage {
     token: String,
     ask_start_date: bool,
     allowed_origins: String,
-    signed_up: Option<String>,
     logo_url: Option<String>,
     /// The amount an online-payment page takes at sign-up, when the same for every product.
     pay_now: Option<String>,
@@ -156,23 +155,18 @@ async fn offers(
             .await?
             .filter(|p| p.active)
         {
-            let interval = Interval::parse(&p.billing_interval).ok();
-            let every = interval
+            let every = Interval::parse(&p.billing_interval)
                 .map(|i| interval_every(language, &i))
                 .unwrap_or_default();
             let gross = p.gross().minor();
-            // What the online payment covers: the first period; collections start after it.
-            let billing_from = interval
-                .filter(|_| online)
-                .and_then(|i| i.charge_date(start, 1))
-                .unwrap_or(start);
             let schedule = mandates::schedule_text(
                 language,
                 merchant,
                 &p.billing_interval,
                 start,
-                billing_from,
+                start,
                 gross,
+                online,
             );
             offers.push(Offer {
                 id: p.id.clone(),
@@ -218,7 +212,6 @@ async fn form_page(
         ),
         ask_start_date: page.start_rule == "customer",
         allowed_origins: page.origins().join(" "),
-        signed_up: None,
         merchant_name: merchant.name.clone(),
         brand_colour: merchant.brand_colour.clone(),
         t,
