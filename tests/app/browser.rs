@@ -136,7 +136,7 @@ async fn wait_for(client: &Client, css: &str) -> String {
     for _ in 0..5 {
         let element = client
             .wait()
-            .at_most(std::time::Duration::from_secs(10))
+            .at_most(std::time::Duration::from_secs(30))
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|_| panic!("the page never showed {css}"));
