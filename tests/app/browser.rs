@@ -192,7 +192,12 @@ async fn set_up_in_the_browser(client: &Client, address: &str) {
 }
 
 /// The merchant sets everything up in the browser: setup, product, sign-up page; returns the link.
-async fn merchant_creates_a_page(app: &TestApp, client: &Client, allowed_origin: &str) -> String {
+async fn merchant_creates_a_page(
+    app: &TestApp,
+    client: &Client,
+    allowed_origin: &str,
+    success_url: &str,
+) -> String {
     set_up_in_the_browser(client, &app.address).await;
 
     client.goto(&app.url("/admin/products/new")).await.unwrap();
@@ -210,6 +215,7 @@ async fn merchant_creates_a_page(app: &TestApp, client: &Client, allowed_origin:
     fill(client, "slug", "fiets-plus").await;
     click(client, "input[name^='product_']").await;
     fill(client, "allowed_origins", allowed_origin).await;
+    fill(client, "success_url", success_url).await;
     click(client, "form.panel button[type=submit]").await;
     wait_for(client, "#public-link").await;
     let link = client
@@ -242,26 +248,44 @@ async fn customer_signs_up(client: Client) {
         s.mandates.min_fill_seconds = 0;
     })
     .await;
-    let link = merchant_creates_a_page(&app, client, "https://www.fietsabo.example").await;
+    let link = merchant_creates_a_page(&app, client, "https://www.fietsabo.example", "").await;
 
     client.goto(&link).await.unwrap();
+    client.set_window_size(390, 844).await.unwrap();
     fill(client, "first_name", "Jan").await;
     fill(client, "last_name", "de Vries").await;
     fill(client, "email", "jan@example.nl").await;
-    fill(client, "iban", "NL91 ABNA 0417 1643 01").await;
     fill(client, "account_holder", "J. de Vries").await;
-    // Checked as typed (leaving the field), before the server checks it again.
-    assert!(
-        text(client, "#iban-live").await.contains("IBAN"),
-        "live IBAN check"
-    );
     click(client, "#consent").await;
+    // The wrong IBAN typed last: the tap on the button that leaves the field must land (a
+    // message appearing under the finger would move the button away and lose the tap).
+    fill(client, "iban", "NL91 ABNA 0417 1643 01").await;
     click(client, "#submit").await;
     assert!(
-        wait_for(client, "#iban-error").await.contains("IBAN"),
-        "the wrong IBAN is explained"
+        wait_for(client, "#notice").await.contains("correct"),
+        "the first tap submitted the form"
     );
+    assert!(text(client, "#iban-error").await.contains("IBAN"));
+    // Checked as typed (leaving the field) in the field's one message, the server's.
+    fill(client, "iban", "NL91 ABNA 0417 1643 02").await;
+    fill(client, "account_holder", "J. de Vries").await;
+    let messages = client
+        .find_all(Locator::Css(".field:has(#iban) .field-error"))
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 1, "one message under the IBAN field");
+    assert!(
+        messages[0].text().await.unwrap().contains("IBAN"),
+        "live IBAN check"
+    );
+    screenshot(client, "2-customer-iban-message").await;
     fill(client, "iban", "NL91 ABNA 0417 1643 00").await;
+    fill(client, "account_holder", "J. de Vries").await;
+    assert_eq!(
+        text(client, "#iban-error").await,
+        "",
+        "the message goes once the IBAN is right"
+    );
     click(client, "#submit").await;
     wait_for(client, "#text").await;
     assert_eq!(text(client, "#title").await, "Check your email");
@@ -299,54 +323,213 @@ async fn the_page_works_inside_an_iframe_on_an_allowed_site_only() {
     browser.run(iframe_on_allowed_sites).await;
 }
 
+/// Evaluates a JavaScript expression in the current frame as a number.
+async fn number(client: &Client, js: &str) -> f64 {
+    client
+        .execute(&format!("return {js}"), vec![])
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap_or_else(|| panic!("{js} is not a number"))
+}
+
+/// Waits (up to 30 s, as `wait_for`) until a JavaScript condition holds in the current frame.
+async fn until(client: &Client, js: &str, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
+    loop {
+        tick.tick().await;
+        let held = client.execute(&format!("return !!({js})"), vec![]).await;
+        if held.ok().and_then(|v| v.as_bool()) == Some(true) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
+    }
+}
+
+/// Waits until the frame (entered from the embedding page) is as tall as the page inside it;
+/// returns that height.
+async fn until_fitted(client: &Client, what: &str) -> f64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
+    loop {
+        tick.tick().await;
+        client.enter_frame(0).await.unwrap();
+        let inside = number(
+            client,
+            "document.documentElement.getBoundingClientRect().height",
+        )
+        .await;
+        client.enter_parent_frame().await.unwrap();
+        let frame = number(
+            client,
+            "document.getElementById('signup').getBoundingClientRect().height",
+        )
+        .await;
+        if (frame - inside).abs() < 2.0 {
+            return inside;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never {what}: frame {frame}, page {inside}"
+        );
+    }
+}
+
+/// Waits until the frame's element `#{id}` is on the embedding page's screen (entered from the
+/// embedding page: the frame's document is another origin, so its offset is read inside it).
+async fn until_in_view(client: &Client, id: &str) {
+    let offset =
+        format!("document.getElementById('{id}').getBoundingClientRect().top + window.scrollY");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
+    loop {
+        tick.tick().await;
+        client.enter_frame(0).await.unwrap();
+        let inside = number(client, &offset).await;
+        client.enter_parent_frame().await.unwrap();
+        let top = inside
+            + number(
+                client,
+                "document.getElementById('signup').getBoundingClientRect().top",
+            )
+            .await;
+        let screen = number(client, "window.innerHeight").await;
+        if (0.0..screen - 40.0).contains(&top) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "#{id} never in view: at {top} of {screen}"
+        );
+    }
+}
+
 async fn iframe_on_allowed_sites(client: Client) {
     let client = &client;
     let app = spawn_app_with(|s| s.mandates.min_fill_seconds = 0).await;
+    // The merchant's page, in Dutch, with a tall header above the frame (the snippet's height),
+    // counting the sign-ups the frame reports.
     let frame = |src: String| {
         format!(
-            "<!doctype html><title>Shop</title><h1>Our shop</h1><iframe id=\"signup\" src=\"{src}\" style=\"width:100%;border:0;height:200px\"></iframe><script src=\"{}/static/embed.js\"></script>",
+            "<!doctype html><html lang=\"nl\"><title>Shop</title><h1 style=\"height:900px\">Our shop</h1>\
+             <iframe id=\"signup\" src=\"{src}\" style=\"width:100%;border:0;height:640px\"></iframe>\
+             <p>Footer</p><script src=\"{}/static/embed.js\" defer></script>\
+             <script>window.signedUp = []; document.addEventListener('abbo:signed-up', function (e) {{ window.signedUp.push(e.detail.channel); }});</script>",
             app.address
         )
     };
     let src = app.url("/s/fiets-plus?embed=1");
     let allowed = website(frame(src.clone())).await;
     let other = website(frame(src)).await;
-    merchant_creates_a_page(&app, client, &allowed).await;
+    merchant_creates_a_page(
+        &app,
+        client,
+        &allowed,
+        "https://www.fietsabo.example/bedankt",
+    )
+    .await;
+    // The editor documents the event the embedding page gets.
+    assert!(
+        text(client, "#snippet-hint")
+            .await
+            .contains("abbo:signed-up")
+    );
 
+    client.set_window_size(390, 844).await.unwrap();
     client.goto(&allowed).await.unwrap();
+    let form_height = until_fitted(client, "fitted to the form").await;
+
+    // A mistake: the error summary is brought into view, the frame fits the longer page.
     client.enter_frame(0).await.unwrap();
     assert_eq!(text(client, "#title").await, "Word lid van Fietsabo");
     fill(client, "first_name", "Ann").await;
     fill(client, "last_name", "Bakker").await;
-    fill(client, "email", "ann@example.nl").await;
+    fill(client, "email", "ann@example").await;
     fill(client, "iban", "DE89370400440532013000").await;
     fill(client, "account_holder", "Ann Bakker").await;
     click(client, "#consent").await;
     click(client, "#submit").await;
+    wait_for(client, "#notice").await;
+    client.enter_parent_frame().await.unwrap();
+    let error_height = until_fitted(client, "fitted to the form with its errors").await;
+    assert!(
+        error_height > form_height,
+        "the errors make the form longer"
+    );
+    until_in_view(client, "notice").await;
+    screenshot(client, "3-iframe-error-in-view").await;
+
+    // Signed up: the frame shrinks to the message and shows it; the embedding page hears of it
+    // and stays (the success page follows the confirmation, not the sign-up).
+    client.enter_frame(0).await.unwrap();
+    fill(client, "email", "ann@example.nl").await;
+    click(client, "#submit").await;
     wait_for(client, "#text").await;
     assert_eq!(text(client, "#title").await, "Check your email");
     client.enter_parent_frame().await.unwrap();
-    // The frame grew to its content through embed.js.
-    let height: f64 = client
-        .execute(
-            "return document.getElementById('signup').getBoundingClientRect().height",
-            vec![],
-        )
+    let done_height = until_fitted(client, "fitted to the message").await;
+    assert!(
+        done_height < form_height / 2.0,
+        "the frame shrank to the message ({done_height}) from the form ({form_height})"
+    );
+    until_in_view(client, "title").await;
+    until(
+        client,
+        "window.signedUp.length === 1 && window.signedUp[0] === 'email'",
+        "the abbo:signed-up event",
+    )
+    .await;
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .starts_with(&allowed),
+        "no navigation"
+    );
+    screenshot(client, "3-iframe-signed-up").await;
+
+    // Another site gets no form: the browser refuses to frame the page, and embed.js offers it
+    // in a new tab instead of an empty box.
+    client.goto(&other).await.unwrap();
+    let fallback = wait_for(client, "a.abbo-fallback").await;
+    assert!(
+        fallback.contains("nieuw tabblad"),
+        "in the page's language: {fallback}"
+    );
+    let href = client
+        .find(Locator::Css("a.abbo-fallback"))
         .await
         .unwrap()
-        .as_f64()
+        .attr("href")
+        .await
+        .unwrap()
         .unwrap();
-    screenshot(client, "3-iframe-allowed-site").await;
-    assert_ne!(height, 200.0, "resized by postMessage");
-
-    // Another site gets no form: the browser refuses to frame the page.
-    client.goto(&other).await.unwrap();
+    assert_eq!(href, app.url("/s/fiets-plus"));
+    assert_eq!(
+        number(
+            client,
+            "document.getElementById('signup').getBoundingClientRect().height"
+        )
+        .await,
+        0.0,
+        "the broken frame is hidden"
+    );
     client.enter_frame(0).await.unwrap();
     assert!(
         client.find(Locator::Css("#title")).await.is_err(),
         "the form must not load on a site that is not allowed"
     );
     client.enter_parent_frame().await.unwrap();
+    client
+        .execute(
+            "document.querySelector('a.abbo-fallback').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
     screenshot(client, "3-iframe-refused-site").await;
 }
 

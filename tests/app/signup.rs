@@ -695,3 +695,76 @@ async fn the_form_says_in_the_customers_language_what_is_debited_when() {
     let german = get("de").await;
     assert!(german.contains("€ 12,95 monatlich"));
 }
+
+#[tokio::test]
+async fn inside_the_iframe_an_online_sign_up_opens_the_payment_in_the_whole_window() {
+    let app = spawn_app().await;
+    app.setup().await;
+    let product = app.product(&[("method_online_payment", "on")]).await;
+    let success = [("success_url", "https://www.fietsabo.example/bedankt")];
+    let online = page(&app, &product, "online_payment", &success).await;
+    let embedded = [("embed", "1"), ("iban", ""), ("account_holder", "")];
+    let response = sign_up(&app, &token(&app, &page_id(&online)), &product, &embedded).await;
+    // No redirect inside the frame: the frame hands the payment page to the whole window, and
+    // the customer can follow the link if the website has no script.
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    let start = html
+        .find("data-pay=\"")
+        .expect("the payment address for embed.js")
+        + 10;
+    let checkout = &html[start..start + html[start..].find('"').unwrap()];
+    assert!(checkout.starts_with(&app.url("/pay/pay_")), "{checkout}");
+    assert!(html.contains(&format!("href=\"{checkout}\" target=\"_top\"")));
+    assert!(html.contains("data-look=\"title\""));
+    assert_eq!(
+        text_of(&html, "title").as_deref(),
+        Some("Betaal de eerste periode")
+    );
+    assert!(
+        !html.contains("bedankt"),
+        "the success page waits for the payment"
+    );
+}
+
+#[tokio::test]
+async fn inside_the_iframe_an_email_sign_up_tells_the_parent_and_the_success_page_waits() {
+    // The frame says "signed up by email", not the success address (that follows the
+    // confirmation); a refused form asks the parent to show the error summary.
+    let app = spawn_app().await;
+    app.setup().await;
+    let success = [("success_url", "https://www.fietsabo.example/bedankt")];
+    let product = app.product(&[("method_email", "on")]).await;
+    let by_email = page(&app, &product, "email", &success).await;
+    let id = page_id(&by_email);
+    let refused = sign_up(
+        &app,
+        &token(&app, &id),
+        &product,
+        &[("embed", "1"), ("email", "x")],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("data-look=\"notice\"")
+    );
+    let response = sign_up(&app, &token(&app, &id), &product, &[("embed", "1")]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("data-signed-up=\"email\""), "{html}");
+    assert!(!html.contains("bedankt"));
+    // The same page outside a frame carries none of it.
+    let direct = sign_up(
+        &app,
+        &token(&app, &id),
+        &product,
+        &[("email", "piet@example.nl")],
+    )
+    .await;
+    let html = direct.text().await.unwrap();
+    assert!(!html.contains("data-signed-up") && !html.contains("data-look"));
+}

@@ -88,8 +88,11 @@ struct DonePage {
     brand_colour: String,
     embed: bool,
     allowed_origins: String,
-    /// Tells the embedding page the sign-up is done (with the success address, may be empty).
-    signed_up: Option<String>,
+    /// Tells the embedding page the customer signed up and must now confirm by this channel
+    /// (`email`, `sms`). The merchant's success page waits for the confirmation.
+    signed_up: Option<&'static str>,
+    /// An embedded online sign-up: the payment page, opened in the whole window.
+    pay: Option<String>,
 }
 
 /// The page's language: asked for, else the page's, else the merchant's.
@@ -129,6 +132,7 @@ async fn active_page(
         embed: false,
         allowed_origins: String::new(),
         signed_up: None,
+        pay: None,
     };
     Ok(Err(respond(
         StatusCode::NOT_FOUND,
@@ -326,7 +330,24 @@ async fn submit(
         }
     };
     let (channel, email, phone) = match signed_up {
-        Ok(PageSignedUp::Pay { checkout_url }) => return Ok(see_other(&checkout_url)),
+        Ok(PageSignedUp::Pay { checkout_url }) if !embed => return Ok(see_other(&checkout_url)),
+        // A payment page does not belong in a frame (real providers refuse it, and the
+        // merchant's success page would open inside it): the whole window goes there.
+        Ok(PageSignedUp::Pay { checkout_url }) => {
+            let done = DonePage {
+                title: t.get("signup-pay-title"),
+                text: t.get("signup-pay-text"),
+                t,
+                merchant_name: merchant.name.clone(),
+                brand_colour: merchant.brand_colour.clone(),
+                embed,
+                allowed_origins: page.origins().join(" "),
+                signed_up: None,
+                pay: Some(checkout_url),
+            };
+            let body = render(&done)?;
+            return Ok(respond(StatusCode::OK, Framing::Page(&page), None, body));
+        }
         Ok(PageSignedUp::LinkSent {
             channel,
             email,
@@ -350,9 +371,13 @@ async fn submit(
         }
     };
     let t = t.arg("email", email).arg("phone", phone);
-    let (title, text) = match channel {
-        Channel::Sms => ("signup-check-phone-title", "signup-check-phone-text"),
-        Channel::Email => ("signup-check-email-title", "signup-check-email-text"),
+    let (title, text, by) = match channel {
+        Channel::Sms => ("signup-check-phone-title", "signup-check-phone-text", "sms"),
+        Channel::Email => (
+            "signup-check-email-title",
+            "signup-check-email-text",
+            "email",
+        ),
     };
     let done = DonePage {
         title: t.get(title),
@@ -362,7 +387,8 @@ async fn submit(
         brand_colour: merchant.brand_colour.clone(),
         embed,
         allowed_origins: page.origins().join(" "),
-        signed_up: Some(page.success_url.clone()),
+        signed_up: Some(by),
+        pay: None,
     };
     Ok(respond(
         StatusCode::OK,
