@@ -10,6 +10,7 @@ mod billing;
 mod browser;
 mod cli;
 mod collections;
+mod confirmations;
 mod customers;
 mod hardening;
 mod imports;
