@@ -4,6 +4,7 @@
 mod helpers;
 mod sinks;
 
+mod admin_ui;
 mod api;
 mod auth;
 mod billing;

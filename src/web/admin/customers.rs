@@ -443,7 +443,7 @@ async fn customer_page(
         let changes = [
             (s.pause_on, "pauses"),
             (s.resume_on, "resumes"),
-            (s.cancel_on, "ends after"),
+            (s.cancel_on, "runs its last day (cancelled)"),
         ];
         for (date, what) in changes {
             if let Some(date) = date.filter(|d| *d >= today) {

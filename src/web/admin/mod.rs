@@ -222,6 +222,15 @@ impl Confirmation {
     }
 }
 
+/// A stored code (a status, a mandate method) as staff read it: words, not `pending_mandate`.
+pub fn label(code: &str) -> String {
+    match code {
+        "pending_mandate" => "awaiting mandate".to_string(),
+        "one_off" => "one-off".to_string(),
+        other => other.replace('_', " "),
+    }
+}
+
 /// A list's filters for its page links: the non-empty ones, encoded and ending in `&` (empty
 /// when there are none).
 pub fn kept_params(pairs: &[(&str, &str)]) -> String {
