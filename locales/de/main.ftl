@@ -193,3 +193,15 @@ renew-contact-email = Bitte wenden Sie sich unter { $email } an { $creditor }, u
 renew-confirmed-subject = { $creditor }: Ihr neues Lastschriftmandat { $reference }
 renew-confirmed-intro = Vielen Dank für Ihr neues Lastschriftmandat { $reference } für Konto { $iban }. Es ersetzt Mandat { $old_reference }: Ihre Abonnements werden künftig von diesem Konto eingezogen.
 renew-confirmed-again = Vielen Dank für Ihr neues Lastschriftmandat { $reference } für Konto { $iban }. Es ersetzt Mandat { $old_reference }: Ihre Abonnements werden künftig von diesem Konto eingezogen, und { $total }, die bisher nicht eingezogen werden konnten, am { $date }.
+
+## Pause, resume and cancel emails (admin)
+subscription-paused-subject = { $creditor }: Ihr Abonnement „{ $product }“ ist pausiert
+subscription-paused-intro = Ihr Abonnement „{ $product }“ ist ab dem { $from } pausiert. Für die Zeiträume der Pause wird nichts eingezogen.
+subscription-paused-until = Ihr Abonnement „{ $product }“ ist vom { $from } bis zum { $until } pausiert. Für die Zeiträume der Pause wird nichts eingezogen; am { $until } läuft es von selbst weiter.
+subscription-resumed-subject = { $creditor }: Ihr Abonnement „{ $product }“ läuft weiter
+subscription-resumed-intro = Ihr Abonnement „{ $product }“ läuft ab dem { $date } weiter: Die Zeiträume werden wieder wie bisher eingezogen.
+subscription-cancelled-subject = { $creditor }: Bestätigung Ihrer Kündigung von „{ $product }“
+subscription-cancelled-intro = Wir bestätigen die Kündigung Ihres Abonnements „{ $product }“. Es läuft bis einschließlich { $date }; für Zeiträume danach wird nichts eingezogen.
+subscription-cancelled-unstarted = Wir bestätigen die Kündigung Ihres Abonnements „{ $product }“. Es hatte noch nicht begonnen, und es wird nichts dafür eingezogen.
+subscription-uncancelled-subject = { $creditor }: Ihr Abonnement „{ $product }“ läuft weiter
+subscription-uncancelled-intro = Die Kündigung Ihres Abonnements „{ $product }“ wurde zurückgenommen: Es läuft wie bisher weiter.

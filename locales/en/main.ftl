@@ -193,3 +193,15 @@ renew-contact-email = Please contact { $creditor } at { $email } to give a new m
 renew-confirmed-subject = { $creditor }: your new direct debit mandate { $reference }
 renew-confirmed-intro = Thank you for your new direct debit mandate { $reference } for account { $iban }. It replaces mandate { $old_reference }: your subscriptions are collected from this account from now on.
 renew-confirmed-again = Thank you for your new direct debit mandate { $reference } for account { $iban }. It replaces mandate { $old_reference }: your subscriptions are collected from this account from now on, and { $total } that could not be collected before on { $date }.
+
+## Pause, resume and cancel emails (admin)
+subscription-paused-subject = { $creditor }: your subscription "{ $product }" is paused
+subscription-paused-intro = Your subscription "{ $product }" is paused from { $from }. Nothing is collected for the periods while it is paused.
+subscription-paused-until = Your subscription "{ $product }" is paused from { $from } until { $until }. Nothing is collected for the periods while it is paused; it continues by itself on { $until }.
+subscription-resumed-subject = { $creditor }: your subscription "{ $product }" continues
+subscription-resumed-intro = Your subscription "{ $product }" continues from { $date }: its periods are collected again as before.
+subscription-cancelled-subject = { $creditor }: confirmation of your cancellation of "{ $product }"
+subscription-cancelled-intro = We confirm the cancellation of your subscription "{ $product }". It runs until { $date }; nothing is collected for any period after that day.
+subscription-cancelled-unstarted = We confirm the cancellation of your subscription "{ $product }". It had not started, and nothing is collected for it.
+subscription-uncancelled-subject = { $creditor }: your subscription "{ $product }" continues
+subscription-uncancelled-intro = The cancellation of your subscription "{ $product }" has been withdrawn: it continues as before.

@@ -193,3 +193,15 @@ renew-contact-email = Veuillez contacter { $creditor } à l'adresse { $email } p
 renew-confirmed-subject = { $creditor } : votre nouveau mandat de prélèvement { $reference }
 renew-confirmed-intro = Merci pour votre nouveau mandat de prélèvement { $reference } pour le compte { $iban }. Il remplace le mandat { $old_reference } : vos abonnements sont désormais prélevés sur ce compte.
 renew-confirmed-again = Merci pour votre nouveau mandat de prélèvement { $reference } pour le compte { $iban }. Il remplace le mandat { $old_reference } : vos abonnements sont désormais prélevés sur ce compte, et { $total } qui n'a pas pu être prélevé le sera le { $date }.
+
+## Pause, resume and cancel emails (admin)
+subscription-paused-subject = { $creditor } : votre abonnement « { $product } » est suspendu
+subscription-paused-intro = Votre abonnement « { $product } » est suspendu à partir du { $from }. Rien n'est prélevé pour les périodes de la suspension.
+subscription-paused-until = Votre abonnement « { $product } » est suspendu du { $from } au { $until }. Rien n'est prélevé pour les périodes de la suspension ; il reprend de lui-même le { $until }.
+subscription-resumed-subject = { $creditor } : votre abonnement « { $product } » reprend
+subscription-resumed-intro = Votre abonnement « { $product } » reprend à partir du { $date } : ses périodes sont de nouveau prélevées comme avant.
+subscription-cancelled-subject = { $creditor } : confirmation de votre résiliation de « { $product } »
+subscription-cancelled-intro = Nous confirmons la résiliation de votre abonnement « { $product } ». Il court jusqu'au { $date } inclus ; rien n'est prélevé pour les périodes après ce jour.
+subscription-cancelled-unstarted = Nous confirmons la résiliation de votre abonnement « { $product } ». Il n'avait pas commencé, et rien n'est prélevé.
+subscription-uncancelled-subject = { $creditor } : votre abonnement « { $product } » continue
+subscription-uncancelled-intro = La résiliation de votre abonnement « { $product } » a été annulée : il continue comme avant.

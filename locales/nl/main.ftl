@@ -193,3 +193,15 @@ renew-contact-email = Neem contact op met { $creditor } via { $email } om een ni
 renew-confirmed-subject = { $creditor }: uw nieuwe incassomachtiging { $reference }
 renew-confirmed-intro = Dank u voor uw nieuwe incassomachtiging { $reference } voor rekening { $iban }. Deze vervangt machtiging { $old_reference }: uw abonnementen worden voortaan van deze rekening geïncasseerd.
 renew-confirmed-again = Dank u voor uw nieuwe incassomachtiging { $reference } voor rekening { $iban }. Deze vervangt machtiging { $old_reference }: uw abonnementen worden voortaan van deze rekening geïncasseerd, en { $total } dat eerder niet geïncasseerd kon worden op { $date }.
+
+## Pause, resume and cancel emails (admin)
+subscription-paused-subject = { $creditor }: uw abonnement "{ $product }" is gepauzeerd
+subscription-paused-intro = Uw abonnement "{ $product }" is gepauzeerd vanaf { $from }. Voor de perioden tijdens de pauze wordt niets geïncasseerd.
+subscription-paused-until = Uw abonnement "{ $product }" is gepauzeerd van { $from } tot { $until }. Voor de perioden tijdens de pauze wordt niets geïncasseerd; op { $until } loopt het vanzelf weer door.
+subscription-resumed-subject = { $creditor }: uw abonnement "{ $product }" loopt weer
+subscription-resumed-intro = Uw abonnement "{ $product }" loopt weer vanaf { $date }: de perioden worden weer geïncasseerd zoals voorheen.
+subscription-cancelled-subject = { $creditor }: bevestiging van uw opzegging van "{ $product }"
+subscription-cancelled-intro = Hierbij bevestigen we de opzegging van uw abonnement "{ $product }". Het loopt tot en met { $date }; voor perioden na die dag wordt niets geïncasseerd.
+subscription-cancelled-unstarted = Hierbij bevestigen we de opzegging van uw abonnement "{ $product }". Het was nog niet begonnen en er wordt niets voor geïncasseerd.
+subscription-uncancelled-subject = { $creditor }: uw abonnement "{ $product }" loopt door
+subscription-uncancelled-intro = De opzegging van uw abonnement "{ $product }" is ingetrokken: het loopt door zoals voorheen.

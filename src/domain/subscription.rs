@@ -5,6 +5,7 @@
 //! pending_mandate --mandate confirmed, start today or past---------------------------> active
 //! active --pause--> paused --resume--> active
 //! active|paused --cancel--> cancelled (runs until its cancel date) --cancel date--> ended
+//! cancelled --undo cancel (before the cancel date)--> active
 //! pending_mandate|planned --cancel, link expired, mandate refused--> ended
 //! ```
 
@@ -33,6 +34,8 @@ pub enum Event {
     Resume,
     Cancel,
     CancelDateReached,
+    /// Staff undo a cancellation before its cancel date: it runs on as before.
+    UndoCancel,
     /// The mandate link expired, the customer refused it, or the mandate was revoked first.
     MandateAbandoned,
 }
@@ -114,9 +117,11 @@ impl Status {
             (S::Paused, E::Resume) => Ok(S::Active),
             (S::Active | S::Paused, E::Cancel) => Ok(S::Cancelled),
             (S::Cancelled, E::CancelDateReached) => Ok(S::Ended),
+            (S::Cancelled, E::UndoCancel) => Ok(S::Active),
             (S::PendingMandate | S::Planned, E::Cancel | E::MandateAbandoned) => Ok(S::Ended),
             (S::Ended, _) => refuse("This subscription has ended"),
             (S::Cancelled, E::Cancel) => refuse("This subscription is already cancelled"),
+            (_, E::UndoCancel) => refuse("This subscription is not cancelled"),
             (S::Cancelled, _) => {
                 refuse("This subscription is cancelled; it only runs until its cancel date")
             }
@@ -145,7 +150,7 @@ mod tests {
     use super::Status as S;
     use super::*;
 
-    const EVENTS: [Event; 8] = [
+    const EVENTS: [Event; 9] = [
         E::MandateConfirmed { starts_later: true },
         E::MandateConfirmed {
             starts_later: false,
@@ -155,11 +160,12 @@ mod tests {
         E::Resume,
         E::Cancel,
         E::CancelDateReached,
+        E::UndoCancel,
         E::MandateAbandoned,
     ];
 
     /// Every allowed transition, and nothing else.
-    const ALLOWED: [(Status, Event, Status); 12] = [
+    const ALLOWED: [(Status, Event, Status); 13] = [
         (
             S::PendingMandate,
             E::MandateConfirmed { starts_later: true },
@@ -182,6 +188,7 @@ mod tests {
         (S::Paused, E::Resume, S::Active),
         (S::Paused, E::Cancel, S::Cancelled),
         (S::Cancelled, E::CancelDateReached, S::Ended),
+        (S::Cancelled, E::UndoCancel, S::Active),
     ];
 
     #[test]

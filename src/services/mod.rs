@@ -10,6 +10,7 @@ pub mod imports;
 pub mod invoices;
 pub mod mandates;
 pub mod merchants;
+pub mod messages;
 pub mod payments;
 pub mod products;
 pub mod sign_ups;

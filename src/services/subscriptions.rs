@@ -5,13 +5,18 @@ use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::id::{IdPrefix, new_id};
-use crate::store::customers::{self, NewCustomer};
+use crate::store::customers::{self, Customer, NewCustomer};
+use crate::store::merchants::Merchant;
 use crate::store::products::Product;
 use crate::store::{Tx, signup_pages};
 
 use crate::domain::schedule::{Reach, cancellation};
 use crate::domain::subscription::{Event, Status, TransitionError};
+use crate::i18n::{Texts, long_date};
+use crate::notify::compose::{self, Branding, NoticeParts};
 use crate::services::billing;
+use crate::services::invoices::notices::{Recipient, enqueue as enqueue_email};
+use crate::services::mandates::texts::{creditor_name, language_of};
 use crate::store::activity::{self, Actor, NewActivity, System};
 use crate::store::mandates;
 use crate::store::subscriptions::{self, Subscription};
@@ -82,30 +87,116 @@ enum PauseRecord {
     Ends(NaiveDate),
 }
 
-/// Saves `changed` if the subscription still has status `from`, with an activity entry.
+/// The email a change sends the customer, in their language: the text keys of its subject and
+/// opening line, and the dates the line names.
+#[derive(Debug, Clone)]
+struct Told {
+    subject: &'static str,
+    intro: &'static str,
+    dates: Vec<(&'static str, NaiveDate)>,
+}
+
+/// What a change records besides the subscription itself.
+struct Change {
+    /// The activity log's action and details.
+    action: &'static str,
+    details: String,
+    pause: PauseRecord,
+    /// The email to the customer, when the change is one they are told about.
+    told: Option<Told>,
+}
+
+impl Change {
+    fn new(action: &'static str, details: String, pause: PauseRecord) -> Change {
+        Change {
+            action,
+            details,
+            pause,
+            told: None,
+        }
+    }
+
+    fn telling(mut self, told: Told) -> Change {
+        self.told = Some(told);
+        self
+    }
+}
+
+/// The email `told` describes for `s`'s customer; `None` when they have no email address.
+async fn letter(
+    db: &Db,
+    s: &Subscription,
+    told: &Told,
+) -> anyhow::Result<Option<(Merchant, Customer, compose::Composed)>> {
+    let customer = customers::get(db, &s.merchant_id, &s.customer_id)
+        .await?
+        .context("the subscription's customer")?;
+    if customer.email.trim().is_empty() {
+        return Ok(None);
+    }
+    let merchant = store::merchants::get(db, &s.merchant_id)
+        .await?
+        .context("the subscription's merchant")?;
+    let language = language_of(&customer, &merchant);
+    let mut t = Texts::new(language)
+        .arg("name", customer.display_name())
+        .arg("creditor", creditor_name(&merchant))
+        .arg("product", s.description.clone())
+        .arg("email", merchant.contact_email.clone());
+    for (name, date) in &told.dates {
+        t = t.arg(name, long_date(language, *date));
+    }
+    let brand = Branding {
+        name: merchant.name.clone(),
+        colour: merchant.brand_colour.clone(),
+        logo_url: None,
+    };
+    let parts = NoticeParts {
+        subject: told.subject,
+        intro: told.intro,
+        collects: false,
+        has_period: false,
+        has_contact: !merchant.contact_email.is_empty(),
+        link: None,
+    };
+    let composed = compose::notice(&t, &brand, parts)?;
+    Ok(Some((merchant, customer, composed)))
+}
+
+/// Saves `changed` if the subscription still has status `from`, with an activity entry and,
+/// when the change is one the customer is told about, their email: all in one transaction.
 async fn save(
     db: &Db,
     actor: &dyn Actor,
     changed: &Subscription,
     from: Status,
-    action: &str,
-    details: String,
-    pause: PauseRecord,
+    change: Change,
 ) -> Result<(), ChangeError> {
+    let letter = match &change.told {
+        Some(told) => letter(db, changed, told).await?,
+        None => None,
+    };
     let now = store::now();
     let mut tx = db.begin().await?;
     if !subscriptions::save_change(&mut tx, changed, from.as_str(), now).await? {
         return Err(ChangeError::Conflict);
     }
     let (merchant, id) = (&changed.merchant_id, &changed.id);
-    match pause {
+    match change.pause {
         PauseRecord::Unchanged => {}
         PauseRecord::Starts(on, until) => {
             store::billing::start_pause(&mut tx, merchant, id, on, until).await?;
         }
         PauseRecord::Ends(on) => store::billing::end_pause(&mut tx, merchant, id, on).await?,
     }
-    let entry = NewActivity::by(actor, "subscription", id, action, details);
+    if let Some((merchant, customer, composed)) = &letter {
+        let to = Recipient {
+            customer_id: &customer.id,
+            email: &customer.email,
+        };
+        enqueue_email(&mut tx, merchant, to, composed, None, now).await?;
+    }
+    let entry = NewActivity::by(actor, "subscription", id, change.action, change.details);
     activity::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(())
@@ -142,6 +233,18 @@ pub async fn pause(
         Some(r) => format!("paused from {starts} until {r}"),
         None => format!("paused from {starts}"),
     };
+    let told = Told {
+        subject: "subscription-paused-subject",
+        intro: if resume_on.is_some() {
+            "subscription-paused-until"
+        } else {
+            "subscription-paused-intro"
+        },
+        dates: [("from", Some(starts)), ("until", resume_on)]
+            .into_iter()
+            .filter_map(|(name, date)| Some((name, date?)))
+            .collect(),
+    };
     let record = if starts > today {
         s.pause_on = Some(starts);
         PauseRecord::Unchanged
@@ -150,7 +253,8 @@ pub async fn pause(
         s.status = paused.as_str().into();
         PauseRecord::Starts(today, resume_on)
     };
-    save(db, user, &s, status, "subscription.paused", details, record).await
+    let change = Change::new("subscription.paused", details, record).telling(told);
+    save(db, user, &s, status, change).await
 }
 
 /// Ends a pause now.
@@ -170,20 +274,18 @@ pub async fn resume(
     };
     s.pause_on = None;
     s.resume_on = None;
-    save(
-        db,
-        user,
-        &s,
-        status,
-        "subscription.resumed",
-        String::new(),
-        record,
-    )
-    .await
+    let told = Told {
+        subject: "subscription-resumed-subject",
+        intro: "subscription-resumed-intro",
+        dates: vec![("date", today)],
+    };
+    let change = Change::new("subscription.resumed", String::new(), record).telling(told);
+    save(db, user, &s, status, change).await
 }
 
 /// Cancels: a running subscription runs until its cancel date (moved out, and said so, when the
 /// product's minimum term or notice period reaches further); one that never started ends now.
+/// The customer gets the confirmation by email.
 pub async fn cancel(
     db: &Db,
     user: &dyn Actor,
@@ -192,8 +294,56 @@ pub async fn cancel(
     today: NaiveDate,
 ) -> Result<Cancelled, ChangeError> {
     let (mut s, status) = load(db, user, id).await?;
+    let (next, outcome) = cancellation_of(db, user, &s, status, when, today).await?;
+    s.status = next.as_str().into();
+    s.cancel_on = Some(outcome.last_day.unwrap_or(today));
+    s.pause_on = None;
+    s.resume_on = None;
+    let told = match outcome.last_day {
+        Some(last) => Told {
+            subject: "subscription-cancelled-subject",
+            intro: "subscription-cancelled-intro",
+            dates: vec![("date", last)],
+        },
+        None => Told {
+            subject: "subscription-cancelled-subject",
+            intro: "subscription-cancelled-unstarted",
+            dates: Vec::new(),
+        },
+    };
+    let change = Change::new(
+        "subscription.cancelled",
+        outcome.summary(),
+        PauseRecord::Unchanged,
+    )
+    .telling(told);
+    save(db, user, &s, status, change).await?;
+    Ok(outcome)
+}
+
+/// What cancelling would come to, without cancelling: for the confirmation step.
+pub async fn preview_cancel(
+    db: &Db,
+    user: &dyn Actor,
+    id: &str,
+    when: CancelWhen,
+    today: NaiveDate,
+) -> Result<Cancelled, ChangeError> {
+    let (s, status) = load(db, user, id).await?;
+    Ok(cancellation_of(db, user, &s, status, when, today).await?.1)
+}
+
+/// The status after cancelling `s` and its last day.
+async fn cancellation_of(
+    db: &Db,
+    user: &dyn Actor,
+    s: &Subscription,
+    status: Status,
+    when: CancelWhen,
+    today: NaiveDate,
+) -> Result<(Status, Cancelled), ChangeError> {
     let next = status.next(Event::Cancel)?;
-    let plan = billing::plan(&s, &[]).context("the subscription's interval")?;
+    let plan = billing::plan(s, &[]).context("the subscription's interval")?;
     let asked = match when {
         CancelWhen::Now => today,
         CancelWhen::EndOfPeriod => plan
@@ -206,42 +356,56 @@ pub async fn cancel(
         }
         CancelWhen::On(date) => date,
     };
-    let product = store::products::get_row(db, user.merchant_id(), &s.product_id).await?;
-    let terms = |v: Option<i32>| v.and_then(|n| u32::try_from(n).ok());
-    let outcome = if next == Status::Ended {
-        Cancelled {
+    if next == Status::Ended {
+        let never = Cancelled {
             last_day: None,
             moved_by: None,
-        }
-    } else {
-        let c = cancellation(
-            &plan,
-            today,
-            asked,
-            product.as_ref().and_then(|p| terms(p.minimum_term_months)),
-            product.as_ref().and_then(|p| terms(p.notice_period_days)),
-        );
-        Cancelled {
-            last_day: Some(c.last_day),
-            moved_by: c.moved_by,
-        }
+        };
+        return Ok((next, never));
+    }
+    let product = store::products::get_row(db, user.merchant_id(), &s.product_id).await?;
+    let terms = |v: Option<i32>| v.and_then(|n| u32::try_from(n).ok());
+    let c = cancellation(
+        &plan,
+        today,
+        asked,
+        product.as_ref().and_then(|p| terms(p.minimum_term_months)),
+        product.as_ref().and_then(|p| terms(p.notice_period_days)),
+    );
+    let outcome = Cancelled {
+        last_day: Some(c.last_day),
+        moved_by: c.moved_by,
     };
-    s.status = next.as_str().into();
-    s.cancel_on = Some(outcome.last_day.unwrap_or(today));
-    s.pause_on = None;
-    s.resume_on = None;
-    let details = outcome.summary();
-    save(
-        db,
-        user,
-        &s,
-        status,
-        "subscription.cancelled",
+    Ok((next, outcome))
+}
+
+/// Undoes a cancellation while the subscription still runs: it goes on as before the
+/// cancellation (an open pause ends today). The customer is told by email.
+pub async fn undo_cancel(
+    db: &Db,
+    user: &dyn Actor,
+    id: &str,
+    today: NaiveDate,
+) -> Result<(), ChangeError> {
+    let (mut s, status) = load(db, user, id).await?;
+    s.status = status.next(Event::UndoCancel)?.as_str().into();
+    let was = s.cancel_on.take();
+    let told = Told {
+        subject: "subscription-uncancelled-subject",
+        intro: "subscription-uncancelled-intro",
+        dates: Vec::new(),
+    };
+    let details = match was {
+        Some(d) => format!("cancellation undone: it no longer ends after {d}"),
+        None => "cancellation undone".to_string(),
+    };
+    let change = Change::new(
+        "subscription.uncancelled",
         details,
-        PauseRecord::Unchanged,
+        PauseRecord::Ends(today),
     )
-    .await?;
-    Ok(outcome)
+    .telling(told);
+    save(db, user, &s, status, change).await
 }
 
 /// Moves a running subscription to another valid mandate of the same customer.
@@ -266,16 +430,13 @@ pub async fn change_mandate(
         return Err(ChangeError::BadMandate);
     }
     s.mandate_id = Some(mandate.id.clone());
-    save(
-        db,
-        user,
-        &s,
-        status,
+    let details = format!("now under mandate {}", mandate.reference);
+    let change = Change::new(
         "subscription.mandate_changed",
-        format!("now under mandate {}", mandate.reference),
+        details,
         PauseRecord::Unchanged,
-    )
-    .await
+    );
+    save(db, user, &s, status, change).await
 }
 
 /// Applies the changes that dates bring (start, scheduled pause, resume, end after cancel) for
@@ -313,7 +474,8 @@ async fn apply_dates_of(
             _ => PauseRecord::Unchanged,
         };
         let schedule = System::new(&s.merchant_id, "schedule");
-        match save(db, &schedule, &s, status, action, "by date".into(), record).await {
+        let change = Change::new(action, "by date".into(), record);
+        match save(db, &schedule, &s, status, change).await {
             Ok(()) => changed += 1,
             Err(ChangeError::Conflict) => {}
             Err(e) => return Err(anyhow::anyhow!(e)),

@@ -314,7 +314,7 @@ pub async fn list(
     let sql = format!(
         "SELECT c.id, c.reference, c.first_name, c.last_name, c.company, c.email, c.grey_listed, c.created_at, \
          (SELECT COUNT(*) FROM subscriptions s WHERE s.merchant_id = c.merchant_id AND s.customer_id = c.id \
-            AND s.status IN ('active', 'planned', 'paused')) AS running_subscriptions, \
+            AND s.status IN ('planned', 'active', 'paused', 'cancelled')) AS running_subscriptions, \
          (SELECT m.status FROM mandates m WHERE m.merchant_id = c.merchant_id AND m.customer_id = c.id \
             ORDER BY m.created_at DESC, m.id DESC LIMIT 1) AS mandate_status \
          FROM customers c WHERE c.merchant_id = $1 \

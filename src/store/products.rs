@@ -120,7 +120,7 @@ const ROW_SELECT: &str = "SELECT p.id, p.name, p.description, p.amount_minor, p.
      p.billing_interval, p.mandate_methods, p.minimum_term_months, p.notice_period_days, \
      p.invoice_default, p.active, \
      (SELECT COUNT(*) FROM subscriptions s WHERE s.merchant_id = p.merchant_id AND s.product_id = p.id \
-        AND s.status IN ('active', 'planned', 'paused')) AS running_subscriptions, \
+        AND s.status IN ('planned', 'active', 'paused', 'cancelled')) AS running_subscriptions, \
      (SELECT COUNT(*) FROM subscriptions s WHERE s.merchant_id = p.merchant_id AND s.product_id = p.id) AS all_subscriptions, \
      p.created_at FROM products p";
 

@@ -587,7 +587,7 @@ async fn a_customer_pays_the_first_period_online_after_a_failed_attempt() {
             screenshot(client, "4-online-payment-paid").await;
         })
         .await;
-    assert!(app.page("/admin/mandates").await.contains("online_payment"));
+    assert!(app.page("/admin/mandates").await.contains("online payment"));
     assert!(
         crate::helpers::text_of(&app.page("/admin/subscriptions").await, "subscriptions")
             .unwrap()

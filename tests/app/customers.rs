@@ -304,7 +304,7 @@ async fn assigning_a_product_without_a_mandate_sends_the_customer_a_link() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let html = app.page(&page).await;
     assert!(html.contains("emailed a link"));
-    assert!(cell_texts(&html, "subscriptions").contains("pending_mandate"));
+    assert!(cell_texts(&html, "subscriptions").contains("awaiting mandate"));
     assert!(cell_texts(&html, "mandates").contains("pending"));
     assert_eq!(app.outbox.deliver_due().await.unwrap().sent, 1);
     let email = sink.next();

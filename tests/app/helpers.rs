@@ -439,6 +439,57 @@ impl TestApp {
         client
     }
 
+    /// Creates a direct-debit customer; returns their page.
+    pub async fn customer(&self, first: &str, last: &str, email: &str) -> String {
+        let response = self
+            .submit(
+                "/admin/customers/new",
+                "/admin/customers",
+                &[
+                    ("first_name", first),
+                    ("last_name", last),
+                    ("email", email),
+                    ("payment_method", "direct_debit"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "customer created");
+        location(&response)
+    }
+
+    /// Assigns `product` to the customer at `customer` from `start`, under a signed paper
+    /// mandate `reference` (accepted at once).
+    pub async fn paper_subscription(
+        &self,
+        customer: &str,
+        product: &str,
+        start: chrono::NaiveDate,
+        reference: &str,
+    ) {
+        let signed = (start.min(today()) - chrono::Duration::days(1)).to_string();
+        let start = start.to_string();
+        let response = self
+            .submit(
+                customer,
+                &format!("{customer}/subscriptions"),
+                &[
+                    ("product_id", product),
+                    ("start_date", &start),
+                    ("way", "paper"),
+                    ("iban", "NL91ABNA0417164300"),
+                    ("account_holder", "J. de Vries"),
+                    ("reference", reference),
+                    ("signed_on", &signed),
+                ],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "subscription created"
+        );
+    }
+
     /// Creates the product "Fiets Plus" (€ 12.95 incl. 21% VAT a month) offering the given
     /// mandate methods, e.g. `[("method_email", "on")]`; returns its id.
     pub async fn product(&self, methods: &[(&str, &str)]) -> String {

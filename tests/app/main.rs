@@ -4,12 +4,14 @@
 mod helpers;
 mod sinks;
 
+mod admin_ui;
 mod api;
 mod auth;
 mod billing;
 mod browser;
 mod cli;
 mod collections;
+mod confirmations;
 mod customers;
 mod hardening;
 mod imports;

@@ -430,3 +430,89 @@ async fn the_messages_list_pages_by_fifty() {
             .contains("No more messages.")
     );
 }
+
+#[tokio::test]
+async fn staff_read_mandate_links_redacted_and_sending_again_sends_the_real_one() {
+    let mut sink = SmtpSink::start().await;
+    let url = sink.url.clone();
+    let app = spawn_app_with(|s| {
+        s.email.url = url;
+        s.outbox.max_attempts = 1;
+    })
+    .await;
+    app.setup().await;
+    let viewer = app.user_with_role("viewer@example.com", "viewer").await;
+    assert_eq!(app.outbox.deliver_due().await.unwrap().sent, 1);
+    sink.drain();
+    let product = app.product(&[("method_email", "on")]).await;
+    let customer = app.customer("Jan", "de Vries", "jan@example.nl").await;
+    let today = crate::helpers::today().to_string();
+    let assigned = app
+        .submit(
+            &customer,
+            &format!("{customer}/subscriptions"),
+            &[
+                ("product_id", &product),
+                ("start_date", &today),
+                ("way", "email"),
+                ("iban", "NL91 ABNA 0417 1643 00"),
+                ("account_holder", "J. de Vries"),
+            ],
+        )
+        .await;
+    assert_eq!(assigned.status(), StatusCode::SEE_OTHER);
+    // The first attempt fails, so the message can be sent again.
+    sink.refuse_next
+        .store(1, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(app.outbox.deliver_due().await.unwrap().failed, 1);
+    let merchant = merchants::list(&app.db).await.unwrap().remove(0);
+    let stored = messages::list(&app.db, &merchant.id, 10, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.recipient == "jan@example.nl")
+        .unwrap();
+    let stored = messages::get(&app.db, &merchant.id, &stored.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let link = stored
+        .body_text
+        .split_whitespace()
+        .find(|w| w.starts_with(&app.url("/m/")))
+        .expect("the stored message holds the live link")
+        .to_string();
+    let token = link.trim_start_matches(&app.url("/m/")).to_string();
+    assert!(token.len() > 10);
+
+    // Neither the owner nor a viewer can read the link.
+    let page = format!("/admin/messages/{}", stored.id);
+    for client in [&app.client, &viewer] {
+        let html = app.page_as(client, &page).await;
+        let text = text_of(&html, "body-text").unwrap();
+        assert!(!html.contains(&token), "the token is hidden");
+        assert!(text.contains(&app.url("/m/[hidden")), "{text}");
+        let body = app
+            .get_as(client, &format!("{page}/html"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !body.contains(&token),
+            "the token is hidden in the HTML too"
+        );
+        assert!(body.contains("hidden: only the customer"));
+    }
+
+    // Sending it again sends the real link, which still works.
+    let again = app.submit(&page, &format!("{page}/resend"), &[]).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.outbox.deliver_due().await.unwrap().sent, 1);
+    let email = sink.next();
+    let parsed = mailparse::parse_mail(email.data.as_bytes()).unwrap();
+    let text = parsed.subparts[0].get_body().unwrap();
+    assert!(text.contains(&link), "the customer gets the live link");
+    let opened = browser().get(&link).send().await.unwrap();
+    assert_eq!(opened.status(), StatusCode::OK);
+}

@@ -600,7 +600,7 @@ async fn an_online_first_payment_makes_the_mandate_valid_and_failures_can_be_ret
     );
     let mandates = app.page("/admin/mandates").await;
     assert!(
-        mandates.contains("online_payment")
+        mandates.contains("online payment")
             && mandates.contains("valid")
             && mandates.contains("DE89")
     );

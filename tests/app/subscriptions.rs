@@ -394,3 +394,181 @@ async fn the_list_filters_and_others_cannot_act() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(status(&app, &page).await, "paused");
 }
+
+/// The emails the customer was sent, newest first: (subject, text).
+async fn customer_emails(app: &TestApp, customer_page: &str) -> Vec<(String, String)> {
+    let merchant = abbo::store::merchants::list(&app.db)
+        .await
+        .unwrap()
+        .remove(0);
+    let id = customer_page.trim_start_matches("/admin/customers/");
+    let mut emails = Vec::new();
+    for m in abbo::store::messages::for_customer(&app.db, &merchant.id, id, 50)
+        .await
+        .unwrap()
+    {
+        let m = abbo::store::messages::get(&app.db, &merchant.id, &m.id)
+            .await
+            .unwrap()
+            .unwrap();
+        emails.push((m.subject, m.body_text));
+    }
+    emails
+}
+
+#[tokio::test]
+async fn cancelling_defaults_to_the_end_of_the_period_shows_that_day_and_can_be_undone() {
+    let app = spawn_app().await;
+    app.setup().await;
+    let today = crate::helpers::today();
+    let start = today - Duration::days(10);
+    let (customer, page) = subscribed(&app, start, "MDT-1").await;
+    let last_day = abbo::domain::Interval::parse("1 month")
+        .unwrap()
+        .charge_date(start, 1)
+        .and_then(|d| d.pred_opt())
+        .unwrap();
+
+    let step = app.page(&format!("{page}/cancel")).await;
+    assert!(
+        step.contains(r#"value="end_of_period" checked"#),
+        "the default"
+    );
+    assert!(!step.contains(r#"value="now" checked"#));
+    assert_eq!(
+        text_of(&step, "cancel-end-of-period"),
+        Some(format!("runs until {last_day}"))
+    );
+    assert_eq!(
+        text_of(&step, "cancel-now"),
+        Some(format!("runs until {today}"))
+    );
+    // A form without a choice cancels at the end of the period too.
+    assert_eq!(
+        act(&app, &page, "cancel", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let html = app.page(&page).await;
+    assert_eq!(status(&app, &page).await, "cancelled");
+    assert_eq!(text_of(&html, "cancel-on"), Some(last_day.to_string()));
+    let actions = text_of(&html, "actions").unwrap();
+    assert!(actions.contains("Undo the cancellation"), "{actions}");
+
+    // Undoing it: a confirmation step, then it runs on without an end.
+    let step = app.page(&format!("{page}/undo-cancel")).await;
+    assert!(step.contains("Undo the cancellation of “Fiets Plus” of Jan de Vries?"));
+    assert!(
+        text_of(&step, "undo-cancel")
+            .unwrap()
+            .contains(&last_day.to_string())
+    );
+    assert_eq!(
+        status(&app, &page).await,
+        "cancelled",
+        "nothing changes on GET"
+    );
+    assert_eq!(
+        act(&app, &page, "undo-cancel", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let html = app.page(&page).await;
+    assert_eq!(text_of(&html, "status").as_deref(), Some("active"));
+    assert_eq!(text_of(&html, "cancel-on"), None);
+    assert!(!text_of(&html, "actions").unwrap().contains("Undo"));
+    assert_eq!(
+        apply_dates(&app.db, last_day + Duration::days(1))
+            .await
+            .unwrap(),
+        0,
+        "it no longer ends"
+    );
+    let refused = act(&app, &page, "undo-cancel", &[]).await;
+    assert_eq!(
+        text_of(&refused.text().await.unwrap(), "action-error").as_deref(),
+        Some("This subscription is not cancelled")
+    );
+    assert!(
+        app.page("/admin")
+            .await
+            .contains("subscription.uncancelled")
+    );
+    let subjects: Vec<String> = customer_emails(&app, &customer)
+        .await
+        .into_iter()
+        .map(|(subject, _)| subject)
+        .collect();
+    assert!(
+        subjects.iter().any(|s| s.contains("continues")),
+        "{subjects:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_customer_is_emailed_once_in_their_language_on_pause_resume_and_cancel() {
+    let app = spawn_app().await;
+    app.setup().await;
+    let created = app
+        .submit(
+            "/admin/customers/new",
+            "/admin/customers",
+            &[
+                ("first_name", "Jan"),
+                ("last_name", "de Vries"),
+                ("email", "jan@example.nl"),
+                ("language", "nl"),
+                ("payment_method", "direct_debit"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let today = crate::helpers::today();
+    let (customer, page) = subscribed(&app, today, "MDT-1").await;
+    let before = customer_emails(&app, &customer).await.len();
+    let resume_on = today + Duration::days(30);
+    let resume_text = resume_on.to_string();
+
+    // (action, its fields, the email's subject, a line of its text)
+    let steps = [
+        (
+            "pause",
+            vec![("when", "now"), ("resume_on", resume_text.as_str())],
+            "uw abonnement \"Fiets Plus\" is gepauzeerd",
+            format!(
+                "van {} tot {}",
+                crate::helpers::dutch_date(today),
+                crate::helpers::dutch_date(resume_on)
+            ),
+        ),
+        (
+            "resume",
+            vec![],
+            "uw abonnement \"Fiets Plus\" loopt weer",
+            format!("loopt weer vanaf {}", crate::helpers::dutch_date(today)),
+        ),
+        (
+            "cancel",
+            vec![("when", "now")],
+            "bevestiging van uw opzegging van \"Fiets Plus\"",
+            format!("loopt tot en met {}", crate::helpers::dutch_date(today)),
+        ),
+    ];
+    for (n, (action, fields, subject, text)) in steps.iter().enumerate() {
+        assert_eq!(
+            act(&app, &page, action, fields).await.status(),
+            StatusCode::SEE_OTHER,
+            "{action}"
+        );
+        let emails = customer_emails(&app, &customer).await;
+        assert_eq!(emails.len(), before + n + 1, "one email for {action}");
+        let newest = emails
+            .iter()
+            .find(|(s, _)| s.contains(subject))
+            .unwrap_or_else(|| panic!("{action}: {emails:?}"));
+        assert!(newest.1.contains("Beste Jan de Vries"), "{}", newest.1);
+        assert!(newest.1.contains(text.as_str()), "{action}: {}", newest.1);
+    }
+    // A refused change sends nothing.
+    let refused = act(&app, &page, "pause", &[("when", "now")]).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(customer_emails(&app, &customer).await.len(), before + 3);
+}

@@ -326,13 +326,13 @@ pub async fn queue_document(
 
 /// Who an email goes to.
 #[derive(Clone, Copy)]
-struct Recipient<'a> {
-    customer_id: &'a str,
-    email: &'a str,
+pub(crate) struct Recipient<'a> {
+    pub customer_id: &'a str,
+    pub email: &'a str,
 }
 
 /// Queues a composed email from the merchant, with the PDF of `attachment`; its message id.
-async fn enqueue(
+pub(crate) async fn enqueue(
     tx: &mut Tx,
     merchant: &Merchant,
     to: Recipient<'_>,

@@ -7,7 +7,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{Layout, PageQuery, Pagination};
+use super::{Confirmation, Layout, PageQuery, Pagination};
 use crate::domain::date::parse_date;
 use crate::domain::fields::FieldErrors;
 use crate::domain::{Bic, Iban, Language, MandateReference};
@@ -37,7 +37,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/customers/{id}/edit", web::post().to(update))
         .route("/customers/{id}/subscriptions", web::post().to(assign))
         .route("/customers/{id}/export", web::get().to(export))
+        .route(
+            "/customers/{id}/anonymise",
+            web::get().to(confirm_anonymise),
+        )
         .route("/customers/{id}/anonymise", web::post().to(anonymise))
+        .route("/customers/{id}/delete", web::get().to(confirm_delete))
         .route("/customers/{id}/delete", web::post().to(delete))
         .route("/customers/{id}/revoke-links", web::post().to(revoke_links))
         .route("/customers/{id}/grey-list", web::post().to(grey_list));
@@ -438,7 +443,7 @@ async fn customer_page(
         let changes = [
             (s.pause_on, "pauses"),
             (s.resume_on, "resumes"),
-            (s.cancel_on, "ends after"),
+            (s.cancel_on, "runs its last day (cancelled)"),
         ];
         for (date, what) in changes {
             if let Some(date) = date.filter(|d| *d >= today) {
@@ -624,6 +629,55 @@ fn privacy_outcome(session: &Session, result: Result<&str, PrivacyError>) -> Res
         Err(e) => flash(session, FlashKind::Error, &e.to_string()),
     }
     Ok(())
+}
+
+async fn confirm_anonymise(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let c = load(&state, &user, &id).await?;
+    Confirmation {
+        question: format!("Anonymise {}?", c.display_name()),
+        losses: vec![
+            "Name, company, email, mobile number and address are removed for good: they cannot be \
+             restored, and the customer can no longer be found by them."
+                .into(),
+            "Mandates, transactions and invoices are kept, as the law requires, without the \
+             personal data."
+                .into(),
+            "Export the data first if the customer asked for a copy.".into(),
+        ],
+        action: format!("/admin/customers/{}/anonymise", c.id),
+        button: "Anonymise",
+        back: format!("/admin/customers/{}", c.id),
+    }
+    .render(&session, &user, "customers")
+}
+
+async fn confirm_delete(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let c = load(&state, &user, &id).await?;
+    Confirmation {
+        question: format!("Delete {}?", c.display_name()),
+        losses: vec![
+            "The customer, their mandates and subscriptions are deleted for good; the messages \
+             sent to them are emptied."
+                .into(),
+            "A customer with collected transactions or a running subscription cannot be deleted: \
+             anonymise them instead."
+                .into(),
+        ],
+        action: format!("/admin/customers/{}/delete", c.id),
+        button: "Delete",
+        back: format!("/admin/customers/{}", c.id),
+    }
+    .render(&session, &user, "customers")
 }
 
 async fn anonymise(

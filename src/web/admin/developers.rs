@@ -8,7 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::Layout;
+use super::{Confirmation, Layout};
 use crate::domain::fields::FieldErrors;
 use crate::services::api_keys::{self, ApiKeyError};
 use crate::store::api_keys::{self as store, ApiKey};
@@ -19,6 +19,10 @@ use crate::web::session::{CurrentUser, FlashKind, flash};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/developers", web::get().to(page))
         .route("/developers/keys", web::post().to(create))
+        .route(
+            "/developers/keys/{id}/revoke",
+            web::get().to(confirm_revoke),
+        )
         .route("/developers/keys/{id}/revoke", web::post().to(revoke))
         .route("/developers/api", web::get().to(reference));
 }
@@ -117,6 +121,30 @@ async fn create(
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
+}
+
+async fn confirm_revoke(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let key = store::list(&state.db, user.merchant_id())
+        .await?
+        .into_iter()
+        .find(|k| k.id == *id && k.revoked_at.is_none())
+        .ok_or(AppError::NotFound)?;
+    Confirmation {
+        question: format!("Revoke the API key “{}” ({}…)?", key.name, key.prefix),
+        losses: vec![
+            "Every program using it is refused from now on, at once.".into(),
+            "A revoked key cannot be used again: such programs need a new key.".into(),
+        ],
+        action: format!("/admin/developers/keys/{}/revoke", key.id),
+        button: "Revoke key",
+        back: "/admin/developers".into(),
+    }
+    .render(&session, &user, "developers")
 }
 
 async fn revoke(

@@ -5,8 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::{Layout, PageQuery, Pagination};
+use super::{Confirmation, Layout, PageQuery, Pagination};
 use crate::domain::Iban;
+use crate::domain::subscription::Status;
 use crate::services::mandates::{self, MandateError};
 use crate::store::customers::{self, Customer};
 use crate::store::mandates::{self as mandate_store, Evidence, Link, Mandate, MandateRow};
@@ -19,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/mandates", web::get().to(list))
         .route("/mandates/{id}", web::get().to(show))
         .route("/mandates/{id}/resend", web::post().to(resend))
+        .route("/mandates/{id}/revoke", web::get().to(confirm_revoke))
         .route("/mandates/{id}/revoke", web::post().to(revoke));
 }
 
@@ -54,6 +56,21 @@ async fn list(
     render(StatusCode::OK, &page)
 }
 
+/// One of the merchant's mandates with its customer.
+async fn load(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<(Mandate, Customer), AppError> {
+    let mandate = mandate_store::get(&state.db, user.merchant_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let customer = customers::get(&state.db, user.merchant_id(), &mandate.customer_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((mandate, customer))
+}
+
 #[derive(Template)]
 #[template(path = "admin/mandate.html")]
 struct MandatePage {
@@ -72,12 +89,7 @@ async fn show(
     user: CurrentUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let mandate = mandate_store::get(&state.db, user.merchant_id(), &id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let customer = customers::get(&state.db, user.merchant_id(), &mandate.customer_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (mandate, customer) = load(&state, &user, &id).await?;
     let page = MandatePage {
         layout: Layout::new(
             &session,
@@ -125,6 +137,39 @@ async fn resend(
         Err(e) => refusal(&session, e)?,
     }
     Ok(see_other(&format!("/admin/mandates/{id}")))
+}
+
+async fn confirm_revoke(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (mandate, customer) = load(&state, &user, &id).await?;
+    let running = subscriptions::for_mandate(&state.db, user.merchant_id(), &mandate.id)
+        .await?
+        .iter()
+        .filter(|s| Status::parse(&s.status).is_ok_and(|s| s.is_running()))
+        .count();
+    Confirmation {
+        question: format!(
+            "Revoke mandate {} of {}?",
+            mandate.reference,
+            customer.display_name()
+        ),
+        losses: vec![
+            "Nothing more can be collected under it, and it cannot be made valid again: the \
+             customer would have to sign a new mandate."
+                .into(),
+            format!("{running} running subscription(s) under it can no longer be collected."),
+            "Its open confirmation links stop working, and subscriptions still waiting for it end."
+                .into(),
+        ],
+        action: format!("/admin/mandates/{}/revoke", mandate.id),
+        button: "Revoke mandate",
+        back: format!("/admin/mandates/{}", mandate.id),
+    }
+    .render(&session, &user, "mandates")
 }
 
 async fn revoke(

@@ -1,5 +1,6 @@
 //! Every email and text message sent on the merchant's behalf, with its delivery state and
-//! content, so a merchant on the default file transport can still read and follow every link.
+//! content, so a merchant on the default file transport can still read every message; the links
+//! only the customer may open are shown redacted (`services::messages`).
 
 use actix_session::Session;
 use actix_web::http::{StatusCode, header};
@@ -64,8 +65,20 @@ struct MessagePage {
     message: Message,
 }
 
+/// The message as stored: only to send it again.
 async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<Message, AppError> {
     messages::get(&state.db, user.merchant_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The message as staff read it: the customer's links redacted.
+async fn load_for_staff(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Message, AppError> {
+    crate::services::messages::for_staff(&state.db, user.merchant_id(), id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -76,7 +89,7 @@ async fn show(
     user: CurrentUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let message = load(&state, &user, &id).await?;
+    let message = load_for_staff(&state, &user, &id).await?;
     let page = MessagePage {
         layout: Layout::new(&session, &user, &message.subject, "messages")?,
         message,
@@ -90,7 +103,7 @@ async fn html_body(
     user: CurrentUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let message = load(&state, &user, &id).await?;
+    let message = load_for_staff(&state, &user, &id).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((

@@ -184,6 +184,53 @@ impl Layout {
     }
 }
 
+/// The step before an action that cannot be undone (or not easily): what it does to what, and
+/// what is lost. Its form posts to `action`, where the action itself is done.
+pub struct Confirmation {
+    /// The question in the heading: "Delete Jan de Vries?".
+    pub question: String,
+    /// What will be lost or change, one sentence each.
+    pub losses: Vec<String>,
+    /// Where the form posts.
+    pub action: String,
+    /// The button's label.
+    pub button: &'static str,
+    /// The page to go back to without doing it.
+    pub back: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/confirm.html")]
+struct ConfirmationPage {
+    layout: Layout,
+    c: Confirmation,
+}
+
+impl Confirmation {
+    /// Renders the confirmation page in the admin section `active`.
+    pub fn render(
+        self,
+        session: &Session,
+        user: &CurrentUser,
+        active: &'static str,
+    ) -> Result<HttpResponse, AppError> {
+        let page = ConfirmationPage {
+            layout: Layout::new(session, user, &self.question, active)?,
+            c: self,
+        };
+        render(StatusCode::OK, &page)
+    }
+}
+
+/// A stored code (a status, a mandate method) as staff read it: words, not `pending_mandate`.
+pub fn label(code: &str) -> String {
+    match code {
+        "pending_mandate" => "awaiting mandate".to_string(),
+        "one_off" => "one-off".to_string(),
+        other => other.replace('_', " "),
+    }
+}
+
 /// A list's filters for its page links: the non-empty ones, encoded and ending in `&` (empty
 /// when there are none).
 pub fn kept_params(pairs: &[(&str, &str)]) -> String {

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::Layout;
+use super::{Confirmation, Layout};
 use crate::domain::fields::FieldErrors;
 use crate::services::products::{self as service, ProductError, ProductInput};
 use crate::store::products::{self, ProductFields, ProductRow};
@@ -20,8 +20,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/products/new", web::get().to(new))
         .route("/products/{id}", web::get().to(edit))
         .route("/products/{id}", web::post().to(update))
+        .route("/products/{id}/archive", web::get().to(confirm_archive))
         .route("/products/{id}/archive", web::post().to(archive))
         .route("/products/{id}/restore", web::post().to(restore))
+        .route("/products/{id}/delete", web::get().to(confirm_delete))
         .route("/products/{id}/delete", web::post().to(delete));
 }
 
@@ -169,6 +171,54 @@ impl From<ProductError> for Refusal {
             other => Refusal::field("name", other),
         }
     }
+}
+
+async fn confirm_archive(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let p = load(&state, &user, &id).await?;
+    Confirmation {
+        question: format!("Archive “{}”?", p.name),
+        losses: vec![
+            "Customers can no longer sign up to it: sign-up pages stop offering it, and it can't \
+             be assigned."
+                .into(),
+            format!(
+                "Its {} running subscription(s) go on as they are.",
+                p.running_subscriptions
+            ),
+            "You can restore it later.".into(),
+        ],
+        action: format!("/admin/products/{}/archive", p.id),
+        button: "Archive",
+        back: format!("/admin/products/{}", p.id),
+    }
+    .render(&session, &user, "products")
+}
+
+async fn confirm_delete(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let p = load(&state, &user, &id).await?;
+    Confirmation {
+        question: format!("Delete “{}”?", p.name),
+        losses: vec![
+            "The product, its price and settings are deleted for good.".into(),
+            "Only a product nobody ever subscribed to can be deleted; archive it to keep it out \
+             of sign-ups instead."
+                .into(),
+        ],
+        action: format!("/admin/products/{}/delete", p.id),
+        button: "Delete",
+        back: format!("/admin/products/{}", p.id),
+    }
+    .render(&session, &user, "products")
 }
 
 async fn archive(

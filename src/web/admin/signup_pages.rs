@@ -270,8 +270,34 @@ struct EditorPage {
     languages: &'static [Language],
     public_url: String,
     base_url: String,
+    /// What the link field is: the address it makes, and that the title suggests it.
+    slug_hint: String,
     /// The configured payment provider's name for the online-payment option; `None` when off.
     payments: Option<&'static str>,
+}
+
+/// A link suggested by the title: "Fiets Plus — één maand" becomes `fiets-plus-een-maand`.
+fn slug_from(title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.to_lowercase().replace('ß', "ss").chars() {
+        let c = match c {
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'ç' => 'c',
+            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'ñ' => 'n',
+            'ò' | 'ó' | 'ô' | 'ö' | 'õ' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.truncate(60);
+    slug.trim_end_matches('-').to_string()
 }
 
 async fn editor(
@@ -300,6 +326,11 @@ async fn editor(
         optional_fields: OPTIONAL_FIELDS,
         languages: Language::ALL,
         public_url,
+        slug_hint: format!(
+            "The page's address: {}/s/ followed by this, like fiets-plus. Left empty, it is made \
+             from the title.",
+            state.config.base_url
+        ),
         base_url: state.config.base_url.clone(),
         payments: state.payments.as_ref().map(|p| p.description()),
     })
@@ -357,8 +388,11 @@ async fn store_form(
     session: &Session,
     user: &CurrentUser,
     page: Option<Page>,
-    form: PageForm,
+    mut form: PageForm,
 ) -> Result<HttpResponse, AppError> {
+    if form.slug.trim().is_empty() {
+        form.slug = slug_from(&form.title);
+    }
     let products = products::list(&state.db, user.merchant_id()).await?;
     let id = page.as_ref().map(|p| p.id.clone()).unwrap_or_default();
     let checked = form.parse(&id, &products, state.payments.is_some());
@@ -418,4 +452,22 @@ async fn qr(
         .min_dimensions(240, 240)
         .build();
     Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug_from;
+
+    #[test]
+    fn the_title_suggests_a_link() {
+        assert_eq!(slug_from("Fiets Plus"), "fiets-plus");
+        assert_eq!(
+            slug_from("  Fiets Plus — één maand! "),
+            "fiets-plus-een-maand"
+        );
+        assert_eq!(slug_from("Crème brûlée & Straße"), "creme-brulee-strasse");
+        assert_eq!(slug_from("!!!"), "");
+        assert!(slug_from(&"lang ".repeat(30)).len() <= 60);
+        assert!(!slug_from(&"lang ".repeat(30)).ends_with('-'));
+    }
 }

@@ -90,15 +90,17 @@ enum Action {
     Resume,
     ChangeMandate,
     Cancel,
+    UndoCancel,
 }
 
 impl Action {
     /// In the order the subscription page offers them.
-    const ALL: [Action; 4] = [
+    const ALL: [Action; 5] = [
         Action::Pause,
         Action::Resume,
         Action::ChangeMandate,
         Action::Cancel,
+        Action::UndoCancel,
     ];
 
     /// The action named by the last part of its address.
@@ -113,6 +115,7 @@ impl Action {
             Action::Resume => "resume",
             Action::ChangeMandate => "mandate",
             Action::Cancel => "cancel",
+            Action::UndoCancel => "undo-cancel",
         }
     }
 
@@ -123,6 +126,7 @@ impl Action {
             Action::Resume => "Resume",
             Action::ChangeMandate => "Change mandate",
             Action::Cancel => "Cancel",
+            Action::UndoCancel => "Undo the cancellation",
         }
     }
 
@@ -138,6 +142,7 @@ impl Action {
             Action::Resume => status.next(Event::Resume).is_ok(),
             Action::ChangeMandate => status.is_running(),
             Action::Cancel => status.next(Event::Cancel).is_ok(),
+            Action::UndoCancel => status.next(Event::UndoCancel).is_ok(),
         }
     }
 }
@@ -319,6 +324,24 @@ struct ConfirmPage {
     form: ActionForm,
     errors: FieldErrors,
     mandates: Vec<Mandate>,
+    /// For a cancellation: how each choice comes out ("runs until 2027-03-31").
+    cancel_now: String,
+    cancel_end_of_period: String,
+}
+
+/// How cancelling `when` would come out, for the confirmation page.
+async fn cancel_preview(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    when: CancelWhen,
+) -> Result<String, AppError> {
+    match service::preview_cancel(&state.db, &user.user, id, when, user.today()).await {
+        Ok(c) => Ok(c.summary()),
+        Err(ChangeError::NotFound) => Err(AppError::NotFound),
+        Err(ChangeError::Unexpected(e)) => Err(e.into()),
+        Err(_) => Ok(String::new()),
+    }
 }
 
 async fn confirm_page(
@@ -334,7 +357,17 @@ async fn confirm_page(
     let mut mandates =
         mandate_store::for_customer(&state.db, user.merchant_id(), &customer.id).await?;
     mandates.retain(|m| m.status == "valid" && Some(&m.id) != subscription.mandate_id.as_ref());
+    let (cancel_now, cancel_end_of_period) = if action == Action::Cancel {
+        (
+            cancel_preview(state, user, id, CancelWhen::Now).await?,
+            cancel_preview(state, user, id, CancelWhen::EndOfPeriod).await?,
+        )
+    } else {
+        Default::default()
+    };
     Ok(ConfirmPage {
+        cancel_now,
+        cancel_end_of_period,
         layout: Layout::new(session, user, &subscription.description, "subscriptions")?,
         subscription,
         customer,
@@ -353,8 +386,14 @@ async fn confirm(
 ) -> Result<HttpResponse, AppError> {
     let (id, action) = path.into_inner();
     let action = Action::parse(&action).ok_or(AppError::NotFound)?;
+    // A cancellation runs to the end of the period by default: what the customer paid for.
+    let when = if action == Action::Cancel {
+        "end_of_period"
+    } else {
+        "now"
+    };
     let form = ActionForm {
-        when: "now".into(),
+        when: when.into(),
         ..ActionForm::default()
     };
     render(
@@ -418,8 +457,9 @@ async fn act(
         Action::Cancel => {
             let when = match form.when.as_str() {
                 "end_of_period" => Some(CancelWhen::EndOfPeriod),
+                "now" => Some(CancelWhen::Now),
                 "date" => date(&mut errors, "date", &form.date).map(CancelWhen::On),
-                _ => Some(CancelWhen::Now),
+                _ => Some(CancelWhen::EndOfPeriod),
             };
             match when {
                 Some(when) => Some(
@@ -434,6 +474,11 @@ async fn act(
             service::change_mandate(&state.db, &user.user, &id, &form.mandate_id)
                 .await
                 .map(|()| "Mandate changed.".to_string()),
+        ),
+        Action::UndoCancel => Some(
+            service::undo_cancel(&state.db, &user.user, &id, today)
+                .await
+                .map(|()| "Cancellation undone: the subscription runs on.".to_string()),
         ),
     };
     match result {

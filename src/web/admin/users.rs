@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::Layout;
+use super::{Confirmation, Layout};
 use crate::domain::EmailAddress;
 use crate::domain::fields::FieldErrors;
 use crate::domain::role::Role;
@@ -21,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/users", web::get().to(list))
         .route("/users", web::post().to(add))
         .route("/users/{id}/role", web::post().to(change_role))
+        .route("/users/{id}/remove", web::get().to(confirm_remove))
         .route("/users/{id}/remove", web::post().to(remove));
 }
 
@@ -154,6 +155,31 @@ async fn change_role(
         Err(e) => flash(&session, FlashKind::Error, &refusal(e)?),
     }
     Ok(see_other("/admin/users"))
+}
+
+async fn confirm_remove(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    if user.role != Role::Owner {
+        return Err(AppError::Forbidden("Only owners remove users".into()));
+    }
+    let staff = users::get(&state.db, user.merchant_id(), &path)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Confirmation {
+        question: format!("Remove {} ({})?", staff.email, staff.role),
+        losses: vec![
+            "They are signed out at once and can no longer sign in.".into(),
+            "To give them access again, add them anew with a new password.".into(),
+        ],
+        action: format!("/admin/users/{}/remove", staff.id),
+        button: "Remove user",
+        back: "/admin/users".into(),
+    }
+    .render(&session, &user, "users")
 }
 
 async fn remove(

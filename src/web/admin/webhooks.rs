@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::{Layout, PageQuery, Pagination};
+use super::{Confirmation, Layout, PageQuery, Pagination};
 use crate::domain::fields::FieldErrors;
 use crate::services::webhooks::{self, EndpointError, EventType};
 use crate::store::webhooks::{self as store_webhooks, Attempt, Delivery, Endpoint};
@@ -37,6 +37,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/developers/webhooks/{id}", web::post().to(update))
         .route("/developers/webhooks/{id}/enable", web::post().to(enable))
         .route("/developers/webhooks/{id}/disable", web::post().to(disable))
+        .route(
+            "/developers/webhooks/{id}/delete",
+            web::get().to(confirm_delete),
+        )
         .route("/developers/webhooks/{id}/delete", web::post().to(delete));
 }
 
@@ -387,6 +391,27 @@ async fn disable(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     switch(&state, &session, &user, &id, false).await
+}
+
+async fn confirm_delete(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let endpoint = load(&state, &user, &id).await?;
+    Confirmation {
+        question: format!("Delete the webhook endpoint {}?", endpoint.url),
+        losses: vec![
+            "No more events are sent to it, not even those waiting to be retried.".into(),
+            "Its deliveries and their attempts are deleted for good, with its signing secret."
+                .into(),
+        ],
+        action: format!("{BASE}/{}/delete", endpoint.id),
+        button: "Delete endpoint and its deliveries",
+        back: format!("{BASE}/{}", endpoint.id),
+    }
+    .render(&session, &user, "developers")
 }
 
 async fn delete(
