@@ -40,6 +40,11 @@ pub struct Merchant {
     pub invoice_by_default: bool,
     /// Whether direct debits get a pre-notification of their own (invoices are sent anyway).
     pub send_notices: bool,
+    /// The footer of customer pages; empty when not given.
+    pub website_url: String,
+    pub contact_phone: String,
+    pub privacy_url: String,
+    pub terms_url: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -72,6 +77,10 @@ pub struct MerchantSettings {
     pub default_language: String,
     pub brand_colour: String,
     pub contact_email: String,
+    pub website_url: String,
+    pub contact_phone: String,
+    pub privacy_url: String,
+    pub terms_url: String,
 }
 
 /// A stored logo image.
@@ -86,7 +95,7 @@ const COLUMNS: &str = "id, name, legal_name, street, postal_code, city, country,
      creditor_iban, creditor_bic, default_language, brand_colour, contact_email, time_zone, \
      notice_lead_days, billing_max_periods, kvk_number, vat_number, invoice_footer, \
      invoice_number_format, credit_note_number_format, invoice_by_default, send_notices, \
-     created_at, updated_at";
+     website_url, contact_phone, privacy_url, terms_url, created_at, updated_at";
 
 /// True when at least one merchant exists.
 #[tracing::instrument(skip(db))]
@@ -161,7 +170,9 @@ pub async fn update_settings(
         sqlx::query(
             "UPDATE merchants SET name = $2, legal_name = $3, street = $4, postal_code = $5, city = $6, \
              country = $7, creditor_id = $8, creditor_iban = $9, creditor_bic = $10, \
-             default_language = $11, brand_colour = $12, contact_email = $13, updated_at = $14 WHERE id = $1",
+             default_language = $11, brand_colour = $12, contact_email = $13, \
+             website_url = $15, contact_phone = $16, privacy_url = $17, terms_url = $18, \
+             updated_at = $14 WHERE id = $1",
         )
         .bind(merchant_id)
         .bind(&s.name)
@@ -177,6 +188,10 @@ pub async fn update_settings(
         .bind(&s.brand_colour)
         .bind(&s.contact_email)
         .bind(at)
+        .bind(&s.website_url)
+        .bind(&s.contact_phone)
+        .bind(&s.privacy_url)
+        .bind(&s.terms_url)
         .execute(conn)
         .await
         .map(|_| ())

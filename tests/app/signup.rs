@@ -768,3 +768,114 @@ async fn inside_the_iframe_an_email_sign_up_tells_the_parent_and_the_success_pag
     let html = direct.text().await.unwrap();
     assert!(!html.contains("data-signed-up") && !html.contains("data-look"));
 }
+
+/// The settings page's fields with the footer's four, as `extra` changes them.
+fn settings_with<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut fields = vec![
+        ("name", "Fietsabo"),
+        ("legal_name", "Fietsabonnement B.V."),
+        ("contact_email", "hallo@fietsabo.nl"),
+        ("country", "NL"),
+        ("default_language", "nl"),
+        ("brand_colour", "#1f5f8b"),
+        ("website_url", "https://www.fietsabo.nl/"),
+        ("contact_phone", "020 123 4567"),
+        ("privacy_url", "https://www.fietsabo.nl/privacy"),
+        ("terms_url", "https://www.fietsabo.nl/voorwaarden"),
+    ];
+    for (k, v) in extra {
+        fields.retain(|(key, _)| key != k);
+        fields.push((k, v));
+    }
+    fields
+}
+
+#[tokio::test]
+async fn every_customer_page_ends_with_the_merchants_contact_privacy_and_terms() {
+    let mut sink = SmtpSink::start().await;
+    let url = sink.url.clone();
+    let app = spawn_app_with(|s| s.email.url = url).await;
+    app.setup().await;
+    // Bad addresses are refused field by field and nothing is saved.
+    let bad = settings_with(&[
+        ("website_url", "javascript:alert(1)"),
+        ("contact_phone", "bel ons"),
+        ("privacy_url", "www.fietsabo.nl/privacy"),
+        ("terms_url", "https://www.fietsabo.nl/<script>"),
+    ]);
+    let refused = app.submit("/admin/settings", "/admin/settings", &bad).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    for field in ["website_url", "contact_phone", "privacy_url", "terms_url"] {
+        assert!(
+            html.contains(&format!("id=\"{field}-error\"")),
+            "{field} is explained"
+        );
+    }
+    assert!(
+        !app.page("/admin/settings")
+            .await
+            .contains("Fietsabonnement B.V.")
+    );
+    let saved = app
+        .submit("/admin/settings", "/admin/settings", &settings_with(&[]))
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+
+    let product = app.product(&[("method_email", "on")]).await;
+    let admin = page(&app, &product, "email", &[]).await;
+    let footer = |html: &str| {
+        let start = html.find("<footer").expect("a footer");
+        html[start..html.find("</footer>").unwrap()].to_string()
+    };
+    let expect = |html: &str| {
+        let footer = footer(html);
+        assert!(footer.contains("Fietsabonnement B.V."), "{footer}");
+        assert!(
+            footer.contains("href=\"https://www.fietsabo.nl/\""),
+            "{footer}"
+        );
+        assert!(footer.contains(">www.fietsabo.nl</a>"), "{footer}");
+        assert!(
+            footer.contains("href=\"mailto:hallo@fietsabo.nl\""),
+            "{footer}"
+        );
+        assert!(footer.contains("href=\"tel:+31201234567\""), "{footer}");
+        assert!(
+            footer.contains("href=\"https://www.fietsabo.nl/privacy\"")
+                && footer.contains("Privacyverklaring")
+        );
+        assert!(
+            footer.contains("href=\"https://www.fietsabo.nl/voorwaarden\"")
+                && footer.contains("Algemene voorwaarden")
+        );
+    };
+    expect(&customer_page(&app.url("/s/fiets-plus")).await);
+    expect(&customer_page(&app.url("/s/fiets-plus?embed=1")).await);
+    let done = sign_up(&app, &token(&app, &page_id(&admin)), &product, &[]).await;
+    expect(&done.text().await.unwrap());
+    app.outbox.deliver_due().await.unwrap();
+    let email = sink.next();
+    let parsed = mailparse::parse_mail(email.data.as_bytes()).unwrap();
+    let text = parsed.subparts[0].get_body().unwrap();
+    let link = text.split_whitespace().find(|w| w.contains("/m/")).unwrap();
+    expect(&customer_page(link).await);
+    // In English on the English page.
+    let english = customer_page(&format!("{link}?lang=en")).await;
+    assert!(
+        footer(&english).contains("Privacy statement")
+            && footer(&english).contains("Terms and conditions")
+    );
+
+    // Left empty, a part is left out.
+    let fewer = settings_with(&[("terms_url", ""), ("contact_phone", "")]);
+    app.submit("/admin/settings", "/admin/settings", &fewer)
+        .await;
+    let html = customer_page(&app.url("/s/fiets-plus")).await;
+    let footer = footer(&html);
+    assert!(
+        !footer.contains("voorwaarden") && !footer.contains("tel:"),
+        "{footer}"
+    );
+    assert!(footer.contains("Privacyverklaring"));
+}

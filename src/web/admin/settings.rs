@@ -11,10 +11,12 @@ use serde::Deserialize;
 use super::Layout;
 use crate::domain::branding::{BrandColour, Language};
 use crate::domain::fields::FieldErrors;
+use crate::domain::phone::PhoneNumber;
 use crate::domain::{Bic, CountryCode, CreditorId, EmailAddress, Iban};
 use crate::services::merchants::{self, MAX_LOGO_BYTES, logo_content_type};
 use crate::store::merchants::{self as merchant_store, Merchant, MerchantSettings};
 use crate::web::AppState;
+use crate::web::admin::signup_pages::valid_url;
 use crate::web::error::{AppError, render, see_other};
 use crate::web::forms::{self, Saved};
 use crate::web::session::{CurrentUser, FlashKind, flash};
@@ -42,6 +44,10 @@ struct SettingsForm {
     default_language: String,
     brand_colour: String,
     contact_email: String,
+    website_url: String,
+    contact_phone: String,
+    privacy_url: String,
+    terms_url: String,
 }
 
 impl SettingsForm {
@@ -64,6 +70,10 @@ impl SettingsForm {
             default_language: m.default_language.clone(),
             brand_colour: m.brand_colour.clone(),
             contact_email: m.contact_email.clone(),
+            website_url: m.website_url.clone(),
+            contact_phone: m.contact_phone.clone(),
+            privacy_url: m.privacy_url.clone(),
+            terms_url: m.terms_url.clone(),
         }
     }
 
@@ -113,6 +123,21 @@ impl SettingsForm {
             .and_then(|e| errors.check("contact_email", EmailAddress::parse(e)))
             .map(|e| e.to_string())
             .unwrap_or_default();
+        let address = |errors: &mut FieldErrors, field: &'static str, value: &str| {
+            let value = value.trim();
+            if !value.is_empty() && (value.len() > 500 || !valid_url(value, true)) {
+                errors.add(field, "Enter a full address starting with https://");
+            }
+            value.to_string()
+        };
+        let website_url = address(&mut errors, "website_url", &self.website_url);
+        let privacy_url = address(&mut errors, "privacy_url", &self.privacy_url);
+        let terms_url = address(&mut errors, "terms_url", &self.terms_url);
+        let home = if country.is_empty() { "NL" } else { &country };
+        let contact_phone = optional(&self.contact_phone)
+            .and_then(|p| errors.check("contact_phone", PhoneNumber::parse(p, home)))
+            .map(|p| p.to_string())
+            .unwrap_or_default();
         let language = errors.check("default_language", Language::parse(&self.default_language));
         let colour = errors.check("brand_colour", BrandColour::parse(&self.brand_colour));
         match (language, colour) {
@@ -129,6 +154,10 @@ impl SettingsForm {
                 default_language: language.code().to_string(),
                 brand_colour: colour.to_string(),
                 contact_email,
+                website_url,
+                contact_phone,
+                privacy_url,
+                terms_url,
             }),
             _ => Err(errors),
         }

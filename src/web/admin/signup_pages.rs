@@ -241,7 +241,7 @@ impl PageForm {
 }
 
 /// `https://host[:port]` with a path only when `path_allowed` (origins have none).
-fn valid_url(s: &str, path_allowed: bool) -> bool {
+pub(crate) fn valid_url(s: &str, path_allowed: bool) -> bool {
     let Some(rest) = s
         .strip_prefix("https://")
         .or_else(|| s.strip_prefix("http://"))

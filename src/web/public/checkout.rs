@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 
-use super::{Framing, render, respond};
+use super::{Footer, Framing, render, respond};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -41,6 +41,7 @@ struct ResultPage {
     t: Texts,
     payment_id: String,
     merchant_name: String,
+    footer: Footer,
     brand_colour: String,
     paid: bool,
     title: String,
@@ -53,6 +54,7 @@ struct LinkNotice {
     t: Texts,
     brand_colour: String,
     merchant_name: String,
+    footer: Footer,
     title: String,
     paragraphs: Vec<String>,
 }
@@ -111,6 +113,7 @@ async fn pay_due(
             .as_ref()
             .map(|m| m.brand_colour.clone())
             .unwrap_or_else(|| "#1f5f8b".into()),
+        footer: merchant.as_ref().map(Footer::of).unwrap_or_default(),
         merchant_name: merchant.map(|m| m.name).unwrap_or_default(),
         t,
     };
@@ -255,6 +258,7 @@ async fn result(state: &AppState, payment: &Payment) -> Result<HttpResponse, App
     let result = ResultPage {
         t,
         payment_id: payment.id.clone(),
+        footer: Footer::of(&merchant),
         merchant_name: merchant.name,
         brand_colour: merchant.brand_colour,
         paid,

@@ -3,7 +3,7 @@
 
 use actix_web::http::{StatusCode, header};
 
-use super::{Framing, render, respond};
+use super::{Footer, Framing, render, respond};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -52,6 +52,7 @@ struct MandatePage {
     t: Texts,
     brand_colour: String,
     merchant_name: String,
+    footer: Footer,
     creditor: String,
     creditor_id: String,
     address: String,
@@ -69,6 +70,7 @@ struct NoticePage {
     t: Texts,
     brand_colour: String,
     merchant_name: String,
+    footer: Footer,
     title: String,
     paragraphs: Vec<String>,
 }
@@ -96,6 +98,7 @@ struct RenewPage {
     t: Texts,
     brand_colour: String,
     merchant_name: String,
+    footer: Footer,
     creditor: String,
     creditor_id: String,
     address: String,
@@ -163,6 +166,7 @@ fn mandate_page(view: &MandateView, language: Language, token: &str) -> MandateP
     MandatePage {
         t: view.texts(language),
         brand_colour: merchant.brand_colour.clone(),
+        footer: Footer::of(&merchant),
         merchant_name: merchant.name.clone(),
         creditor: mandates::creditor_name(merchant),
         creditor_id: merchant.creditor_id.clone().unwrap_or_default(),
@@ -191,6 +195,7 @@ fn refused(state: LinkState, requested: Option<&str>) -> Result<HttpResponse, Ap
                 paragraphs: vec![t.get("link-unknown")],
                 t,
                 brand_colour: "#1f5f8b".into(),
+                footer: Footer::default(),
                 merchant_name: String::new(),
             };
             return page(StatusCode::NOT_FOUND, &notice);
@@ -217,6 +222,7 @@ fn refused(state: LinkState, requested: Option<&str>) -> Result<HttpResponse, Ap
         title: t.get("link-problem-title"),
         paragraphs: vec![t.get(reason), t.get(contact)],
         brand_colour: view.merchant.brand_colour.clone(),
+        footer: Footer::of(&view.merchant),
         merchant_name: view.merchant.name.clone(),
         t,
     };
@@ -250,6 +256,7 @@ fn already_confirmed(view: &MandateView, language: Language) -> Result<HttpRespo
         title: t.get("mandate-already-confirmed-title"),
         paragraphs,
         brand_colour: merchant.brand_colour.clone(),
+        footer: Footer::of(&merchant),
         merchant_name: merchant.name.clone(),
         t,
     };
@@ -324,6 +331,7 @@ async fn answer(
                 title: t.get("mandate-confirmed-title"),
                 paragraphs: vec![t.get("mandate-confirmed-text")],
                 brand_colour: view.merchant.brand_colour.clone(),
+                footer: Footer::of(&view.merchant),
                 merchant_name: view.merchant.name.clone(),
                 t,
             };
@@ -335,6 +343,7 @@ async fn answer(
                 title: t.get("mandate-declined-title"),
                 paragraphs: vec![t.get("mandate-declined-text")],
                 brand_colour: view.merchant.brand_colour.clone(),
+                footer: Footer::of(&view.merchant),
                 merchant_name: view.merchant.name.clone(),
                 t,
             };
@@ -357,6 +366,7 @@ fn renew_page(
     RenewPage {
         t: view.texts(language),
         brand_colour: merchant.brand_colour.clone(),
+        footer: Footer::of(&merchant),
         merchant_name: merchant.name.clone(),
         creditor: mandates::creditor_name(merchant),
         creditor_id: merchant.creditor_id.clone().unwrap_or_default(),
@@ -428,6 +438,7 @@ fn renew_refused(state: RenewState, requested: Option<&str>) -> Result<HttpRespo
         title: t.get("renew-title"),
         paragraphs,
         brand_colour: view.merchant.brand_colour.clone(),
+        footer: Footer::of(&view.merchant),
         merchant_name: view.merchant.name.clone(),
         t,
     };
@@ -505,6 +516,7 @@ async fn renew_answer(
                 title: t.get("renew-done-title"),
                 paragraphs,
                 brand_colour: view.merchant.brand_colour.clone(),
+                footer: Footer::of(&view.merchant),
                 merchant_name: view.merchant.name.clone(),
                 t,
             };

@@ -9,6 +9,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use crate::store::merchants::Merchant;
 use crate::store::signup_pages::Page;
 use crate::web::error::AppError;
 
@@ -77,6 +78,45 @@ fn origin(url: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
     valid.then(|| format!("{scheme}://{host}"))
+}
+
+/// The foot of every customer page: who the merchant is and how to reach them, and the privacy
+/// statement and terms the customer agrees to (what the settings give; empty parts are left out).
+#[derive(Debug, Clone, Default)]
+struct Footer {
+    name: String,
+    email: String,
+    phone: String,
+    website: String,
+    privacy: String,
+    terms: String,
+}
+
+impl Footer {
+    fn of(merchant: &Merchant) -> Footer {
+        let name = if merchant.legal_name.is_empty() {
+            &merchant.name
+        } else {
+            &merchant.legal_name
+        };
+        Footer {
+            name: name.clone(),
+            email: merchant.contact_email.clone(),
+            phone: merchant.contact_phone.clone(),
+            website: merchant.website_url.clone(),
+            privacy: merchant.privacy_url.clone(),
+            terms: merchant.terms_url.clone(),
+        }
+    }
+
+    /// The website's address as people write it: `www.fietsabo.nl`.
+    fn website_host(&self) -> &str {
+        let rest = self
+            .website
+            .split_once("://")
+            .map_or(self.website.as_str(), |(_, r)| r);
+        rest.split(['/', '?', '#']).next().unwrap_or_default()
+    }
 }
 
 /// Renders a customer page's template.

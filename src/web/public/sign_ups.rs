@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Framing, render, respond};
+use super::{Footer, Framing, render, respond};
 use crate::domain::fields::FieldErrors;
 use crate::domain::{Interval, Language};
 use crate::i18n::{Texts, interval_every, money};
@@ -64,6 +64,7 @@ struct SignUpPage {
     t: Texts,
     page: Page,
     merchant_name: String,
+    footer: Footer,
     brand_colour: String,
     offers: Vec<Offer>,
     form: PageAnswers,
@@ -85,6 +86,7 @@ struct DonePage {
     title: String,
     text: String,
     merchant_name: String,
+    footer: Footer,
     brand_colour: String,
     embed: bool,
     allowed_origins: String,
@@ -127,6 +129,7 @@ async fn active_page(
         title: t.get("page-not-found-title"),
         text: t.get("page-not-found-text"),
         t,
+        footer: Footer::default(),
         merchant_name: String::new(),
         brand_colour: "#1f5f8b".into(),
         embed: false,
@@ -216,6 +219,7 @@ async fn form_page(
         ),
         ask_start_date: page.start_rule == "customer",
         allowed_origins: page.origins().join(" "),
+        footer: Footer::of(&merchant),
         merchant_name: merchant.name.clone(),
         brand_colour: merchant.brand_colour.clone(),
         t,
@@ -338,6 +342,7 @@ async fn submit(
                 title: t.get("signup-pay-title"),
                 text: t.get("signup-pay-text"),
                 t,
+                footer: Footer::of(&merchant),
                 merchant_name: merchant.name.clone(),
                 brand_colour: merchant.brand_colour.clone(),
                 embed,
@@ -383,6 +388,7 @@ async fn submit(
         title: t.get(title),
         text: t.get(text),
         t,
+        footer: Footer::of(&merchant),
         merchant_name: merchant.name.clone(),
         brand_colour: merchant.brand_colour.clone(),
         embed,
