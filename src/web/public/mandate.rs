@@ -166,7 +166,7 @@ fn mandate_page(view: &MandateView, language: Language, token: &str) -> MandateP
     MandatePage {
         t: view.texts(language),
         brand_colour: merchant.brand_colour.clone(),
-        footer: Footer::of(&merchant),
+        footer: Footer::of(merchant),
         merchant_name: merchant.name.clone(),
         creditor: mandates::creditor_name(merchant),
         creditor_id: merchant.creditor_id.clone().unwrap_or_default(),
@@ -256,7 +256,7 @@ fn already_confirmed(view: &MandateView, language: Language) -> Result<HttpRespo
         title: t.get("mandate-already-confirmed-title"),
         paragraphs,
         brand_colour: merchant.brand_colour.clone(),
-        footer: Footer::of(&merchant),
+        footer: Footer::of(merchant),
         merchant_name: merchant.name.clone(),
         t,
     };
@@ -366,7 +366,7 @@ fn renew_page(
     RenewPage {
         t: view.texts(language),
         brand_colour: merchant.brand_colour.clone(),
-        footer: Footer::of(&merchant),
+        footer: Footer::of(merchant),
         merchant_name: merchant.name.clone(),
         creditor: mandates::creditor_name(merchant),
         creditor_id: merchant.creditor_id.clone().unwrap_or_default(),
