@@ -219,7 +219,7 @@ async fn form_page(
         ),
         ask_start_date: page.start_rule == "customer",
         allowed_origins: page.origins().join(" "),
-        footer: Footer::of(&merchant),
+        footer: Footer::of(merchant),
         merchant_name: merchant.name.clone(),
         brand_colour: merchant.brand_colour.clone(),
         t,
