@@ -170,6 +170,11 @@ pub fn csrf_token(html: &str) -> String {
     hidden_value(html, "csrf_token").expect("the page has a csrf_token field")
 }
 
+/// A multipart form as the admin's upload forms send it: the CSRF token first, before the file.
+pub fn upload_form(token: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().text("csrf_token", token.to_string())
+}
+
 /// A date as Dutch writes it out, written here independently of the app's own function.
 pub fn dutch_date(day: chrono::NaiveDate) -> String {
     use chrono::Datelike;

@@ -15,7 +15,7 @@ async fn merchant_id(app: &TestApp) -> String {
         .id
 }
 
-/// Uploads a file the way the import page's form does (CSRF token in the query string).
+/// Uploads a file the way the import page's form does (the CSRF token as the first field).
 async fn upload_as(
     app: &TestApp,
     client: &Client,
@@ -25,14 +25,14 @@ async fn upload_as(
 ) -> Response {
     let html = app.page_as(client, "/admin/import").await;
     let token = csrf_token(&html);
-    let form = reqwest::multipart::Form::new()
+    let form = crate::helpers::upload_form(&token)
         .part(
             "file",
             reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
         )
         .text("sheet", sheet.to_string());
     client
-        .post(app.url(&format!("/admin/import?csrf_token={token}")))
+        .post(app.url("/admin/import"))
         .multipart(form)
         .send()
         .await
