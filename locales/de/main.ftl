@@ -190,3 +190,8 @@ renew-contact-email = Bitte wenden Sie sich unter { $email } an { $creditor }, u
 renew-confirmed-subject = { $creditor }: Ihr neues Lastschriftmandat { $reference }
 renew-confirmed-intro = Vielen Dank für Ihr neues Lastschriftmandat { $reference } für Konto { $iban }. Es ersetzt Mandat { $old_reference }: Ihre Abonnements werden künftig von diesem Konto eingezogen.
 renew-confirmed-again = Vielen Dank für Ihr neues Lastschriftmandat { $reference } für Konto { $iban }. Es ersetzt Mandat { $old_reference }: Ihre Abonnements werden künftig von diesem Konto eingezogen, und { $total }, die bisher nicht eingezogen werden konnten, am { $date }.
+
+## Mandate page: bank details entered by the customer
+mandate-enter-account = Geben Sie das Konto ein, von dem { $creditor } einziehen darf, und bestätigen Sie dann das Mandat für dieses Konto.
+mandate-enter-account-iban-hint = Ihre IBAN, etwa DE89 3704 0044 0532 0130 00
+email-mandate-body-enter-account = Um Ihr Abonnement „{ $product }“ ({ $amount } { $interval }) zu starten, geben Sie bitte Ihr Bankkonto ein und bestätigen Sie das SEPA-Lastschriftmandat dafür.

@@ -190,3 +190,8 @@ renew-contact-email = Please contact { $creditor } at { $email } to give a new m
 renew-confirmed-subject = { $creditor }: your new direct debit mandate { $reference }
 renew-confirmed-intro = Thank you for your new direct debit mandate { $reference } for account { $iban }. It replaces mandate { $old_reference }: your subscriptions are collected from this account from now on.
 renew-confirmed-again = Thank you for your new direct debit mandate { $reference } for account { $iban }. It replaces mandate { $old_reference }: your subscriptions are collected from this account from now on, and { $total } that could not be collected before on { $date }.
+
+## Mandate page: bank details entered by the customer
+mandate-enter-account = Enter the account { $creditor } may collect from, then confirm the mandate for it.
+mandate-enter-account-iban-hint = Your IBAN, like NL91 ABNA 0417 1643 00
+email-mandate-body-enter-account = To start your subscription "{ $product }" ({ $amount } { $interval }), please enter your bank account and confirm the SEPA direct debit mandate for it.

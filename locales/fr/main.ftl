@@ -190,3 +190,8 @@ renew-contact-email = Veuillez contacter { $creditor } à l'adresse { $email } p
 renew-confirmed-subject = { $creditor } : votre nouveau mandat de prélèvement { $reference }
 renew-confirmed-intro = Merci pour votre nouveau mandat de prélèvement { $reference } pour le compte { $iban }. Il remplace le mandat { $old_reference } : vos abonnements sont désormais prélevés sur ce compte.
 renew-confirmed-again = Merci pour votre nouveau mandat de prélèvement { $reference } pour le compte { $iban }. Il remplace le mandat { $old_reference } : vos abonnements sont désormais prélevés sur ce compte, et { $total } qui n'a pas pu être prélevé le sera le { $date }.
+
+## Mandate page: bank details entered by the customer
+mandate-enter-account = Saisissez le compte sur lequel { $creditor } peut prélever, puis confirmez le mandat pour ce compte.
+mandate-enter-account-iban-hint = Votre IBAN, par exemple FR76 3000 6000 0112 3456 7890 189
+email-mandate-body-enter-account = Pour démarrer votre abonnement « { $product } » ({ $amount } { $interval }), veuillez saisir votre compte bancaire et confirmer le mandat de prélèvement SEPA pour ce compte.

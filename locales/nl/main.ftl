@@ -190,3 +190,8 @@ renew-contact-email = Neem contact op met { $creditor } via { $email } om een ni
 renew-confirmed-subject = { $creditor }: uw nieuwe incassomachtiging { $reference }
 renew-confirmed-intro = Dank u voor uw nieuwe incassomachtiging { $reference } voor rekening { $iban }. Deze vervangt machtiging { $old_reference }: uw abonnementen worden voortaan van deze rekening geïncasseerd.
 renew-confirmed-again = Dank u voor uw nieuwe incassomachtiging { $reference } voor rekening { $iban }. Deze vervangt machtiging { $old_reference }: uw abonnementen worden voortaan van deze rekening geïncasseerd, en { $total } dat eerder niet geïncasseerd kon worden op { $date }.
+
+## Mandate page: bank details entered by the customer
+mandate-enter-account = Vul de rekening in waarvan { $creditor } mag incasseren, en bevestig daarna de machtiging voor die rekening.
+mandate-enter-account-iban-hint = Uw IBAN, zoals NL91 ABNA 0417 1643 00
+email-mandate-body-enter-account = Om uw abonnement "{ $product }" ({ $amount } { $interval }) te starten, vragen wij u uw bankrekening in te vullen en de SEPA-machtiging daarvoor te bevestigen.

@@ -444,6 +444,27 @@ impl TestApp {
         client
     }
 
+    /// Assigns `product` from today to the customer of admin `page` under a signed paper mandate
+    /// (signed today), the way staff do; asserts that it worked.
+    pub async fn assign_with_paper_mandate(&self, page: &str, product: &str) {
+        let today = today().to_string();
+        let response = self
+            .submit(
+                page,
+                &format!("{page}/subscriptions"),
+                &[
+                    ("product_id", product),
+                    ("start_date", &today),
+                    ("way", "paper"),
+                    ("iban", "NL91ABNA0417164300"),
+                    ("account_holder", "J. de Vries"),
+                    ("signed_on", &today),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "product assigned");
+    }
+
     /// Creates the product "Fiets Plus" (€ 12.95 incl. 21% VAT a month) offering the given
     /// mandate methods, e.g. `[("method_email", "on")]`; returns its id.
     pub async fn product(&self, methods: &[(&str, &str)]) -> String {
