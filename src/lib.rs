@@ -78,6 +78,8 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(aweb::FormConfig::default().limit(256 * 1024))
                 .configure(web::routes)
+                // Innermost, so that routing sees the GET while the logs and guards see the HEAD.
+                .wrap(from_fn(web::head_as_get))
                 .wrap(from_fn(web::refuse_control_characters))
                 .wrap(from_fn(web::csrf_guard))
                 .wrap(web::session_middleware(&config))

@@ -623,8 +623,8 @@ async fn import(
         .await
         .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     println!(
-        "{} new, {} updated, {} rejected",
-        counts.new, counts.updated, counts.rejected
+        "{} new, {} updated, {} rejected; {} new mandates, {} new subscriptions",
+        counts.new, counts.updated, counts.rejected, counts.mandates, counts.subscriptions
     );
     for row in
         import_store::rows_with_outcome(&db, &merchant.id, &id, "rejected", i64::MAX, 0).await?

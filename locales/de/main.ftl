@@ -208,3 +208,8 @@ subscription-cancelled-intro = Wir bestätigen die Kündigung Ihres Abonnements 
 subscription-cancelled-unstarted = Wir bestätigen die Kündigung Ihres Abonnements „{ $product }“. Es hatte noch nicht begonnen, und es wird nichts dafür eingezogen.
 subscription-uncancelled-subject = { $creditor }: Ihr Abonnement „{ $product }“ läuft weiter
 subscription-uncancelled-intro = Die Kündigung Ihres Abonnements „{ $product }“ wurde zurückgenommen: Es läuft wie bisher weiter.
+
+## Mandate page: bank details entered by the customer
+mandate-enter-account = Geben Sie das Konto ein, von dem { $creditor } einziehen darf, und bestätigen Sie dann das Mandat für dieses Konto.
+mandate-enter-account-iban-hint = Ihre IBAN, etwa DE89 3704 0044 0532 0130 00
+email-mandate-body-enter-account = Um Ihr Abonnement „{ $product }“ ({ $amount } { $interval }) zu starten, geben Sie bitte Ihr Bankkonto ein und bestätigen Sie das SEPA-Lastschriftmandat dafür.

@@ -208,3 +208,8 @@ subscription-cancelled-intro = We confirm the cancellation of your subscription 
 subscription-cancelled-unstarted = We confirm the cancellation of your subscription "{ $product }". It had not started, and nothing is collected for it.
 subscription-uncancelled-subject = { $creditor }: your subscription "{ $product }" continues
 subscription-uncancelled-intro = The cancellation of your subscription "{ $product }" has been withdrawn: it continues as before.
+
+## Mandate page: bank details entered by the customer
+mandate-enter-account = Enter the account { $creditor } may collect from, then confirm the mandate for it.
+mandate-enter-account-iban-hint = Your IBAN, like NL91 ABNA 0417 1643 00
+email-mandate-body-enter-account = To start your subscription "{ $product }" ({ $amount } { $interval }), please enter your bank account and confirm the SEPA direct debit mandate for it.

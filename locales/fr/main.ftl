@@ -208,3 +208,8 @@ subscription-cancelled-intro = Nous confirmons la résiliation de votre abonneme
 subscription-cancelled-unstarted = Nous confirmons la résiliation de votre abonnement « { $product } ». Il n'avait pas commencé, et rien n'est prélevé.
 subscription-uncancelled-subject = { $creditor } : votre abonnement « { $product } » continue
 subscription-uncancelled-intro = La résiliation de votre abonnement « { $product } » a été annulée : il continue comme avant.
+
+## Mandate page: bank details entered by the customer
+mandate-enter-account = Saisissez le compte sur lequel { $creditor } peut prélever, puis confirmez le mandat pour ce compte.
+mandate-enter-account-iban-hint = Votre IBAN, par exemple FR76 3000 6000 0112 3456 7890 189
+email-mandate-body-enter-account = Pour démarrer votre abonnement « { $product } » ({ $amount } { $interval }), veuillez saisir votre compte bancaire et confirmer le mandat de prélèvement SEPA pour ce compte.

@@ -208,3 +208,8 @@ subscription-cancelled-intro = Hierbij bevestigen we de opzegging van uw abonnem
 subscription-cancelled-unstarted = Hierbij bevestigen we de opzegging van uw abonnement "{ $product }". Het was nog niet begonnen en er wordt niets voor geïncasseerd.
 subscription-uncancelled-subject = { $creditor }: uw abonnement "{ $product }" loopt door
 subscription-uncancelled-intro = De opzegging van uw abonnement "{ $product }" is ingetrokken: het loopt door zoals voorheen.
+
+## Mandate page: bank details entered by the customer
+mandate-enter-account = Vul de rekening in waarvan { $creditor } mag incasseren, en bevestig daarna de machtiging voor die rekening.
+mandate-enter-account-iban-hint = Uw IBAN, zoals NL91 ABNA 0417 1643 00
+email-mandate-body-enter-account = Om uw abonnement "{ $product }" ({ $amount } { $interval }) te starten, vragen wij u uw bankrekening in te vullen en de SEPA-machtiging daarvoor te bevestigen.

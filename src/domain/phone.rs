@@ -81,6 +81,33 @@ impl PhoneNumber {
         Ok(PhoneNumber(format!("+{international}")))
     }
 
+    /// Repairs a number that a spreadsheet stored as a number, which drops the leading zero or
+    /// plus: with `country` NL, `612345678` (national, trunk zero lost) becomes `0612345678` and
+    /// `31612345678` (international, plus lost) becomes `+31612345678`. Anything else (a plus,
+    /// spaces, a leading zero, another country) is returned as it is, for `parse` to judge.
+    pub fn repair_spreadsheet_number(cell: &str, country: &str) -> String {
+        let cell = cell.trim();
+        let Some(code) = CALLING_CODES
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(country))
+            .map(|(_, code)| *code)
+        else {
+            return cell.to_string();
+        };
+        if cell.is_empty() || cell.starts_with('0') || !cell.bytes().all(|b| b.is_ascii_digit()) {
+            return cell.to_string();
+        }
+        // A national number (without its trunk zero) has at most 9 digits in these countries
+        // for mobiles; only a longer one that starts with the calling code lost its plus.
+        // "318123456" (0318 123456, Veenendaal) is national though it starts with 31.
+        let national_digits = cell.len().saturating_sub(code.len());
+        if cell.starts_with(code) && national_digits >= 9 {
+            format!("+{cell}")
+        } else {
+            format!("0{cell}")
+        }
+    }
+
     /// The number as `+<digits>`.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -158,6 +185,31 @@ mod tests {
         assert_eq!(
             PhoneNumber::parse("+0612345678", "NL"),
             Err(PhoneError::Invalid)
+        );
+    }
+
+    #[test]
+    fn numbers_a_spreadsheet_mangled_are_repaired_with_the_country() {
+        for (cell, country, expected) in [
+            ("612345999", "NL", "+31612345999"),
+            ("31612340001", "NL", "+31612340001"),
+            ("318123456", "NL", "+31318123456"),
+            ("470123456", "BE", "+32470123456"),
+            ("32470123456", "BE", "+32470123456"),
+        ] {
+            let repaired = PhoneNumber::repair_spreadsheet_number(cell, country);
+            assert_eq!(
+                PhoneNumber::parse(&repaired, country).unwrap().as_str(),
+                expected,
+                "{cell}"
+            );
+        }
+        for kept in ["+31612345678", "06 12345678", "0612345678", "call me", ""] {
+            assert_eq!(PhoneNumber::repair_spreadsheet_number(kept, "NL"), kept);
+        }
+        assert_eq!(
+            PhoneNumber::repair_spreadsheet_number("612345999", "US"),
+            "612345999"
         );
     }
 

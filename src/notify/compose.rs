@@ -85,6 +85,7 @@ struct MandateRequestHtml<'a> {
     t: &'a Texts,
     brand: &'a Branding,
     link: &'a str,
+    body: &'a str,
 }
 
 #[derive(Template)]
@@ -92,19 +93,37 @@ struct MandateRequestHtml<'a> {
 struct MandateRequestText<'a> {
     t: &'a Texts,
     link: &'a str,
+    /// The key of the paragraph asking to confirm (and perhaps to enter the account).
+    body: &'a str,
 }
 
-/// Asks a customer to confirm their mandate. `t` carries creditor, name, product, amount,
-/// interval, iban and date.
-pub fn mandate_request(t: &Texts, brand: &Branding, link: &str) -> anyhow::Result<Composed> {
+/// Asks a customer to confirm their mandate (and with `enter_account` to enter the account it is
+/// for, which staff did not give). `t` carries creditor, name, product, amount, interval, iban
+/// and date.
+pub fn mandate_request(
+    t: &Texts,
+    brand: &Branding,
+    link: &str,
+    enter_account: bool,
+) -> anyhow::Result<Composed> {
+    let body = if enter_account {
+        "email-mandate-body-enter-account"
+    } else {
+        "email-mandate-body"
+    };
     Ok(Composed {
         subject: t.get("email-mandate-subject"),
-        text: MandateRequestText { t, link }
+        text: MandateRequestText { t, link, body }
             .render()
             .context("rendering the mandate email text")?,
-        html: MandateRequestHtml { t, brand, link }
-            .render()
-            .context("rendering the mandate email")?,
+        html: MandateRequestHtml {
+            t,
+            brand,
+            link,
+            body,
+        }
+        .render()
+        .context("rendering the mandate email")?,
     })
 }
 

@@ -57,9 +57,10 @@ pub enum MandateSource {
         account_holder: String,
     },
     /// A link by email or SMS; `deliver` false when the merchant sends the link themselves.
+    /// Without `iban` the customer enters the account on the link's page.
     Link {
         channel: Channel,
-        iban: Iban,
+        iban: Option<Iban>,
         bic: Option<Bic>,
         account_holder: String,
         deliver: bool,
@@ -678,8 +679,8 @@ pub async fn from_page(
     let mandate = match (page.mandate_type.as_str(), checked.iban) {
         ("online_payment", _) => MandateSource::OnlinePayment,
         (_, Some(iban)) => MandateSource::Link {
+            iban: Some(iban),
             channel,
-            iban,
             bic: None,
             account_holder: checked.account_holder,
             deliver: true,

@@ -189,6 +189,28 @@ pub async fn insert_many(
     Ok(())
 }
 
+/// Dates the merchant's customers as customers since the day their old system says (an import):
+/// `since` holds (customer id, that day).
+pub async fn set_customer_since(
+    tx: &mut Tx,
+    merchant_id: &str,
+    since: &[(String, chrono::NaiveDate)],
+) -> Result<(), sqlx::Error> {
+    for (id, day) in since {
+        let at = day.and_time(chrono::NaiveTime::MIN).and_utc();
+        on_tx!(&mut *tx, conn => {
+            sqlx::query("UPDATE customers SET created_at = $3 WHERE merchant_id = $1 AND id = $2")
+                .bind(merchant_id)
+                .bind(id)
+                .bind(at)
+                .execute(conn)
+                .await
+                .map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
 /// Saves a customer's fields (`c.id` and `c.merchant_id` say which; emits `customer.updated`);
 /// false when not found.
 pub async fn update(tx: &mut Tx, c: &NewCustomer, at: DateTime<Utc>) -> Result<bool, sqlx::Error> {

@@ -24,15 +24,21 @@ pub struct Import {
     pub new_rows: i64,
     pub updated_rows: i64,
     pub rejected_rows: i64,
+    /// Mandates and subscriptions the accepted rows create.
+    pub mandate_rows: i64,
+    pub subscription_rows: i64,
     pub committed_rows: i64,
     /// Every accepted row up to this line is written.
     pub committed_through: i64,
     pub error: String,
+    /// The separator of the CSV file (`,` `;` or a tab); for Excel files the merchant's.
+    pub separator: String,
     pub created_at: DateTime<Utc>,
 }
 
 const COLUMNS: &str = "id, merchant_id, created_by, file_name, headers, mapping, status, total_rows, new_rows, \
-     updated_rows, rejected_rows, committed_rows, committed_through, error, created_at";
+     updated_rows, rejected_rows, mandate_rows, subscription_rows, committed_rows, committed_through, error, \
+     separator, created_at";
 
 /// A row of the file as staged: its cells, and once checked its outcome and record.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -59,6 +65,7 @@ pub struct NewImport<'a> {
     /// JSON array of the column headers.
     pub headers: &'a str,
     pub total_rows: i64,
+    pub separator: &'a str,
 }
 
 /// Creates an import, waiting for its mapping.
@@ -67,7 +74,7 @@ pub async fn insert(tx: &mut Tx, import: &NewImport<'_>, at: DateTime<Utc>) -> a
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO imports (id, merchant_id, created_by, file_name, headers, status, total_rows, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'uploaded', $6, $7, $7)",
+             separator, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'uploaded', $6, $8, $7, $7)",
         )
         .bind(import.id)
         .bind(import.merchant_id)
@@ -76,6 +83,7 @@ pub async fn insert(tx: &mut Tx, import: &NewImport<'_>, at: DateTime<Utc>) -> a
         .bind(import.headers)
         .bind(import.total_rows)
         .bind(at)
+        .bind(import.separator)
         .execute(conn)
         .await
         .map(|_| ())
@@ -227,6 +235,9 @@ pub struct Counts {
     pub new: i64,
     pub updated: i64,
     pub rejected: i64,
+    /// Mandates and subscriptions the accepted rows create.
+    pub mandates: i64,
+    pub subscriptions: i64,
 }
 
 /// Records the mapping and the checks' counts; the import can then be committed. False when it
@@ -242,7 +253,8 @@ pub async fn set_previewed(
     let n = on_tx!(tx, conn => {
         sqlx::query(
             "UPDATE imports SET mapping = $3, status = 'previewed', new_rows = $4, updated_rows = $5, \
-             rejected_rows = $6, updated_at = $7 WHERE merchant_id = $1 AND id = $2 \
+             rejected_rows = $6, updated_at = $7, mandate_rows = $8, subscription_rows = $9 \
+             WHERE merchant_id = $1 AND id = $2 \
              AND status IN ('uploaded', 'previewed')",
         )
         .bind(merchant_id)
@@ -252,6 +264,8 @@ pub async fn set_previewed(
         .bind(counts.updated)
         .bind(counts.rejected)
         .bind(at)
+        .bind(counts.mandates)
+        .bind(counts.subscriptions)
         .execute(conn)
         .await
         .map(|r| r.rows_affected())

@@ -202,6 +202,34 @@ pub async fn list(
     .context("listing mandates")
 }
 
+/// Gives a pending mandate that was requested without an account the one the customer entered;
+/// false when it has one already (or is no longer pending).
+pub async fn set_account(
+    tx: &mut Tx,
+    merchant_id: &str,
+    id: &str,
+    iban: &str,
+    account_holder: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let n = on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE mandates SET iban = $3, account_holder = $4, updated_at = $5 \
+             WHERE merchant_id = $1 AND id = $2 AND status = 'pending' AND iban = ''",
+        )
+        .bind(merchant_id)
+        .bind(id)
+        .bind(iban)
+        .bind(account_holder)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })
+    .context("giving a mandate its account")?;
+    Ok(n == 1)
+}
+
 /// Makes a pending mandate valid (emits `mandate.valid`); false when it was not pending.
 pub async fn make_valid(
     tx: &mut Tx,
@@ -377,6 +405,9 @@ pub struct Evidence {
     pub user_agent: String,
     pub language: String,
     pub text_version: String,
+    /// The account the customer confirmed the mandate for.
+    pub iban: String,
+    pub account_holder: String,
 }
 
 /// Records the evidence of a confirmation.
@@ -389,7 +420,7 @@ pub async fn insert_evidence(
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO mandate_evidence (id, merchant_id, mandate_id, confirmed_at, ip_address, user_agent, \
-             language, text_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             language, text_version, iban, account_holder) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&e.id)
         .bind(merchant_id)
@@ -399,6 +430,8 @@ pub async fn insert_evidence(
         .bind(&e.user_agent)
         .bind(&e.language)
         .bind(&e.text_version)
+        .bind(&e.iban)
+        .bind(&e.account_holder)
         .execute(conn)
         .await
         .map(|_| ())
@@ -414,7 +447,8 @@ pub async fn evidence_for(
 ) -> anyhow::Result<Vec<Evidence>> {
     on_db!(db, pool => {
         sqlx::query_as::<_, Evidence>(
-            "SELECT id, confirmed_at, ip_address, user_agent, language, text_version FROM mandate_evidence \
+            "SELECT id, confirmed_at, ip_address, user_agent, language, text_version, iban, account_holder \
+             FROM mandate_evidence \
              WHERE merchant_id = $1 AND mandate_id = $2 ORDER BY confirmed_at",
         )
         .bind(merchant_id)

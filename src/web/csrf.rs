@@ -11,8 +11,21 @@ use futures_util::StreamExt;
 use super::error::AppError;
 use super::session::stored_csrf_token;
 
-/// Largest form body the CSRF guard reads (file uploads carry the token in the query instead).
+/// Largest form body the CSRF guard reads.
 const MAX_FORM_BYTES: usize = 256 * 1024;
+
+/// Most of a multipart body read to find its token: the boundary, the first part's headers and
+/// the token. File uploads carry the token as their first field, so a forged upload is refused
+/// before its file is read.
+const MAX_TOKEN_PART_BYTES: usize = 4 * 1024;
+
+/// A request body handed on as a stream.
+type BodyStream = std::pin::Pin<
+    Box<dyn futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>>>,
+>;
+
+/// The header that may carry the token instead (scripts, and bodies that are no form).
+const TOKEN_HEADER: &str = "x-csrf-token";
 
 /// Paths whose POSTs are not checked at all: the JSON API authenticates each request.
 fn exempt(path: &str) -> bool {
@@ -52,9 +65,20 @@ pub async fn csrf_guard(
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let expected = stored_csrf_token(&req.get_session());
-    let mut submitted = query_token(req.query_string());
-    let is_form = header_str(&req, "content-type")
-        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    // Never from the URL: a token there ends up in logs and Referer headers.
+    let mut submitted = header_str(&req, TOKEN_HEADER).map(str::to_string);
+    let content_type = header_str(&req, "content-type")
+        .unwrap_or_default()
+        .to_string();
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    let multipart_boundary = content_type
+        .starts_with("multipart/form-data")
+        .then(|| req.mime_type().ok().flatten())
+        .flatten()
+        .and_then(|m| {
+            m.get_param(actix_web::mime::BOUNDARY)
+                .map(|b| b.as_str().to_string())
+        });
     if submitted.is_none() && is_form {
         let mut body = web::BytesMut::new();
         let mut payload = req.take_payload();
@@ -77,6 +101,29 @@ pub async fn csrf_guard(
                     .map(|(_, v)| v)
             });
         req.set_payload(Payload::from(body));
+    } else if let (None, Some(boundary)) = (&submitted, multipart_boundary) {
+        let mut payload = req.take_payload();
+        let mut read = web::BytesMut::new();
+        loop {
+            match first_field_token(&read, &boundary) {
+                FirstField::Token(token) => {
+                    submitted = Some(token);
+                    break;
+                }
+                FirstField::Incomplete if read.len() < MAX_TOKEN_PART_BYTES => {
+                    match payload.next().await {
+                        Some(chunk) => read.extend_from_slice(&chunk?),
+                        None => break,
+                    }
+                }
+                FirstField::Incomplete | FirstField::Other => break,
+            }
+        }
+        // The handler reads the whole body: what was read here, then the rest.
+        let read = read.freeze();
+        let body: BodyStream =
+            Box::pin(futures_util::stream::once(async move { Ok(read) }).chain(payload));
+        req.set_payload(Payload::from(body));
     }
     let valid = match (expected, submitted) {
         (Some(expected), Some(submitted)) => {
@@ -94,10 +141,77 @@ fn header_str<'a>(req: &'a ServiceRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-fn query_token(query: &str) -> Option<String> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-        .ok()?
-        .into_iter()
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v)
+/// What the start of a multipart body says about its first field.
+#[derive(Debug, PartialEq, Eq)]
+enum FirstField {
+    /// The first field is `csrf_token`, with this value.
+    Token(String),
+    /// The first field is another one (or the body is no multipart form).
+    Other,
+    /// More of the body is needed to tell.
+    Incomplete,
+}
+
+/// The `csrf_token` field of a multipart body, when it is the first field of `start`.
+fn first_field_token(start: &[u8], boundary: &str) -> FirstField {
+    let delimiter = format!("--{boundary}\r\n");
+    let Some(rest) = start.strip_prefix(delimiter.as_bytes()) else {
+        return if delimiter.as_bytes().starts_with(start) {
+            FirstField::Incomplete
+        } else {
+            FirstField::Other
+        };
+    };
+    let Some(headers_end) = find(rest, b"\r\n\r\n") else {
+        return FirstField::Incomplete;
+    };
+    let headers = String::from_utf8_lossy(&rest[..headers_end]);
+    let is_token = headers.lines().any(|line| {
+        let Some((name, value)) = line.split_once(':') else {
+            return false;
+        };
+        name.trim().eq_ignore_ascii_case("content-disposition")
+            && value
+                .split(';')
+                .any(|param| matches!(param.trim(), "name=\"csrf_token\"" | "name=csrf_token"))
+            && !value.contains("filename")
+    });
+    if !is_token {
+        return FirstField::Other;
+    }
+    let value = &rest[headers_end + 4..];
+    match find(value, format!("\r\n--{boundary}").as_bytes()) {
+        Some(end) => FirstField::Token(String::from_utf8_lossy(&value[..end]).trim().to_string()),
+        None => FirstField::Incomplete,
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_is_found_only_as_the_first_field_of_a_multipart_body() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc123\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nx\r\n--XyZ--\r\n";
+        assert_eq!(
+            first_field_token(body, "XyZ"),
+            FirstField::Token("abc123".into())
+        );
+        for cut in [0, 3, 20, 60, 64] {
+            assert_eq!(
+                first_field_token(&body[..cut], "XyZ"),
+                FirstField::Incomplete,
+                "{cut} bytes"
+            );
+        }
+        let file_first = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"csrf_token\"\r\n\r\nx\r\n--XyZ--";
+        assert_eq!(first_field_token(file_first, "XyZ"), FirstField::Other);
+        let named_file = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"; filename=\"t\"\r\n\r\nx\r\n--XyZ--";
+        assert_eq!(first_field_token(named_file, "XyZ"), FirstField::Other);
+        assert_eq!(first_field_token(b"not a form", "XyZ"), FirstField::Other);
+    }
 }

@@ -2,6 +2,7 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse};
@@ -15,6 +16,20 @@ fn holds_personal_data(path: &str) -> bool {
     ["/admin", "/api/", "/login", "/setup"]
         .iter()
         .any(|p| path.starts_with(p))
+}
+
+/// Answers `HEAD` wherever `GET` works (uptime monitors and link checkers send `HEAD`): the routes
+/// are registered for `GET` only, so a `HEAD` request matched none of them and got the "not
+/// found" page. It is routed as the `GET` it stands for; the HTTP layer remembers that the request
+/// was a `HEAD` and sends the headers of the answer without its body.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
 }
 
 /// Adds the request id and security headers to every response, and turns every 5xx response

@@ -57,7 +57,7 @@ pub fn session_middleware(config: &Config) -> SessionMiddleware<CookieSessionSto
 
 pub use csrf::csrf_guard;
 pub use inputs::refuse_control_characters;
-pub use middleware::request_context;
+pub use middleware::{head_as_get, request_context};
 
 async fn index(
     state: web::Data<AppState>,

@@ -233,3 +233,90 @@ async fn posts_without_the_right_csrf_token_are_refused() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(app.page("/admin/settings").await.contains("Hijacked"));
 }
+
+/// File uploads carry the CSRF token as their first form field, never in the URL (where it ends
+/// up in logs and Referer headers); the server checks it before it reads the file.
+#[tokio::test]
+async fn upload_forms_carry_the_csrf_token_first_in_the_body_not_in_the_url() {
+    use reqwest::multipart::{Form, Part};
+    let app = spawn_app().await;
+    app.setup().await;
+    let uploads = [
+        ("/admin/settings", "/admin/settings/logo", "logo"),
+        ("/admin/import", "/admin/import", "file"),
+        ("/admin/collections", "/admin/collections/returns", "file"),
+    ];
+    let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 32]].concat();
+    for (page, action, file_field) in uploads {
+        let html = app.page(page).await;
+        let document = scraper::Html::parse_document(&html);
+        let forms = scraper::Selector::parse("form[enctype='multipart/form-data']").unwrap();
+        let inputs = scraper::Selector::parse("input").unwrap();
+        let form = document.select(&forms).next().expect("an upload form");
+        assert_eq!(form.value().attr("action"), Some(action), "{page}");
+        let first = form.select(&inputs).next().unwrap().value();
+        assert_eq!(
+            (first.attr("type"), first.attr("name")),
+            (Some("hidden"), Some("csrf_token")),
+            "the token is the first field of the form on {page}"
+        );
+        assert!(!html.contains("csrf_token="), "no token in a URL on {page}");
+        let token = csrf_token(&html);
+        let file = || Part::bytes(png.clone()).file_name("logo.png");
+
+        let send = |url: String, form: Form| app.client.post(url).multipart(form).send();
+        let token_first = |token: &str| Form::new().text("csrf_token", token.to_string());
+        let in_url = send(
+            app.url(&format!("{action}?csrf_token={token}")),
+            Form::new().part(file_field, file()),
+        );
+        assert_eq!(
+            in_url.await.unwrap().status(),
+            StatusCode::FORBIDDEN,
+            "token in the URL of {action}"
+        );
+        let after_the_file = Form::new()
+            .part(file_field, file())
+            .text("csrf_token", token.clone());
+        assert_eq!(
+            send(app.url(action), after_the_file)
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN,
+            "a token behind the file is not looked for in {action}"
+        );
+        let wrong = token_first("forged-token").part(file_field, file());
+        assert_eq!(
+            send(app.url(action), wrong).await.unwrap().status(),
+            StatusCode::FORBIDDEN,
+            "a wrong token for {action}"
+        );
+        let in_field = send(
+            app.url(action),
+            token_first(&token).part(file_field, file()),
+        )
+        .await
+        .unwrap();
+        assert_ne!(
+            in_field.status(),
+            StatusCode::FORBIDDEN,
+            "token first in {action}"
+        );
+        assert!(in_field.status().is_client_error() || in_field.status() == StatusCode::SEE_OTHER);
+    }
+    // The logo upload with its token first is taken.
+    let token = csrf_token(&app.page("/admin/settings").await);
+    let taken = app
+        .client
+        .post(app.url("/admin/settings/logo"))
+        .multipart(
+            Form::new()
+                .text("csrf_token", token)
+                .part("logo", Part::bytes(png).file_name("logo.png")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), StatusCode::SEE_OTHER);
+}

@@ -304,12 +304,12 @@ async fn upload_as(
 ) -> reqwest::Response {
     let html = app.page_as(client, "/admin/collections").await;
     let token = csrf_token(&html);
-    let form = reqwest::multipart::Form::new().part(
+    let form = crate::helpers::upload_form(&token).part(
         "file",
         reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
     );
     client
-        .post(app.url(&format!("/admin/collections/returns?csrf_token={token}")))
+        .post(app.url("/admin/collections/returns"))
         .multipart(form)
         .send()
         .await

@@ -476,3 +476,209 @@ async fn bad_assignments_are_explained_per_field() {
         "nothing was created"
     );
 }
+
+/// Whether the "Assign a product" form is shown open (it is behind a button until asked for).
+fn assign_form_open(html: &str) -> bool {
+    let document = scraper::Html::parse_document(html);
+    let details = scraper::Selector::parse("#assign details").unwrap();
+    let element = document.select(&details).next().expect("the assign toggle");
+    element.value().attr("open").is_some()
+}
+
+/// The ids of the customer's subscriptions the page links to.
+fn subscription_links(html: &str) -> Vec<String> {
+    let document = scraper::Html::parse_document(html);
+    let links = scraper::Selector::parse("#subscriptions a").unwrap();
+    document
+        .select(&links)
+        .filter_map(|a| a.value().attr("href"))
+        .map(str::to_string)
+        .collect()
+}
+
+async fn mandates_of(app: &TestApp, email: &str) -> Vec<(String, String, String, String)> {
+    crate::on_db!(&app.db, pool => {
+        sqlx::query_as::<_, (String, String, String, String)>(
+            "SELECT m.id, m.status, m.iban, m.account_holder FROM mandates m \
+             JOIN customers c ON c.id = m.customer_id WHERE c.email = $1 ORDER BY m.created_at",
+        )
+        .bind(email)
+        .fetch_all(pool)
+        .await
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_link_sent_without_the_account_lets_the_customer_enter_it_on_the_mandate_page() {
+    let mut sink = crate::sinks::SmtpSink::start().await;
+    let url = sink.url.clone();
+    let app = crate::helpers::spawn_app_with(|s| s.email.url = url).await;
+    app.setup().await;
+    let (page, product) = with_product(&app).await;
+    let html = app.page(&page).await;
+    assert!(!assign_form_open(&html), "the form waits behind its button");
+    let today = crate::helpers::today().to_string();
+    let response = app
+        .submit(
+            &page,
+            &format!("{page}/subscriptions"),
+            &[
+                ("product_id", &product),
+                ("start_date", &today),
+                ("way", "email"),
+                ("iban", ""),
+                ("account_holder", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "no IBAN needed for a link"
+    );
+    assert_eq!(app.outbox.deliver_due().await.unwrap().sent, 1);
+    let email = sink.next();
+    let parsed = mailparse::parse_mail(email.data.as_bytes()).unwrap();
+    let text = parsed.subparts[0].get_body().unwrap();
+    assert!(text.contains("bankrekening in te vullen"), "{text}");
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/m/"))
+        .unwrap()
+        .to_string();
+
+    let form = crate::helpers::customer_page(&link).await;
+    assert!(crate::helpers::text_of(&form, "enter-account").is_some());
+    let customer = crate::helpers::browser();
+    let confirm = |iban: &'static str, holder: &'static str| {
+        customer
+            .post(&link)
+            .header("User-Agent", "MandateTest/1.0")
+            .form(&[
+                ("answer", "confirm"),
+                ("lang", "nl"),
+                ("iban", iban),
+                ("account_holder", holder),
+            ])
+            .send()
+    };
+    let refused = confirm("NL00 ABNA 0417 1643 00", "").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    let t = abbo::i18n::Texts::new(abbo::domain::Language::Nl);
+    assert_eq!(text_of(&html, "iban-error"), Some(t.get("error-iban")));
+    assert!(text_of(&html, "account_holder-error").is_some());
+    assert!(
+        html.contains("value=\"NL00 ABNA 0417 1643 00\""),
+        "the input is kept"
+    );
+    let (_, status, iban, _) = mandates_of(&app, "jan@example.nl").await.remove(0);
+    assert_eq!((status.as_str(), iban.as_str()), ("pending", ""));
+
+    let confirmed = confirm("NL91 ABNA 0417 1643 00", "J. de Vries")
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let mandates = mandates_of(&app, "jan@example.nl").await;
+    assert_eq!(mandates.len(), 1);
+    let (mandate_id, status, iban, holder) = mandates[0].clone();
+    assert_eq!(
+        (status.as_str(), iban.as_str(), holder.as_str()),
+        ("valid", "NL91ABNA0417164300", "J. de Vries")
+    );
+    let merchant = abbo::store::merchants::list(&app.db)
+        .await
+        .unwrap()
+        .remove(0);
+    let evidence = abbo::store::mandates::evidence_for(&app.db, &merchant.id, &mandate_id)
+        .await
+        .unwrap();
+    assert_eq!(evidence.len(), 1);
+    assert_eq!(evidence[0].iban, "NL91ABNA0417164300");
+    assert_eq!(evidence[0].account_holder, "J. de Vries");
+    assert_eq!(evidence[0].user_agent, "MandateTest/1.0");
+
+    let html = app.page(&page).await;
+    assert!(cell_texts(&html, "subscriptions").contains("active"));
+    let links = subscription_links(&html);
+    assert_eq!(links.len(), 1);
+    assert!(
+        links[0].starts_with("/admin/subscriptions/sub_"),
+        "{links:?}"
+    );
+    assert_eq!(app.get(&links[0]).await.status(), StatusCode::OK);
+    let mandate_page = app.page(&format!("/admin/mandates/{mandate_id}")).await;
+    assert!(cell_texts(&mandate_page, "evidence").contains("J. de Vries"));
+}
+
+#[tokio::test]
+async fn assigning_again_uses_the_customers_valid_mandate_instead_of_a_duplicate() {
+    let app = crate::helpers::spawn_app().await;
+    app.setup().await;
+    let (page, product) = with_product(&app).await;
+    app.assign_with_paper_mandate(&page, &product).await;
+    let today = crate::helpers::today().to_string();
+    let (mandate_id, ..) = mandates_of(&app, "jan@example.nl").await.remove(0);
+    // The page offers the valid mandate, chosen already.
+    let html = app.page(&page).await;
+    let way = format!("mandate:{mandate_id}");
+    let document = scraper::Html::parse_document(&html);
+    let checked = scraper::Selector::parse("input[name=way][checked]").unwrap();
+    let chosen = document
+        .select(&checked)
+        .next()
+        .unwrap()
+        .value()
+        .attr("value");
+    assert_eq!(chosen, Some(way.as_str()));
+    let response = app
+        .submit(
+            &page,
+            &format!("{page}/subscriptions"),
+            &[
+                ("product_id", &product),
+                ("start_date", &today),
+                ("way", &way),
+                ("iban", ""),
+                ("account_holder", ""),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        mandates_of(&app, "jan@example.nl").await.len(),
+        1,
+        "no duplicate"
+    );
+    let html = app.page(&page).await;
+    assert_eq!(subscription_links(&html).len(), 2);
+    assert_eq!(
+        cell_texts(&html, "subscriptions").matches("active").count(),
+        2
+    );
+    // Another customer's mandate cannot be used.
+    let other = create(
+        &app,
+        &with(&with(&JAN, "email", "piet@example.nl"), "reference", "K-2"),
+    )
+    .await;
+    let response = app
+        .submit(
+            &other,
+            &format!("{other}/subscriptions"),
+            &[
+                ("product_id", &product),
+                ("start_date", &today),
+                ("way", &way),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(text_of(&html, "way-error").is_some());
+    assert!(
+        assign_form_open(&html),
+        "sent back with errors, the form is open"
+    );
+}

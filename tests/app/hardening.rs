@@ -455,12 +455,12 @@ async fn mac_csv_binary_files_and_uploads_without_a_file_get_a_clear_message() {
         async move {
             let html = app.page("/admin/import").await;
             let csrf = crate::helpers::csrf_token(&html);
-            let form = reqwest::multipart::Form::new().part(
+            let form = crate::helpers::upload_form(&csrf).part(
                 "file",
                 reqwest::multipart::Part::bytes(bytes).file_name(name),
             );
             app.client
-                .post(app.url(&format!("/admin/import?csrf_token={csrf}")))
+                .post(app.url("/admin/import"))
                 .multipart(form)
                 .send()
                 .await
@@ -485,7 +485,8 @@ async fn mac_csv_binary_files_and_uploads_without_a_file_get_a_clear_message() {
     let csrf = crate::helpers::csrf_token(&html);
     let plain = app
         .client
-        .post(app.url(&format!("/admin/import?csrf_token={csrf}")))
+        .post(app.url("/admin/import"))
+        .header("x-csrf-token", &csrf)
         .header("content-type", "text/plain")
         .body("not a file")
         .send()
@@ -503,7 +504,8 @@ async fn mac_csv_binary_files_and_uploads_without_a_file_get_a_clear_message() {
     let csrf = crate::helpers::csrf_token(&html);
     let plain = app
         .client
-        .post(app.url(&format!("/admin/settings/logo?csrf_token={csrf}")))
+        .post(app.url("/admin/settings/logo"))
+        .header("x-csrf-token", &csrf)
         .header("content-type", "application/octet-stream")
         .body(vec![0u8; 10])
         .send()

@@ -170,6 +170,11 @@ pub fn csrf_token(html: &str) -> String {
     hidden_value(html, "csrf_token").expect("the page has a csrf_token field")
 }
 
+/// A multipart form as the admin's upload forms send it: the CSRF token first, before the file.
+pub fn upload_form(token: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().text("csrf_token", token.to_string())
+}
+
 /// A date as Dutch writes it out, written here independently of the app's own function.
 pub fn dutch_date(day: chrono::NaiveDate) -> String {
     use chrono::Datelike;
@@ -488,6 +493,27 @@ impl TestApp {
             StatusCode::SEE_OTHER,
             "subscription created"
         );
+    }
+
+    /// Assigns `product` from today to the customer of admin `page` under a signed paper mandate
+    /// (signed today), the way staff do; asserts that it worked.
+    pub async fn assign_with_paper_mandate(&self, page: &str, product: &str) {
+        let today = today().to_string();
+        let response = self
+            .submit(
+                page,
+                &format!("{page}/subscriptions"),
+                &[
+                    ("product_id", product),
+                    ("start_date", &today),
+                    ("way", "paper"),
+                    ("iban", "NL91ABNA0417164300"),
+                    ("account_holder", "J. de Vries"),
+                    ("signed_on", &today),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "product assigned");
     }
 
     /// Creates the product "Fiets Plus" (€ 12.95 incl. 21% VAT a month) offering the given

@@ -15,7 +15,7 @@ async fn merchant_id(app: &TestApp) -> String {
         .id
 }
 
-/// Uploads a file the way the import page's form does (CSRF token in the query string).
+/// Uploads a file the way the import page's form does (the CSRF token as the first field).
 async fn upload_as(
     app: &TestApp,
     client: &Client,
@@ -25,14 +25,14 @@ async fn upload_as(
 ) -> Response {
     let html = app.page_as(client, "/admin/import").await;
     let token = csrf_token(&html);
-    let form = reqwest::multipart::Form::new()
+    let form = crate::helpers::upload_form(&token)
         .part(
             "file",
             reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
         )
         .text("sheet", sheet.to_string());
     client
-        .post(app.url(&format!("/admin/import?csrf_token={token}")))
+        .post(app.url("/admin/import"))
         .multipart(form)
         .send()
         .await
@@ -205,13 +205,11 @@ async fn a_messy_csv_is_previewed_with_every_rejected_row_and_then_imported() {
     assert_eq!(csv.status(), StatusCode::OK);
     let csv = csv.text().await.unwrap();
     assert!(csv.contains("'=HYPERLINK"), "{csv}");
-    assert!(!csv.contains(",=HYPERLINK"), "{csv}");
-    assert!(
-        csv.lines()
-            .next()
-            .unwrap()
-            .contains("line,reasons,Klantnummer")
-    );
+    assert!(!csv.contains(";=HYPERLINK"), "{csv}");
+    // The upload's semicolons, its own columns first, the line and the reasons last.
+    let header = csv.lines().next().unwrap().trim_start_matches('\u{feff}');
+    assert!(header.starts_with("Klantnummer;Voornaam;"), "{header}");
+    assert!(header.ends_with(";Opmerking;line;reasons"), "{header}");
 
     commit(&app, &page).await;
     let done = app.page(&page).await;
@@ -526,6 +524,166 @@ async fn a_bad_mapping_is_shown_again_with_a_message() {
             .contains("Email is chosen for two columns")
     );
     assert!(html.contains("id=\"mapping\""));
+    // The message points at the column to change, next to its field.
+    let at_column = text_of(&html, "column_2-error").expect("an error at the third column");
+    assert!(at_column.contains("“Email” and “Mail”"), "{at_column}");
+    assert!(text_of(&html, "column_1-error").is_none());
+    assert!(html.contains("aria-describedby=\"column_2-error\""));
+
+    let page = upload(
+        &app,
+        "b.csv",
+        b"Naam;Rekening\nJansen;NL91ABNA0417164300\n".to_vec(),
+        "",
+    )
+    .await;
+    let response = app
+        .submit(
+            &page,
+            &format!("{page}/mapping"),
+            &[("column_0", "last_name"), ("column_1", "iban")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    let at_column = text_of(&html, "column_1-error").expect("an error at the IBAN column");
+    assert!(at_column.contains("“Rekening”"), "{at_column}");
+    assert!(at_column.contains("signature date"), "{at_column}");
+}
+
+/// A file as Dutch Excel saves it: semicolons, mobile numbers that lost their 0 or +, the
+/// "Datum machtiging" header and a "Klant sinds" column.
+fn dutch_excel_csv() -> Vec<u8> {
+    "Klantnummer;Voornaam;Achternaam;E-mailadres;Mobiel;Land;IBAN;Datum machtiging;Product;Klant sinds\r\n\
+K1;Anna;Jansen;anna@example.com;612345999;NL;NL91ABNA0417164300;15-01-2025;Fiets Plus;01-03-2019\r\n\
+K2;Bert;Visser;bert@example.com;31612340001;;NL91ABNA0417164300;15-01-2025;;\r\n\
+K3;Cor;Fout;cor@example.com;;NL;NL00ABNA0417164300;15-01-2025;;\r\n"
+        .as_bytes()
+        .to_vec()
+}
+
+#[tokio::test]
+async fn a_dutch_excel_file_is_understood_counted_and_its_rejected_rows_come_back_alike() {
+    let app = spawn_app().await;
+    app.setup().await;
+    app.product(&[("method_email", "on")]).await;
+    let page = upload(&app, "klanten.csv", dutch_excel_csv(), "").await;
+    let html = app.page(&page).await;
+    let chosen: Vec<String> = suggested_mapping(&html)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(
+        chosen,
+        [
+            "reference",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "country",
+            "iban",
+            "signed_on",
+            "product",
+            "customer_since"
+        ]
+    );
+    let preview = accept_mapping(&app, &page).await;
+    assert_eq!(text_of(&preview, "count-new").unwrap(), "2", "{preview}");
+    assert_eq!(text_of(&preview, "count-rejected").unwrap(), "1");
+    assert_eq!(text_of(&preview, "count-mandates").unwrap(), "2");
+    assert_eq!(text_of(&preview, "count-subscriptions").unwrap(), "1");
+
+    let csv = app
+        .get(&format!("{page}/rejected.csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap().trim_start_matches('\u{feff}'),
+        "Klantnummer;Voornaam;Achternaam;E-mailadres;Mobiel;Land;IBAN;Datum machtiging;Product;Klant sinds;line;reasons"
+    );
+    let row = lines.next().unwrap();
+    assert!(
+        row.starts_with("K3;Cor;Fout;cor@example.com;;NL;NL00ABNA0417164300;15-01-2025;;;4;IBAN:"),
+        "{row}"
+    );
+
+    commit(&app, &page).await;
+    let customer = |email: &'static str| {
+        let db = app.db.clone();
+        async move {
+            crate::on_db!(&db, pool => {
+                sqlx::query_as::<_, (String, String)>(
+                    "SELECT phone, CAST(created_at AS TEXT) FROM customers WHERE email = $1",
+                )
+                .bind(email)
+                .fetch_one(pool)
+                .await
+            })
+            .unwrap()
+        }
+    };
+    let (phone, since) = customer("anna@example.com").await;
+    assert_eq!(phone, "+31612345999", "the lost 0 is back");
+    assert!(since.starts_with("2019-03-01"), "customer since {since}");
+    let (phone, since) = customer("bert@example.com").await;
+    assert_eq!(phone, "+31612340001", "the lost + is back");
+    assert!(!since.starts_with("2019"), "no date in the file: today");
+    let id = crate::on_db!(&app.db, pool => {
+        sqlx::query_scalar::<_, String>("SELECT id FROM customers WHERE email = 'anna@example.com'")
+            .fetch_one(pool)
+            .await
+    })
+    .unwrap();
+    let customer_page = app.page(&format!("/admin/customers/{id}")).await;
+    assert!(customer_page.contains("<dt>Customer since</dt><dd>2019-03-01</dd>"));
+}
+
+#[tokio::test]
+async fn the_template_uses_the_separator_of_the_merchants_spreadsheets() {
+    let app = spawn_app().await;
+    app.setup().await;
+    let template = |query: &'static str| {
+        let app = &app;
+        async move {
+            app.get(&format!("/admin/import/template.csv{query}"))
+                .await
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    assert!(template("").await.starts_with("reference,first_name,"));
+    let semicolons = template("?separator=semicolon").await;
+    assert!(
+        semicolons.starts_with("reference;first_name;"),
+        "{semicolons}"
+    );
+    assert!(
+        app.page("/admin/import")
+            .await
+            .contains("separator=semicolon")
+    );
+    let mut tx = app.db.begin().await.unwrap();
+    crate::on_tx!(&mut tx, conn => {
+        sqlx::query("UPDATE merchants SET default_language = 'nl'").execute(conn).await.unwrap();
+    });
+    tx.commit().await.unwrap();
+    assert!(template("").await.starts_with("reference;first_name;"));
+    assert!(
+        template("?separator=comma")
+            .await
+            .starts_with("reference,first_name,")
+    );
+    // The semicolon template imports as it is.
+    let page = upload(&app, "template.csv", semicolons.into_bytes(), "").await;
+    let preview = accept_mapping(&app, &page).await;
+    assert_eq!(text_of(&preview, "count-new").unwrap(), "1", "{preview}");
+    assert_eq!(text_of(&preview, "count-rejected").unwrap(), "0");
+    assert_eq!(text_of(&preview, "count-mandates").unwrap(), "1");
 }
 
 #[tokio::test]

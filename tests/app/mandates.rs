@@ -137,7 +137,7 @@ impl Flow {
                 merchant_id: self.merchant_id.clone(),
                 customer_id,
                 product_id,
-                iban: Iban::parse("NL91ABNA0417164300").unwrap(),
+                iban: Some(Iban::parse("NL91ABNA0417164300").unwrap()),
                 bic: None,
                 account_holder: "J. de Vries".into(),
                 channel: options.channel,

@@ -24,22 +24,7 @@ async fn customer(app: &TestApp, subscribe: bool) -> String {
     let page = location(&response);
     if subscribe {
         let product = app.product(&[("method_email", "on")]).await;
-        let today = crate::helpers::today().to_string();
-        let response = app
-            .submit(
-                &page,
-                &format!("{page}/subscriptions"),
-                &[
-                    ("product_id", &product),
-                    ("start_date", &today),
-                    ("way", "paper"),
-                    ("iban", "NL91ABNA0417164300"),
-                    ("account_holder", "J. de Vries"),
-                    ("signed_on", &today),
-                ],
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        app.assign_with_paper_mandate(&page, &product).await;
     }
     page
 }

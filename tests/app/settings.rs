@@ -136,9 +136,10 @@ async fn a_logo_is_uploaded_served_and_removed_and_bad_files_are_refused() {
     app.setup().await;
     let token = csrf_token(&app.page("/admin/settings").await);
     let upload = |bytes: Vec<u8>, name: &'static str| {
-        let form = Form::new().part("logo", Part::bytes(bytes).file_name(name));
+        let form =
+            crate::helpers::upload_form(&token).part("logo", Part::bytes(bytes).file_name(name));
         app.client
-            .post(app.url(&format!("/admin/settings/logo?csrf_token={token}")))
+            .post(app.url("/admin/settings/logo"))
             .multipart(form)
             .send()
     };
@@ -175,7 +176,7 @@ async fn a_logo_is_uploaded_served_and_removed_and_bad_files_are_refused() {
     assert_eq!(image.headers()["x-content-type-options"], "nosniff");
     assert_eq!(image.bytes().await.unwrap().to_vec(), png());
 
-    // Without the token in the query, the upload is refused.
+    // Without the token, the upload is refused.
     let form = Form::new().part("logo", Part::bytes(png()).file_name("logo.png"));
     let forged = app
         .client

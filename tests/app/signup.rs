@@ -212,12 +212,12 @@ async fn the_public_page_is_localised_cookie_free_and_framable_only_by_allowed_o
     // Branded with the merchant's logo once there is one.
     let token = crate::helpers::csrf_token(&app.page("/admin/settings").await);
     let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 32]].concat();
-    let form = reqwest::multipart::Form::new().part(
+    let form = crate::helpers::upload_form(&token).part(
         "logo",
         reqwest::multipart::Part::bytes(png).file_name("logo.png"),
     );
     app.client
-        .post(app.url(&format!("/admin/settings/logo?csrf_token={token}")))
+        .post(app.url("/admin/settings/logo"))
         .multipart(form)
         .send()
         .await

@@ -72,3 +72,52 @@ async fn static_assets_are_served_with_long_caching() {
     );
     assert!(response.text().await.unwrap().contains("--brand"));
 }
+
+/// Uptime monitors send `HEAD`: every page that answers `GET` answers `HEAD` with the same status
+/// and headers, and no body.
+#[tokio::test]
+async fn head_is_answered_wherever_get_is() {
+    let app = spawn_app().await;
+    app.setup().await;
+    let product = app.product(&[("method_email", "on")]).await;
+    crate::signup::page(&app, &product, "email", &[]).await;
+    let setup_html = app.page("/admin").await;
+    let start = setup_html
+        .find("/static/app.css?v=")
+        .expect("a versioned stylesheet link");
+    let asset = setup_html[start..start + setup_html[start..].find('"').unwrap()].to_string();
+    for (path, client) in [
+        ("/s/fiets-plus", crate::helpers::browser()),
+        ("/admin", app.client.clone()),
+        ("/admin/customers", app.client.clone()),
+        ("/healthz", crate::helpers::browser()),
+        (asset.as_str(), crate::helpers::browser()),
+    ] {
+        let get = client.get(app.url(path)).send().await.unwrap();
+        let head = client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(get.status(), StatusCode::OK, "GET {path}");
+        assert_eq!(head.status(), StatusCode::OK, "HEAD {path}");
+        assert_eq!(
+            head.headers().get("content-type"),
+            get.headers().get("content-type"),
+            "HEAD {path} names the type of what GET sends"
+        );
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path} has no body"
+        );
+    }
+    let head = app
+        .client
+        .head(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::NOT_FOUND);
+    let post_only = app.client.head(app.url("/logout")).send().await.unwrap();
+    assert_ne!(
+        post_only.status(),
+        StatusCode::OK,
+        "HEAD does not run a POST-only action"
+    );
+}

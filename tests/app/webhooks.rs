@@ -527,7 +527,7 @@ async fn confirming_and_declining_a_mandate_announce_mandate_and_subscription_ch
         merchant_id: merchant.id.clone(),
         customer_id: customer_id.clone(),
         product_id: product.clone(),
-        iban: abbo::domain::Iban::parse("NL91ABNA0417164300").unwrap(),
+        iban: Some(abbo::domain::Iban::parse("NL91ABNA0417164300").unwrap()),
         bic: None,
         account_holder: "Jan de Vries".into(),
         channel: abbo::notify::Channel::Email,
@@ -554,6 +554,7 @@ async fn confirming_and_declining_a_mandate_announce_mandate_and_subscription_ch
         &links,
         &token(&accepted.confirmation_url),
         &context,
+        &Default::default(),
     )
     .await
     .unwrap();

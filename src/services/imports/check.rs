@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 
 use super::{ImportRecord, MANDATE_FIELDS, MandateRecord, columns};
-use crate::domain::{Bic, Iban, MandateReference};
+use crate::domain::{Bic, CountryCode, Iban, MandateReference, PhoneNumber};
 use crate::services::customers::CustomerInput;
 use crate::store::customers::NewCustomer;
 use crate::store::imports::{self as import_store};
@@ -182,17 +182,22 @@ impl Checker {
             ));
             "direct_debit"
         });
+        // Excel stores a phone number typed without quotes as a number: its leading 0 or + is
+        // gone. The customer's country (else the merchant's) tells which one it was.
+        let country = get("country");
+        let phone_country = CountryCode::parse(&country)
+            .map_or_else(|_| self.default_country.clone(), |c| c.to_string());
         let input = CustomerInput {
             first_name: get("first_name"),
             last_name: get("last_name"),
             company: get("company"),
             reference: get("reference"),
             email: get("email"),
-            phone: get("phone"),
+            phone: PhoneNumber::repair_spreadsheet_number(&get("phone"), &phone_country),
             street: get("street"),
             postal_code: get("postal_code"),
             city: get("city"),
-            country: get("country"),
+            country,
             language: get("language").to_lowercase(),
             automatic_billing: automatic_billing.then(|| "on".into()),
             payment_method: method.into(),
@@ -242,6 +247,12 @@ impl Checker {
                 (None, None) => {}
             }
         }
+        let since_text = get("customer_since");
+        let customer_since = if since_text.is_empty() {
+            None
+        } else {
+            self.past_date(&since_text, &label("customer_since"), &mut reasons)
+        };
         let mandate = self.check_mandate(&get, customer.as_ref(), &mut reasons, &label);
         let mandate_given = MANDATE_FIELDS.iter().any(|k| !get(k).is_empty());
         let product_text = get("product");
@@ -295,12 +306,31 @@ impl Checker {
                 }
                 Ok(ImportRecord {
                     customer,
+                    customer_since,
                     keep_billing: billing.is_empty() && method_text.is_empty(),
                     mandate,
                     subscription,
                 })
             }
             _ => Err(reasons),
+        }
+    }
+
+    /// The date of a cell that cannot lie ahead (a signature, "customer since"); `None` with the
+    /// reason added when it is no date or in the future.
+    fn past_date(&self, text: &str, label: &str, reasons: &mut Vec<String>) -> Option<NaiveDate> {
+        match parse_date(text) {
+            Some(d) if d > self.today => {
+                reasons.push(format!("{label}: {d} is in the future"));
+                None
+            }
+            Some(d) => Some(d),
+            None => {
+                reasons.push(format!(
+                    "{label}: \"{text}\" is not a date like 2026-12-01 or 01-12-2026"
+                ));
+                None
+            }
         }
     }
 
@@ -333,20 +363,7 @@ impl Checker {
                 .map_err(|e| reasons.push(format!("{}: {e}", label("bic"))))
                 .ok()
         };
-        let signed_on = match parse_date(&signed) {
-            Some(d) if d > self.today => {
-                reasons.push(format!("{}: {d} is in the future", label("signed_on")));
-                None
-            }
-            Some(d) => Some(d),
-            None => {
-                reasons.push(format!(
-                    "{}: \"{signed}\" is not a date like 2026-12-01 or 01-12-2026",
-                    label("signed_on")
-                ));
-                None
-            }
-        };
+        let signed_on = self.past_date(&signed, &label("signed_on"), reasons);
         let reference = if reference.is_empty() {
             Some(MandateReference::generate(&self.merchant_name))
         } else {

@@ -121,6 +121,9 @@ pub const FIELDS: &[Field] = &[
             "telefoonnummer",
             "mobiel",
             "mobielnummer",
+            "mobielenummer",
+            "telefoonmobiel",
+            "gsm",
             "telnr",
             "tel",
             "portable",
@@ -226,6 +229,38 @@ pub const FIELDS: &[Field] = &[
         ],
     },
     Field {
+        key: "customer_since",
+        label: "Customer since",
+        group: "customer",
+        synonyms: &[
+            "customersince",
+            "membersince",
+            "clientsince",
+            "since",
+            "createdat",
+            "created",
+            "signupdate",
+            "registrationdate",
+            "klantsinds",
+            "lidsinds",
+            "sinds",
+            "aanmelddatum",
+            "inschrijfdatum",
+            "registratiedatum",
+            "aangemaakt",
+            "aangemaaktop",
+            "clientdepuis",
+            "depuis",
+            "datedinscription",
+            "datecreation",
+            "kundeseit",
+            "seit",
+            "anmeldedatum",
+            "registrierungsdatum",
+            "erstelltam",
+        ],
+    },
+    Field {
         key: "mandate_reference",
         label: "Mandate reference",
         group: "mandate",
@@ -240,6 +275,11 @@ pub const FIELDS: &[Field] = &[
             "mandaatkenmerk",
             "mandaat",
             "mandaatnummer",
+            "mandaatid",
+            "machtiging",
+            "machtigingid",
+            "machtigingsnummer",
+            "machtigingsreferentie",
             "referencemandat",
             "referenceunique",
             "rum",
@@ -261,6 +301,11 @@ pub const FIELDS: &[Field] = &[
             "datumondertekening",
             "handtekeningdatum",
             "mandaatdatum",
+            "datummachtiging",
+            "machtigingsdatum",
+            "datumondertekeningmachtiging",
+            "ondertekendop",
+            "getekendop",
             "datedesignature",
             "datesignature",
             "unterschriftsdatum",
@@ -278,7 +323,9 @@ pub const FIELDS: &[Field] = &[
             "accountnumber",
             "rekeningnummer",
             "ibanrekeningnummer",
+            "ibannummer",
             "bankrekening",
+            "bankrekeningnummer",
             "comptebancaire",
             "kontonummer",
         ],
@@ -300,6 +347,8 @@ pub const FIELDS: &[Field] = &[
             "tennaamstelling",
             "tenaamstelling",
             "rekeninghouder",
+            "naamrekeninghouder",
+            "tennamevan",
             "titulaire",
             "titulaireducompte",
             "kontoinhaber",
@@ -404,6 +453,8 @@ mod tests {
             "Ondertekeningsdatum",
             "Something else",
             "Email",
+            "Datum machtiging",
+            "Klant sinds",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -419,8 +470,15 @@ mod tests {
                 "iban",
                 "signed_on",
                 "",
-                ""
+                "",
+                "",
+                "customer_since"
             ]
         );
+        let dutch: Vec<String> = ["Naam", "Datum machtiging", "IBAN-nummer", "Mobiel nummer"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(suggest(&dutch), ["last_name", "signed_on", "iban", "phone"]);
     }
 }

@@ -168,6 +168,7 @@ async fn commit_chunk(
     let mut updates = Vec::new();
     let mut new_mandates = Vec::new();
     let mut new_subscriptions = Vec::new();
+    let mut customer_since = Vec::new();
     for row in rows {
         let record: ImportRecord = serde_json::from_str(&row.record)
             .with_context(|| format!("reading the checked row of line {}", row.line))?;
@@ -181,6 +182,9 @@ async fn commit_chunk(
                 .await?
                 .with_context(|| format!("line {}: the matched customer is gone", row.line))?;
             updates.push(merged(stored, customer.clone(), record.keep_billing));
+        }
+        if let Some(day) = record.customer_since {
+            customer_since.push((customer.id.clone(), day));
         }
         let mandate_id = match record.mandate {
             Some(m) => Some(match m.existing_id {
@@ -231,6 +235,9 @@ async fn commit_chunk(
             .await
             .context("updating a customer")?;
     }
+    customers::set_customer_since(&mut tx, merchant_id, &customer_since)
+        .await
+        .context("dating customers")?;
     mandates::insert_many(&mut tx, &new_mandates, now)
         .await
         .context("inserting mandates (is a mandate reference already taken?)")?;

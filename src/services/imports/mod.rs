@@ -15,7 +15,7 @@ pub mod read;
 
 pub use check::parse_date;
 pub use commit::{CHUNK_ROWS, RunOutcome, run_chunks, run_due, spawn_worker, start_commit};
-pub use export::{neutralised, rejected_csv, template_csv};
+pub use export::{neutralised, rejected_csv, separator_named, spreadsheet_separator, template_csv};
 pub use mapping::apply_mapping;
 
 use anyhow::Context;
@@ -44,8 +44,12 @@ pub enum ImportError {
     NotFound,
     #[error(transparent)]
     Read(#[from] ReadError),
-    #[error("{0}")]
-    Mapping(String),
+    /// A mapping that cannot work; `column` is the column to change, when one is.
+    #[error("{message}")]
+    Mapping {
+        message: String,
+        column: Option<usize>,
+    },
     #[error("This import cannot be changed any more")]
     NotEditable,
     #[error(transparent)]
@@ -57,6 +61,9 @@ pub enum ImportError {
 pub struct ImportRecord {
     /// The customer's fields; `id` is set when the row updates an existing customer.
     pub customer: NewCustomer,
+    /// Since when the customer is one (their old system's date), when the file says.
+    #[serde(default)]
+    pub customer_since: Option<NaiveDate>,
     /// Keep the existing customer's billing settings (the file left them empty).
     pub keep_billing: bool,
     pub mandate: Option<MandateRecord>,
@@ -88,6 +95,18 @@ pub async fn upload(
     max_unpacked: u64,
 ) -> Result<String, ImportError> {
     let table = read::read_table(file_name, bytes, sheet, max_unpacked)?;
+    // Files given back (the rejected rows) use the upload's separator; for an Excel file the
+    // one the merchant's spreadsheet expects.
+    let separator = match table.separator {
+        Some(separator) => separator,
+        None => spreadsheet_separator(
+            &store::merchants::get(db, merchant_id)
+                .await?
+                .context("the merchant")?
+                .default_language,
+        ),
+    };
+    let separator = char::from(separator).to_string();
     let id = new_id(IdPrefix::Import);
     let headers = serde_json::to_string(&table.headers).context("encoding headers")?;
     let rows: Vec<StagedRow> = table
@@ -115,6 +134,7 @@ pub async fn upload(
         file_name: &file_name,
         headers: &headers,
         total_rows: i64::try_from(rows.len()).unwrap_or(i64::MAX),
+        separator: &separator,
     };
     import_store::insert(&mut tx, &import, now).await?;
     import_store::replace_rows(&mut tx, merchant_id, &id, &rows).await?;

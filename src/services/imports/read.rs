@@ -11,6 +11,8 @@ use calamine::{Data, Reader, Xlsx};
 pub struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<(i64, Vec<String>)>,
+    /// The separator of a CSV file (`None` for Excel).
+    pub separator: Option<u8>,
 }
 
 /// Why a file cannot be read.
@@ -103,12 +105,16 @@ fn line_breaks(bytes: &[u8]) -> usize {
 
 fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
     let text = decode(bytes);
+    let separator = separator(&text);
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(separator(&text))
+        .delimiter(separator)
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut table = Table::default();
+    let mut table = Table {
+        separator: Some(separator),
+        ..Table::default()
+    };
     let mut have_headers = false;
     let mut record = csv::StringRecord::new();
     // The csv crate counts records, not lines: count the newlines before each record instead,

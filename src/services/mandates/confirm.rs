@@ -10,7 +10,9 @@ use crate::store::messages::{self, NewMessage};
 use crate::store::subscriptions::{self};
 use crate::store::{self, Db};
 
+use super::account::{self, AccountAnswers};
 use super::{LinkSettings, LinkState, MandateView, branding, entry, link_state, texts};
+use crate::domain::fields::FieldErrors;
 use crate::services::tokens::hash_token;
 
 /// The version of the consent text customers see; stored with every confirmation.
@@ -25,9 +27,17 @@ pub struct ConfirmationContext {
 }
 
 impl ConfirmationContext {
-    /// The evidence record of this confirmation, made now.
-    pub fn evidence(&self, now: chrono::DateTime<chrono::Utc>) -> Evidence {
+    /// The evidence record of this confirmation, made now, of a mandate for `iban` held by
+    /// `account_holder`.
+    pub fn evidence(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        iban: &str,
+        account_holder: &str,
+    ) -> Evidence {
         Evidence {
+            iban: iban.to_string(),
+            account_holder: account_holder.to_string(),
             id: new_id(IdPrefix::Evidence),
             confirmed_at: now,
             ip_address: self.ip_address.clone(),
@@ -46,42 +56,77 @@ pub enum Answered {
         redirect: Option<String>,
     },
     Declined(Box<MandateView>),
+    /// The mandate was sent without an account and the one the customer entered is wrong: the
+    /// page again, with a message per field.
+    AccountRefused {
+        view: Box<MandateView>,
+        errors: FieldErrors,
+    },
     /// The link could not be used (any more); the state says why.
     Refused(LinkState),
 }
 
-/// The customer authorises the mandate: it becomes valid, its subscriptions planned or active,
-/// the evidence is stored and a confirmation email queued, all in one transaction.
+/// The customer authorises the mandate: it becomes valid (with the account the customer entered
+/// in `account`, when it was sent without one), its subscriptions planned or active, the
+/// evidence is stored and a confirmation email queued, all in one transaction.
 pub async fn confirm(
     db: &Db,
     links: &LinkSettings,
     token: &str,
     context: &ConfirmationContext,
+    account: &AccountAnswers,
 ) -> anyhow::Result<Answered> {
     let state = link_state(db, token).await?;
-    let LinkState::Open(view) = state else {
+    let LinkState::Open(mut view) = state else {
         return Ok(Answered::Refused(state));
+    };
+    // Staff may send the link without the account: the customer enters it here.
+    let entered = if view.mandate.iban.is_empty() {
+        let mut errors = FieldErrors::default();
+        match account::parse(account, &view.texts(context.language), &mut errors) {
+            Some(entered) => Some(entered),
+            None => return Ok(Answered::AccountRefused { view, errors }),
+        }
+    } else {
+        None
     };
     let today = view.merchant.today();
     let now = store::now();
     let brand = branding(db, &view.merchant, &links.base_url).await?;
-    let (merchant_id, mandate_id) = (view.merchant.id.as_str(), view.mandate.id.as_str());
+    // Owned: the view takes the entered account below.
+    let (merchant_id, mandate_id) = (view.merchant.id.clone(), view.mandate.id.clone());
+    let (merchant_id, mandate_id) = (merchant_id.as_str(), mandate_id.as_str());
     let mut tx = db.begin().await?;
     if !mandates::use_link(&mut tx, &hash_token(token), now).await? {
         // Someone else (a double click) got there first.
         drop(tx);
         return Ok(Answered::Refused(link_state(db, token).await?));
     }
+    if let Some(entered) = &entered {
+        let iban = entered.iban.to_string();
+        let holder = &entered.account_holder;
+        if !mandates::set_account(&mut tx, merchant_id, mandate_id, &iban, holder, now).await? {
+            drop(tx);
+            return Ok(Answered::Refused(link_state(db, token).await?));
+        }
+        view.mandate.iban = iban;
+        view.mandate.account_holder = holder.clone();
+    }
     mandates::make_valid(&mut tx, merchant_id, mandate_id, today, now).await?;
     mandates::revoke_links(&mut tx, merchant_id, mandate_id, now).await?;
-    let evidence = context.evidence(now);
+    let evidence = context.evidence(now, &view.mandate.iban, &view.mandate.account_holder);
     mandates::insert_evidence(&mut tx, merchant_id, mandate_id, &evidence).await?;
     subscriptions::start_pending(&mut tx, merchant_id, mandate_id, today, now).await?;
     let customer_actor = System::new(merchant_id, "customer");
     let details = format!(
-        "confirmed from {} in {}",
+        "confirmed from {} in {}{}",
         context.ip_address,
-        context.language.code()
+        context.language.code(),
+        if entered.is_some() {
+            ", with the account the customer entered"
+        } else {
+            ""
+        }
     );
     activity::record(
         &mut tx,

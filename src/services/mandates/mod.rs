@@ -3,6 +3,7 @@
 //! merchant's resend and revoke (here). Mandates the merchant already holds, on paper or through
 //! the API, are recorded by `held`; the texts of pages and messages come from `texts`.
 
+pub mod account;
 mod confirm;
 mod held;
 pub mod renew;
@@ -129,7 +130,7 @@ async fn send_link(
         .arg("date", expires_at.format("%Y-%m-%d").to_string());
     let (subject, text, html) = match channel {
         Channel::Email => {
-            let c = compose::mandate_request(&t, brand, &url)?;
+            let c = compose::mandate_request(&t, brand, &url, mandate.iban.is_empty())?;
             (c.subject, c.text, c.html)
         }
         Channel::Sms => (

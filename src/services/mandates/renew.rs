@@ -7,11 +7,11 @@
 use anyhow::Context;
 use chrono::NaiveDate;
 
+use crate::domain::MandateReference;
 use crate::domain::collection::{MAX_RETRIES, ReturnAction, ReturnPolicy};
 use crate::domain::fields::FieldErrors;
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::webhook::{Event, EventType};
-use crate::domain::{Bic, Iban, MandateReference};
 use crate::i18n::{Texts, long_date, money};
 use crate::notify::compose::{self, NoticeParts};
 use crate::services::collections::dunning::Links;
@@ -134,22 +134,7 @@ async fn policy_of(db: &Db, merchant_id: &str) -> anyhow::Result<ReturnPolicy> {
     Ok(ReturnPolicy::parse(&settings.return_actions).unwrap_or_default())
 }
 
-/// The new account as the customer typed it.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct AccountAnswers {
-    pub iban: String,
-    pub account_holder: String,
-    pub consent: Option<String>,
-}
-
-/// The new account, checked.
-#[derive(Debug, Clone)]
-pub struct NewAccount {
-    pub iban: Iban,
-    pub bic: Option<Bic>,
-    pub account_holder: String,
-}
+pub use super::account::{AccountAnswers, NewAccount};
 
 /// Checks the answers against the old mandate: a valid IBAN other than the unusable one, a
 /// holder's name, the consent.
@@ -159,35 +144,18 @@ pub fn check(
     t: &Texts,
 ) -> Result<NewAccount, FieldErrors> {
     let mut errors = FieldErrors::default();
-    let iban = match Iban::parse(&answers.iban) {
-        Ok(iban) if iban.to_string() == old.iban => {
-            errors.add("iban", t.get("renew-same-iban"));
-            None
-        }
-        Ok(iban) => Some(iban),
-        Err(_) => {
-            errors.add("iban", t.get("error-iban"));
-            None
-        }
-    };
-    let account_holder = answers.account_holder.trim().to_string();
-    if account_holder.is_empty() {
-        errors.add("account_holder", t.get("error-required"));
-    } else if account_holder.chars().count() > 70 {
-        errors.add(
-            "account_holder",
-            t.clone().number("max", 70).get("field-too-long"),
-        );
+    let account = super::account::parse(answers, t, &mut errors);
+    if account
+        .as_ref()
+        .is_some_and(|a| a.iban.to_string() == old.iban)
+    {
+        errors.add("iban", t.get("renew-same-iban"));
     }
     if answers.consent.is_none() {
         errors.add("consent", t.get("error-consent"));
     }
-    match iban {
-        Some(iban) if errors.is_empty() => Ok(NewAccount {
-            iban,
-            bic: None,
-            account_holder,
-        }),
+    match account {
+        Some(account) if errors.is_empty() => Ok(account),
         _ => Err(errors),
     }
 }
@@ -253,7 +221,7 @@ pub async fn renew(
         drop(tx);
         return Ok(Renewed::Refused(renewal_state(db, links, parts).await?));
     }
-    let evidence = context.evidence(now);
+    let evidence = context.evidence(now, &mandate.iban, &mandate.account_holder);
     mandates::insert_evidence(&mut tx, m, &mandate.id, &evidence).await?;
     let moved = subscriptions::move_to_mandate(&mut tx, m, &old.id, &mandate.id, now).await?;
     collections::move_to_mandate(&mut tx, m, &old.id, &mandate.id, now).await?;

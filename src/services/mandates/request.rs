@@ -23,7 +23,8 @@ pub struct MandateRequest {
     pub merchant_id: String,
     pub customer_id: String,
     pub product_id: String,
-    pub iban: Iban,
+    /// `None`: the customer enters the account on the mandate page.
+    pub iban: Option<Iban>,
     pub bic: Option<Bic>,
     pub account_holder: String,
     pub channel: Channel,
@@ -102,7 +103,7 @@ pub async fn request(
         merchant_id: merchant.id.clone(),
         customer_id: customer.id.clone(),
         reference: MandateReference::generate(&merchant.name).to_string(),
-        iban: request.iban.to_string(),
+        iban: request.iban.map(|i| i.to_string()).unwrap_or_default(),
         bic: request.bic.map(|b| b.to_string()),
         account_holder: request.account_holder.clone(),
         method: request.channel.as_str().to_string(),

@@ -277,10 +277,10 @@ struct AssignForm {
 }
 
 impl AssignForm {
+    /// The empty form; the way is chosen by the page (the customer's valid mandate, if any).
     fn blank(today: NaiveDate) -> AssignForm {
         AssignForm {
             start_date: today.to_string(),
-            way: "email".into(),
             ..AssignForm::default()
         }
     }
@@ -294,9 +294,32 @@ impl AssignForm {
             errors.add("product_id", "Choose a product");
         }
         let start_date = date(&mut errors, "start_date", &self.start_date);
-        let iban = errors.check("iban", Iban::parse(&self.iban));
+        // One of the customer's valid mandates: no new mandate, no account asked.
+        if let Some(mandate_id) = self.way.strip_prefix("mandate:") {
+            let (Some(start_date), true) = (start_date, errors.is_empty()) else {
+                return Err(errors);
+            };
+            let mandate = MandateSource::Existing {
+                mandate_id: mandate_id.to_string(),
+                accepted_on: None,
+            };
+            return Ok(SignUp::new(
+                customer.id.clone(),
+                self.product_id.clone(),
+                start_date,
+                mandate,
+            ));
+        }
+        // A link may go without the account: the customer then enters it on the link's page.
+        let link = matches!(self.way.as_str(), "email" | "sms");
+        let without_account = link && self.iban.trim().is_empty();
+        let iban = if without_account {
+            None
+        } else {
+            errors.check("iban", Iban::parse(&self.iban))
+        };
         let account_holder = self.account_holder.trim().to_string();
-        if account_holder.is_empty() {
+        if account_holder.is_empty() && !without_account {
             errors.add("account_holder", "Enter the name of the account holder");
         } else if account_holder.chars().count() > 70 {
             errors.add("account_holder", "Use at most 70 characters");
@@ -343,18 +366,18 @@ impl AssignForm {
         } else {
             None
         };
-        let (Some(start_date), Some(iban), true) = (start_date, iban, errors.is_empty()) else {
+        let (Some(start_date), true) = (start_date, errors.is_empty()) else {
             return Err(errors);
         };
-        let mandate = match (way, paper) {
-            (Some(channel), _) => MandateSource::Link {
+        let mandate = match (way, paper, iban) {
+            (Some(channel), _, iban) => MandateSource::Link {
                 channel,
                 iban,
                 bic,
                 account_holder,
                 deliver: true,
             },
-            (None, Some((reference, Some(signed_on)))) => MandateSource::Paper {
+            (None, Some((reference, Some(signed_on))), Some(iban)) => MandateSource::Paper {
                 reference,
                 signed_on,
                 iban,
@@ -398,10 +421,18 @@ async fn customer_page(
     session: &Session,
     user: &CurrentUser,
     customer: Customer,
-    assign: AssignForm,
+    mut assign: AssignForm,
     errors: FieldErrors,
 ) -> Result<CustomerPage, AppError> {
     let merchant_id = user.merchant_id();
+    let mandates = mandate_store::for_customer(&state.db, merchant_id, &customer.id).await?;
+    if assign.way.is_empty() {
+        // A customer with a valid mandate needs no second one (the newest valid comes first).
+        assign.way = match mandates.iter().find(|m| m.status == "valid") {
+            Some(m) => format!("mandate:{}", m.id),
+            None => "email".into(),
+        };
+    }
     let subscriptions = subscriptions::for_customer(&state.db, merchant_id, &customer.id).await?;
     let today = user.today();
     // Charges to come: those created and not yet collected, then the periods the billing run
@@ -479,7 +510,7 @@ async fn customer_page(
         )
         .await?,
         layout: Layout::new(session, user, &customer.display_name(), "customers")?,
-        mandates: mandate_store::for_customer(&state.db, merchant_id, &customer.id).await?,
+        mandates,
         activity: activity::for_customer(&state.db, merchant_id, &customer.id, 50).await?,
         messages: messages::for_customer(&state.db, merchant_id, &customer.id, 20).await?,
         subscriptions,
@@ -558,7 +589,8 @@ async fn assign(
                     field: "reference", ..
                 } => "reference",
                 SignUpError::Invalid {
-                    field: "channel", ..
+                    field: "channel" | "mandate_id",
+                    ..
                 } => "way",
                 _ => "product_id",
             };

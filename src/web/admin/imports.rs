@@ -38,6 +38,8 @@ struct ImportsPage {
     imports: Vec<Import>,
     error: Option<String>,
     max_upload_mb: u64,
+    /// The merchant's spreadsheets separate with semicolons (Excel in Dutch, German, French).
+    semicolons: bool,
 }
 
 async fn index_page(
@@ -51,6 +53,7 @@ async fn index_page(
         imports: import_store::recent(&state.db, user.merchant_id(), 20).await?,
         error,
         max_upload_mb: state.config.import.max_upload_mb,
+        semicolons: service::spreadsheet_separator(&merchant_language(state, user).await?) == b';',
     })
 }
 
@@ -149,14 +152,40 @@ async fn upload(
     render(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
-async fn template() -> HttpResponse {
-    HttpResponse::Ok()
+#[derive(Deserialize)]
+struct TemplateQuery {
+    /// `semicolon`, `comma` or `tab`; the merchant's spreadsheet's when absent.
+    separator: Option<String>,
+}
+
+async fn template(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<TemplateQuery>,
+) -> Result<HttpResponse, AppError> {
+    let separator = match query
+        .separator
+        .as_deref()
+        .and_then(service::separator_named)
+    {
+        Some(separator) => separator,
+        None => service::spreadsheet_separator(&merchant_language(&state, &user).await?),
+    };
+    Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             "Content-Disposition",
             "attachment; filename=\"abbo-customers-template.csv\"",
         ))
-        .body(service::template_csv())
+        .body(service::template_csv(separator)))
+}
+
+/// The merchant's default language, which decides the separator its spreadsheets expect.
+async fn merchant_language(state: &AppState, user: &CurrentUser) -> Result<String, AppError> {
+    Ok(crate::store::merchants::get(&state.db, user.merchant_id())
+        .await?
+        .ok_or(AppError::NotFound)?
+        .default_language)
 }
 
 /// One column of the mapping form.
@@ -165,6 +194,8 @@ struct Column {
     header: String,
     chosen: String,
     samples: Vec<String>,
+    /// Why the mapping of this column is refused.
+    error: Option<String>,
 }
 
 /// A rejected row with its reasons.
@@ -209,7 +240,7 @@ async fn import_page(
     user: &CurrentUser,
     import: Import,
     mapping: Option<Vec<String>>,
-    error: Option<String>,
+    error: Option<(String, Option<usize>)>,
     page: i64,
 ) -> Result<ImportPage, AppError> {
     let merchant_id = user.merchant_id();
@@ -230,6 +261,10 @@ async fn import_page(
                 .iter()
                 .filter_map(|row| row.get(index).cloned())
                 .collect(),
+            error: error
+                .as_ref()
+                .filter(|(_, column)| *column == Some(index))
+                .map(|(message, _)| message.clone()),
         })
         .collect();
     let page = page.max(1);
@@ -260,7 +295,7 @@ async fn import_page(
         import,
         columns,
         fields: FIELDS,
-        error,
+        error: error.map(|(message, _)| message),
         rejected: rows
             .iter()
             .map(|r| Rejected {
@@ -326,7 +361,8 @@ async fn map_columns(
         Ok(_) => return Ok(see_other(&format!("/admin/import/{}", import.id))),
         Err(ImportError::NotFound) => return Err(AppError::NotFound),
         Err(ImportError::Unexpected(e)) => return Err(e.into()),
-        Err(e) => e.to_string(),
+        Err(ImportError::Mapping { message, column }) => (message, column),
+        Err(e) => (e.to_string(), None),
     };
     let page = import_page(
         &state,
@@ -366,7 +402,7 @@ async fn commit(
                 &user,
                 import,
                 None,
-                Some(e.to_string()),
+                Some((e.to_string(), None)),
                 1,
             )
             .await?;

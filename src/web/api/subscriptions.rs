@@ -323,7 +323,7 @@ fn flow(
     };
     Ok(MandateSource::Link {
         channel,
-        iban,
+        iban: Some(iban),
         bic,
         account_holder,
         deliver,

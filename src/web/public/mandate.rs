@@ -36,6 +36,11 @@ struct AnswerForm {
     answer: String,
     #[serde(default)]
     lang: String,
+    /// The account, when the mandate was sent without one.
+    #[serde(default)]
+    iban: String,
+    #[serde(default)]
+    account_holder: String,
 }
 
 /// One line of the mandate's subscriptions.
@@ -62,6 +67,12 @@ struct MandatePage {
     lines: Vec<Line>,
     token: String,
     languages: &'static [Language],
+    /// The mandate was sent without an account: the customer enters it here.
+    enter_account: bool,
+    form: AccountAnswers,
+    errors: FieldErrors,
+    /// The key of the IBAN field's example.
+    iban_hint: &'static str,
 }
 
 #[derive(Template)]
@@ -108,6 +119,8 @@ struct RenewPage {
     again: Vec<String>,
     form: AccountAnswers,
     errors: FieldErrors,
+    /// The key of the IBAN field's example.
+    iban_hint: &'static str,
     /// The page's own address with the link's signed fields.
     action: String,
     languages: &'static [Language],
@@ -150,7 +163,13 @@ fn amount_of(s: &crate::store::subscriptions::Subscription, language: Language) 
     )
 }
 
-fn mandate_page(view: &MandateView, language: Language, token: &str) -> MandatePage {
+fn mandate_page(
+    view: &MandateView,
+    language: Language,
+    token: &str,
+    form: AccountAnswers,
+    errors: FieldErrors,
+) -> MandatePage {
     let merchant = &view.merchant;
     let address = address_of(merchant, language);
     let lines = view
@@ -179,6 +198,10 @@ fn mandate_page(view: &MandateView, language: Language, token: &str) -> MandateP
         lines,
         token: token.to_string(),
         languages: Language::ALL,
+        enter_account: view.mandate.iban.is_empty(),
+        form,
+        errors,
+        iban_hint: "mandate-enter-account-iban-hint",
     }
 }
 
@@ -276,7 +299,13 @@ async fn show(
                 .subscriptions
                 .iter()
                 .find_map(|s| s.success_redirect_url.as_deref());
-            let body = render(&mandate_page(&view, language, &token))?;
+            // The holder's name the staff gave (if any) starts the form.
+            let form = AccountAnswers {
+                account_holder: view.mandate.account_holder.clone(),
+                ..AccountAnswers::default()
+            };
+            let page = mandate_page(&view, language, &token, form, FieldErrors::default());
+            let body = render(&page)?;
             Ok(respond(StatusCode::OK, Framing::Nobody, success, body))
         }
         other => refused(other, query.lang.as_deref()),
@@ -309,10 +338,16 @@ async fn answer(
 ) -> Result<HttpResponse, AppError> {
     let requested = Some(form.lang.as_str()).filter(|l| !l.is_empty());
     let language = requested.and_then(|l| Language::parse(l).ok());
+    let account = AccountAnswers {
+        iban: form.iban.clone(),
+        account_holder: form.account_holder.clone(),
+        consent: None,
+    };
     let answered = match form.answer.as_str() {
         "confirm" => {
             let context = confirmation_context(&req, &state, language.unwrap_or_default());
-            mandates::confirm(&state.db, &state.link_settings(), &token, &context).await?
+            let links = state.link_settings();
+            mandates::confirm(&state.db, &links, &token, &context, &account).await?
         }
         "decline" => mandates::decline(&state.db, &token).await?,
         _ => return Err(AppError::NotFound),
@@ -349,6 +384,11 @@ async fn answer(
             };
             page(StatusCode::OK, &notice)
         }
+        Answered::AccountRefused { view, errors } => {
+            let language = language.unwrap_or(view.language);
+            let body = mandate_page(&view, language, &token, account, errors);
+            page(StatusCode::UNPROCESSABLE_ENTITY, &body)
+        }
         Answered::Refused(state) => refused(state, requested),
     }
 }
@@ -383,6 +423,7 @@ fn renew_page(
             .collect(),
         form,
         errors,
+        iban_hint: "renew-iban-hint",
         action,
         languages: Language::ALL,
     }
