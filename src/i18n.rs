@@ -18,6 +18,32 @@ fluent_templates::static_loader! {
     };
 }
 
+/// A merchant's own text in `language` from a translations document
+/// (`{"de": {"title": "..."}}`), or `None` when none was given: the caller shows the default.
+pub fn translated(document: &str, language: Language, field: &str) -> Option<String> {
+    let all: serde_json::Value = serde_json::from_str(document).ok()?;
+    let text = all.get(language.code())?.get(field)?.as_str()?.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// The translations document of `texts` (language, field, text); empty texts are left out.
+pub fn translations(texts: &[(Language, &str, &str)]) -> String {
+    let mut all = serde_json::Map::new();
+    for (language, field, text) in texts {
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let entry = all
+            .entry(language.code().to_string())
+            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+        if let Some(fields) = entry.as_object_mut() {
+            fields.insert((*field).to_string(), serde_json::Value::from(text));
+        }
+    }
+    serde_json::Value::Object(all).to_string()
+}
+
 /// Texts in one language, with the arguments the page or message fills in.
 #[derive(Clone)]
 pub struct Texts {

@@ -350,7 +350,7 @@ pub async fn settle(
             crate::services::mandates::view_of_mandate(db, m, &payment.mandate_id).await?;
         view.mandate.iban = iban.as_str().to_string();
         view.mandate.account_holder = account_holder.to_string();
-        let brand = crate::services::mandates::branding(db, &view.merchant, base_url).await?;
+        let brand = crate::services::mandates::branding(&view.merchant, base_url);
         let receipt = crate::services::mandates::Receipt {
             payment_id: &payment.id,
             amount_minor: payment.amount_minor,

@@ -1,6 +1,7 @@
 //! The merchant's products: their fields checked once for the admin and the API, created,
 //! edited, archived (never deleted once in use), with activity.
 
+use crate::domain::Language;
 use crate::domain::fields::FieldErrors;
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::{Interval, Money, VatRate};
@@ -28,6 +29,11 @@ pub struct ProductInput {
     /// Whether its subscriptions get invoices: `merchant` (the merchant's default), `always`,
     /// `never`.
     pub invoices: String,
+    /// The name in each language, for customers choosing it (empty: the name above).
+    pub name_en: String,
+    pub name_nl: String,
+    pub name_fr: String,
+    pub name_de: String,
 }
 
 /// The choices of `ProductInput::invoices`.
@@ -37,6 +43,7 @@ impl ProductInput {
     /// The fields of a stored product.
     pub fn from_row(p: &ProductRow) -> ProductInput {
         let on = |b: bool| b.then(|| "on".to_string());
+        let name_in = |l| crate::i18n::translated(&p.translations, l, "name").unwrap_or_default();
         ProductInput {
             name: p.name.clone(),
             description: p.description.clone(),
@@ -56,6 +63,10 @@ impl ProductInput {
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
             invoices: p.invoice_default.clone(),
+            name_en: name_in(Language::En),
+            name_nl: name_in(Language::Nl),
+            name_fr: name_in(Language::Fr),
+            name_de: name_in(Language::De),
         }
     }
 
@@ -80,6 +91,20 @@ impl ProductInput {
         } else if name.chars().count() > 100 {
             errors.add("name", "Use at most 100 characters");
         }
+        let names = [
+            (Language::En, "name_en", &self.name_en),
+            (Language::Nl, "name_nl", &self.name_nl),
+            (Language::Fr, "name_fr", &self.name_fr),
+            (Language::De, "name_de", &self.name_de),
+        ];
+        for (_, field, typed) in &names {
+            if typed.trim().chars().count() > 100 {
+                errors.add(field, "Use at most 100 characters");
+            }
+        }
+        let translations = crate::i18n::translations(
+            &names.map(|(language, _, typed)| (language, "name", typed.as_str())),
+        );
         if self.description.chars().count() > 1000 {
             errors.add("description", "Use at most 1000 characters");
         }
@@ -153,6 +178,7 @@ impl ProductInput {
                 minimum_term_months,
                 notice_period_days,
                 invoice_default,
+                translations,
             }),
             _ => Err(errors),
         }

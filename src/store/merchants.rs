@@ -45,6 +45,8 @@ pub struct Merchant {
     pub contact_phone: String,
     pub privacy_url: String,
     pub terms_url: String,
+    /// When the logo was uploaded (its version in URLs); `None` without a logo.
+    pub logo_updated_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -54,6 +56,12 @@ impl Merchant {
     pub fn zone(&self) -> chrono_tz::Tz {
         crate::domain::calendar::parse_time_zone(&self.time_zone)
             .unwrap_or(chrono_tz::Europe::Amsterdam)
+    }
+
+    /// The logo's address on this server (versioned, so browsers may keep it), if there is one.
+    pub fn logo_path(&self) -> Option<String> {
+        self.logo_updated_at
+            .map(|at| format!("/media/logo/{}?v={}", self.id, at.timestamp()))
     }
 
     /// Today where the merchant is.
@@ -95,7 +103,8 @@ const COLUMNS: &str = "id, name, legal_name, street, postal_code, city, country,
      creditor_iban, creditor_bic, default_language, brand_colour, contact_email, time_zone, \
      notice_lead_days, billing_max_periods, kvk_number, vat_number, invoice_footer, \
      invoice_number_format, credit_note_number_format, invoice_by_default, send_notices, \
-     website_url, contact_phone, privacy_url, terms_url, created_at, updated_at";
+     website_url, contact_phone, privacy_url, terms_url, created_at, updated_at, \
+     (SELECT l.updated_at FROM merchant_logos l WHERE l.merchant_id = merchants.id) AS logo_updated_at";
 
 /// True when at least one merchant exists.
 #[tracing::instrument(skip(db))]

@@ -94,6 +94,8 @@ pub struct ProductFields {
     pub notice_period_days: Option<i32>,
     /// `merchant`, `always` or `never`.
     pub invoice_default: String,
+    /// The name in other languages (`i18n::translations`).
+    pub translations: String,
 }
 
 /// A product with everything the back-office shows, including how many subscriptions run on it.
@@ -114,6 +116,8 @@ pub struct ProductRow {
     pub running_subscriptions: i64,
     pub all_subscriptions: i64,
     pub created_at: DateTime<Utc>,
+    /// The name in other languages (`i18n::translated`).
+    pub translations: String,
 }
 
 const ROW_SELECT: &str = "SELECT p.id, p.name, p.description, p.amount_minor, p.vat_basis_points, p.prices_include_vat, \
@@ -122,7 +126,7 @@ const ROW_SELECT: &str = "SELECT p.id, p.name, p.description, p.amount_minor, p.
      (SELECT COUNT(*) FROM subscriptions s WHERE s.merchant_id = p.merchant_id AND s.product_id = p.id \
         AND s.status IN ('planned', 'active', 'paused', 'cancelled')) AS running_subscriptions, \
      (SELECT COUNT(*) FROM subscriptions s WHERE s.merchant_id = p.merchant_id AND s.product_id = p.id) AS all_subscriptions, \
-     p.created_at FROM products p";
+     p.created_at, p.translations FROM products p";
 
 /// The merchant's products, active first, by name (one query, counts included).
 pub async fn list(db: &Db, merchant_id: &str) -> anyhow::Result<Vec<ProductRow>> {
@@ -179,7 +183,7 @@ pub async fn update(
         sqlx::query(
             "UPDATE products SET name = $3, description = $4, amount_minor = $5, vat_basis_points = $6, \
              prices_include_vat = $7, billing_interval = $8, mandate_methods = $9, minimum_term_months = $10, \
-             notice_period_days = $11, updated_at = $12, invoice_default = $13 \
+             notice_period_days = $11, updated_at = $12, invoice_default = $13, translations = $14 \
              WHERE merchant_id = $1 AND id = $2",
         )
         .bind(merchant_id)
@@ -195,6 +199,7 @@ pub async fn update(
         .bind(f.notice_period_days)
         .bind(at)
         .bind(&f.invoice_default)
+        .bind(&f.translations)
         .execute(conn)
         .await
         .map(|r| r.rows_affected())
@@ -281,6 +286,12 @@ impl Product {
 }
 
 impl ProductRow {
+    /// The name in `language`: the merchant's translation, else the product's own.
+    pub fn name_in(&self, language: crate::domain::Language) -> String {
+        crate::i18n::translated(&self.translations, language, "name")
+            .unwrap_or_else(|| self.name.clone())
+    }
+
     fn vat(&self) -> crate::domain::VatRate {
         vat_rate(self.vat_basis_points)
     }

@@ -23,6 +23,8 @@ pub struct Page {
     pub language: Option<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// The title and intro in other languages (`i18n::translated`).
+    pub translations: String,
 }
 
 impl Page {
@@ -48,6 +50,18 @@ impl Page {
             .collect()
     }
 
+    /// The title in `language`: the merchant's translation, else the page's own.
+    pub fn title_in(&self, language: crate::domain::Language) -> String {
+        crate::i18n::translated(&self.translations, language, "title")
+            .unwrap_or_else(|| self.title.clone())
+    }
+
+    /// The intro in `language`: the merchant's translation, else the page's own.
+    pub fn intro_in(&self, language: crate::domain::Language) -> String {
+        crate::i18n::translated(&self.translations, language, "intro")
+            .unwrap_or_else(|| self.intro.clone())
+    }
+
     /// The origins allowed to frame the page.
     pub fn origins(&self) -> Vec<&str> {
         self.allowed_origins
@@ -59,20 +73,20 @@ impl Page {
 }
 
 const COLUMNS: &str = "id, merchant_id, slug, title, intro, product_ids, fields, mandate_type, start_rule, \
-     success_url, allowed_origins, language, active, created_at";
+     success_url, allowed_origins, language, active, created_at, translations";
 
 /// Creates or replaces a page (all fields of `p`); a unique violation means the slug is taken.
 pub async fn save(tx: &mut Tx, p: &Page, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO subscription_pages (id, merchant_id, slug, title, intro, product_ids, fields, mandate_type, \
-             start_rule, success_url, allowed_origins, language, active, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
+             start_rule, success_url, allowed_origins, language, active, created_at, updated_at, translations) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) \
              ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title, intro = excluded.intro, \
              product_ids = excluded.product_ids, fields = excluded.fields, mandate_type = excluded.mandate_type, \
              start_rule = excluded.start_rule, success_url = excluded.success_url, \
              allowed_origins = excluded.allowed_origins, language = excluded.language, active = excluded.active, \
-             updated_at = excluded.updated_at WHERE subscription_pages.merchant_id = excluded.merchant_id",
+             translations = excluded.translations, updated_at = excluded.updated_at WHERE subscription_pages.merchant_id = excluded.merchant_id",
         )
         .bind(&p.id)
         .bind(&p.merchant_id)
@@ -88,6 +102,7 @@ pub async fn save(tx: &mut Tx, p: &Page, at: DateTime<Utc>) -> Result<(), sqlx::
         .bind(&p.language)
         .bind(p.active)
         .bind(at)
+        .bind(&p.translations)
         .execute(conn)
         .await
         .map(|_| ())

@@ -252,6 +252,21 @@ async fn customer_signs_up(client: Client) {
 
     client.goto(&link).await.unwrap();
     client.set_window_size(390, 844).await.unwrap();
+    // The language switcher, as on the mandate page.
+    click(client, "nav.languages a[lang='nl']").await;
+    until(
+        client,
+        "document.getElementById('submit').textContent.trim() === 'Aanmelden'",
+        "the page in Dutch",
+    )
+    .await;
+    click(client, "nav.languages a[lang='en']").await;
+    until(
+        client,
+        "document.getElementById('submit').textContent.trim() === 'Sign up'",
+        "the page in English",
+    )
+    .await;
     fill(client, "first_name", "Jan").await;
     fill(client, "last_name", "de Vries").await;
     fill(client, "email", "jan@example.nl").await;
@@ -289,6 +304,10 @@ async fn customer_signs_up(client: Client) {
     click(client, "#submit").await;
     wait_for(client, "#text").await;
     assert_eq!(text(client, "#title").await, "Check your email");
+    assert!(
+        text(client, "#summary").await.contains("Fiets Plus"),
+        "what was ordered"
+    );
     screenshot(client, "2-customer-check-email").await;
 
     app.outbox.deliver_due().await.unwrap();
@@ -307,6 +326,11 @@ async fn customer_signs_up(client: Client) {
     assert_eq!(
         text(client, "#title").await,
         "Thank you, your mandate is confirmed"
+    );
+    let summary = text(client, "#summary").await;
+    assert!(
+        summary.contains("Fiets Plus") && summary.contains("12.95"),
+        "{summary}"
     );
     screenshot(client, "2-customer-confirmed").await;
 

@@ -210,18 +210,7 @@ async fn the_public_page_is_localised_cookie_free_and_framable_only_by_allowed_o
     );
 
     // Branded with the merchant's logo once there is one.
-    let token = crate::helpers::csrf_token(&app.page("/admin/settings").await);
-    let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 32]].concat();
-    let form = crate::helpers::upload_form(&token).part(
-        "logo",
-        reqwest::multipart::Part::bytes(png).file_name("logo.png"),
-    );
-    app.client
-        .post(app.url("/admin/settings/logo"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    upload_logo(&app).await;
     let html = customer_page(&app.url("/s/fiets-plus")).await;
     assert!(
         html.contains("<img src=\"/media/logo/mer_"),
@@ -878,4 +867,162 @@ async fn every_customer_page_ends_with_the_merchants_contact_privacy_and_terms()
         "{footer}"
     );
     assert!(footer.contains("Privacyverklaring"));
+}
+
+#[tokio::test]
+async fn the_page_speaks_the_customers_language_and_the_confirmations_say_what_was_ordered() {
+    let mut sink = SmtpSink::start().await;
+    let url = sink.url.clone();
+    let app = spawn_app_with(|s| s.email.url = url).await;
+    app.setup().await;
+    app.submit("/admin/settings", "/admin/settings", &settings_with(&[]))
+        .await;
+    // The product's name and the page's title and intro per language; too long is refused.
+    let long = "x".repeat(101);
+    let refused = app
+        .submit(
+            "/admin/products/new",
+            "/admin/products",
+            &[
+                ("name", "Fiets Plus"),
+                ("price", "12.95"),
+                ("name_fr", &long),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("id=\"name_fr-error\"")
+    );
+    let product = app
+        .product(&[("method_email", "on"), ("name_de", "Fahrrad Plus")])
+        .await;
+    let refused = app
+        .submit(
+            "/admin/pages/new",
+            "/admin/pages",
+            &[
+                ("title", "Word lid"),
+                ("slug", "fiets-plus"),
+                ("mandate_type", "email"),
+                ("start_rule", "today"),
+                (&format!("product_{product}"), "on"),
+                ("title_de", &long),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("id=\"title_de-error\"")
+            && html.contains("<details class=\"field\" id=\"translations\" open>")
+    );
+    let translated = [
+        ("title_de", "Werden Sie Mitglied"),
+        ("intro_de", "Zwei Fahrräder im Monat."),
+    ];
+    let admin = page(&app, &product, "email", &translated).await;
+    // The editor shows them again.
+    let editor = app.page(&admin).await;
+    assert!(
+        editor.contains("value=\"Werden Sie Mitglied\"")
+            && editor.contains("Zwei Fahrräder im Monat.")
+    );
+
+    let dutch = customer_page(&app.url("/s/fiets-plus")).await;
+    assert_eq!(
+        text_of(&dutch, "title").as_deref(),
+        Some("Word lid van Fietsabo")
+    );
+    assert!(dutch.contains("<strong>Fiets Plus</strong>"));
+    // A language switcher like the mandate page's, keeping the frame's mode.
+    assert!(dutch.contains("href=\"/s/fiets-plus?lang=de\""), "switcher");
+    let framed = customer_page(&app.url("/s/fiets-plus?embed=1")).await;
+    assert!(framed.contains("href=\"/s/fiets-plus?lang=de&amp;embed=1\""));
+    let german = customer_page(&app.url("/s/fiets-plus?lang=de")).await;
+    assert_eq!(
+        text_of(&german, "title").as_deref(),
+        Some("Werden Sie Mitglied")
+    );
+    assert!(
+        german.contains("Zwei Fahrräder im Monat.")
+            && german.contains("<strong>Fahrrad Plus</strong>")
+    );
+    // French has none: the default texts.
+    let french = customer_page(&app.url("/s/fiets-plus?lang=fr")).await;
+    assert_eq!(
+        text_of(&french, "title").as_deref(),
+        Some("Word lid van Fietsabo")
+    );
+    assert!(french.contains("<strong>Fiets Plus</strong>") && french.contains("Choisissez"));
+
+    // The sign-up's confirmation: logo, what was ordered, when it is debited, the way back.
+    upload_logo(&app).await;
+    let done = sign_up(&app, &token_for(&app, &admin), &product, &[("lang", "de")]).await;
+    let html = done.text().await.unwrap();
+    assert!(html.contains("<img src=\"/media/logo/mer_"), "the logo");
+    let summary = &html[html.find("id=\"summary\"").expect("a summary")..];
+    assert!(
+        summary.contains("Fahrrad Plus") && summary.contains("12,95"),
+        "{summary}"
+    );
+    assert!(summary.contains("erste Abbuchung"), "{summary}");
+    assert!(html.contains(
+        "href=\"https://www.fietsabo.nl/\" target=\"_top\">Zurück zu www.fietsabo.nl</a>"
+    ));
+    // Not inside the website's own frame.
+    let framed = sign_up(
+        &app,
+        &token_for(&app, &admin),
+        &product,
+        &[("embed", "1"), ("email", "piet@example.nl")],
+    )
+    .await;
+    let html = framed.text().await.unwrap();
+    assert!(html.contains("id=\"summary\"") && !html.contains("id=\"back\""));
+
+    // The mandate's confirmation too.
+    app.outbox.deliver_due().await.unwrap();
+    let email = sink.next();
+    let parsed = mailparse::parse_mail(email.data.as_bytes()).unwrap();
+    let body = parsed.subparts[0].get_body().unwrap();
+    let link = body.split_whitespace().find(|w| w.contains("/m/")).unwrap();
+    let confirmed = browser()
+        .post(link)
+        .form(&[("answer", "confirm"), ("lang", "de")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let html = confirmed.text().await.unwrap();
+    assert!(html.contains("<img src=\"/media/logo/mer_"), "the logo");
+    let summary = &html[html.find("id=\"summary\"").expect("a summary")..];
+    assert!(summary.contains("12,95"), "{summary}");
+    assert!(html.contains("Zurück zu www.fietsabo.nl"));
+}
+
+/// The merchant uploads a (tiny) PNG logo.
+async fn upload_logo(app: &TestApp) {
+    let token = crate::helpers::csrf_token(&app.page("/admin/settings").await);
+    let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 32]].concat();
+    let logo = crate::helpers::upload_form(&token).part(
+        "logo",
+        reqwest::multipart::Part::bytes(png).file_name("logo.png"),
+    );
+    let response = app
+        .client
+        .post(app.url("/admin/settings/logo"))
+        .multipart(logo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "logo uploaded");
+}
+
+fn token_for(app: &TestApp, admin: &str) -> String {
+    token(app, &page_id(admin))
 }

@@ -92,7 +92,7 @@ pub async fn confirm(
     };
     let today = view.merchant.today();
     let now = store::now();
-    let brand = branding(db, &view.merchant, &links.base_url).await?;
+    let brand = branding(&view.merchant, &links.base_url);
     // Owned: the view takes the entered account below.
     let (merchant_id, mandate_id) = (view.merchant.id.clone(), view.mandate.id.clone());
     let (merchant_id, mandate_id) = (merchant_id.as_str(), mandate_id.as_str());

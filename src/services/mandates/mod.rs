@@ -280,7 +280,7 @@ pub async fn resend(
         Channel::Email
     };
     let now = store::now();
-    let brand = branding(db, &merchant, &links.base_url).await?;
+    let brand = branding(&merchant, &links.base_url);
     let mut tx = db.begin().await?;
     mandates::revoke_links(&mut tx, &merchant.id, &mandate.id, now).await?;
     let url = send_link(

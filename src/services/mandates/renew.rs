@@ -211,7 +211,7 @@ pub async fn renew(
     let due = crate::domain::calendar::business_day_on_or_after(
         today + chrono::Duration::days(i64::from(merchant.notice_lead_days.max(1))),
     );
-    let brand = branding(db, merchant, &links.base_url).await?;
+    let brand = branding(merchant, &links.base_url);
     let mut tx = db.begin().await?;
     mandates::insert(&mut tx, &mandate, now)
         .await

@@ -122,7 +122,7 @@ pub async fn request(
         request.success_redirect_url.clone(),
     )
     .with_options(&request.options);
-    let brand = branding(db, &merchant, &links.base_url).await?;
+    let brand = branding(&merchant, &links.base_url);
     let mut tx = db.begin().await?;
     let opened = begin_sign_up(
         &mut tx,

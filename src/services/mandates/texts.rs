@@ -5,10 +5,9 @@ use crate::domain::{Iban, Interval, Language};
 use crate::i18n::{Texts, interval_every, long_date, money};
 use crate::notify::compose;
 use crate::services::billing;
-use crate::store::Db;
 use crate::store::customers::Customer;
 use crate::store::mandates::Mandate;
-use crate::store::merchants::{self, Merchant};
+use crate::store::merchants::Merchant;
 use crate::store::subscriptions::Subscription;
 
 /// The language a customer reads: their own, else the merchant's default.
@@ -114,17 +113,10 @@ pub fn creditor_name(merchant: &Merchant) -> String {
 }
 
 /// The merchant's look for emails, with an absolute logo URL when a logo was uploaded.
-pub(crate) async fn branding(
-    db: &Db,
-    merchant: &Merchant,
-    base_url: &str,
-) -> anyhow::Result<compose::Branding> {
-    let logo_url = merchants::logo_version(db, &merchant.id)
-        .await?
-        .map(|at| format!("{base_url}/media/logo/{}?v={}", merchant.id, at.timestamp()));
-    Ok(compose::Branding {
+pub(crate) fn branding(merchant: &Merchant, base_url: &str) -> compose::Branding {
+    compose::Branding {
         name: merchant.name.clone(),
         colour: merchant.brand_colour.clone(),
-        logo_url,
-    })
+        logo_url: merchant.logo_path().map(|path| format!("{base_url}{path}")),
+    }
 }

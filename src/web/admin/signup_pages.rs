@@ -91,6 +91,11 @@ impl PageForm {
             };
             rest.insert(format!("field_{field}"), value.into());
         }
+        for (text, language, field, _) in TRANSLATED {
+            if let Some(typed) = crate::i18n::translated(&p.translations, language, text) {
+                rest.insert(field.to_string(), typed);
+            }
+        }
         PageForm {
             title: p.title.clone(),
             slug: p.slug.clone(),
@@ -112,6 +117,11 @@ impl PageForm {
             active: Some("on".into()),
             ..PageForm::default()
         }
+    }
+
+    /// A translated text as typed (`title_de`).
+    fn text(&self, field: &str) -> &str {
+        self.rest.get(field).map_or("", String::as_str)
     }
 
     /// Whether product `id` is ticked.
@@ -214,10 +224,19 @@ impl PageForm {
                 _ => {}
             }
         }
+        let mut texts = Vec::new();
+        for (text, language, field, max) in TRANSLATED {
+            let typed = self.rest.get(field).map_or("", |v| v.trim());
+            if typed.chars().count() > max {
+                errors.add(field, format!("Use at most {max} characters"));
+            }
+            texts.push((language, text, typed));
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
         Ok(Page {
+            translations: crate::i18n::translations(&texts),
             id: id.to_string(),
             merchant_id: String::new(),
             slug,
@@ -258,6 +277,18 @@ pub(crate) fn valid_url(s: &str, path_allowed: bool) -> bool {
     host_ok && (path_allowed || path.is_empty()) && !s.contains(['"', '<', '>', ' ', '\'', '\\'])
 }
 
+/// The texts a merchant gives per language: (text, language, form field, most characters).
+const TRANSLATED: [(&str, Language, &str, usize); 8] = [
+    ("title", Language::En, "title_en", 100),
+    ("title", Language::Nl, "title_nl", 100),
+    ("title", Language::Fr, "title_fr", 100),
+    ("title", Language::De, "title_de", 100),
+    ("intro", Language::En, "intro_en", 2000),
+    ("intro", Language::Nl, "intro_nl", 2000),
+    ("intro", Language::Fr, "intro_fr", 2000),
+    ("intro", Language::De, "intro_de", 2000),
+];
+
 #[derive(Template)]
 #[template(path = "admin/signup_page_form.html")]
 struct EditorPage {
@@ -274,6 +305,15 @@ struct EditorPage {
     slug_hint: String,
     /// The configured payment provider's name for the online-payment option; `None` when off.
     payments: Option<&'static str>,
+}
+
+impl EditorPage {
+    /// Whether the translations are shown open: some are given, or one needs correcting.
+    fn translations_open(&self) -> bool {
+        TRANSLATED.iter().any(|(_, _, field, _)| {
+            self.errors.get(field).is_some() || !self.form.text(field).is_empty()
+        })
+    }
 }
 
 /// A link suggested by the title: "Fiets Plus — één maand" becomes `fiets-plus-een-maand`.

@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 
-use super::{Footer, Framing, render, respond};
+use super::{Brand, Framing, render, respond};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -41,7 +41,7 @@ struct ResultPage {
     t: Texts,
     payment_id: String,
     merchant_name: String,
-    footer: Footer,
+    brand: Brand,
     brand_colour: String,
     paid: bool,
     title: String,
@@ -54,9 +54,12 @@ struct LinkNotice {
     t: Texts,
     brand_colour: String,
     merchant_name: String,
-    footer: Footer,
+    brand: Brand,
     title: String,
     paragraphs: Vec<String>,
+    /// Never a summary or a way back here (the template's fields for confirmations).
+    summary: Vec<super::Line>,
+    back: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -107,13 +110,15 @@ async fn pay_due(
         .unwrap_or_default();
     let t = Texts::new(language);
     let notice = LinkNotice {
+        summary: Vec::new(),
+        back: false,
         title: t.get("pay-link-title"),
         paragraphs: vec![t.get(key)],
         brand_colour: merchant
             .as_ref()
             .map(|m| m.brand_colour.clone())
             .unwrap_or_else(|| "#1f5f8b".into()),
-        footer: merchant.as_ref().map(Footer::of).unwrap_or_default(),
+        brand: merchant.as_ref().map(Brand::of).unwrap_or_default(),
         merchant_name: merchant.map(|m| m.name).unwrap_or_default(),
         t,
     };
@@ -258,7 +263,7 @@ async fn result(state: &AppState, payment: &Payment) -> Result<HttpResponse, App
     let result = ResultPage {
         t,
         payment_id: payment.id.clone(),
-        footer: Footer::of(&merchant),
+        brand: Brand::of(&merchant),
         merchant_name: merchant.name,
         brand_colour: merchant.brand_colour,
         paid,

@@ -3,7 +3,7 @@
 
 use actix_web::http::{StatusCode, header};
 
-use super::{Footer, Framing, render, respond};
+use super::{Brand, Framing, Line, render, respond};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -43,21 +43,13 @@ struct AnswerForm {
     account_holder: String,
 }
 
-/// One line of the mandate's subscriptions.
-struct Line {
-    product: String,
-    amount: String,
-    /// When what is debited, as the billing run will make it.
-    schedule: String,
-}
-
 #[derive(Template)]
 #[template(path = "public/mandate.html")]
 struct MandatePage {
     t: Texts,
     brand_colour: String,
     merchant_name: String,
-    footer: Footer,
+    brand: Brand,
     creditor: String,
     creditor_id: String,
     address: String,
@@ -81,9 +73,13 @@ struct NoticePage {
     t: Texts,
     brand_colour: String,
     merchant_name: String,
-    footer: Footer,
+    brand: Brand,
     title: String,
     paragraphs: Vec<String>,
+    /// On a confirmation: what was ordered.
+    summary: Vec<Line>,
+    /// On a confirmation: the way back to the merchant's website (when the settings give it).
+    back: bool,
 }
 
 #[derive(Deserialize)]
@@ -109,7 +105,7 @@ struct RenewPage {
     t: Texts,
     brand_colour: String,
     merchant_name: String,
-    footer: Footer,
+    brand: Brand,
     creditor: String,
     creditor_id: String,
     address: String,
@@ -163,6 +159,19 @@ fn amount_of(s: &crate::store::subscriptions::Subscription, language: Language) 
     )
 }
 
+/// The mandate's subscriptions, each with what is debited when.
+fn lines(view: &MandateView, language: Language) -> Vec<Line> {
+    view.subscriptions
+        .iter()
+        .map(|s| Line {
+            product: s.description.clone(),
+            amount: amount_of(s, language),
+            schedule: mandates::subscription_schedule(language, &view.merchant, s, false)
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
 fn mandate_page(
     view: &MandateView,
     language: Language,
@@ -172,20 +181,11 @@ fn mandate_page(
 ) -> MandatePage {
     let merchant = &view.merchant;
     let address = address_of(merchant, language);
-    let lines = view
-        .subscriptions
-        .iter()
-        .map(|s| Line {
-            product: s.description.clone(),
-            amount: amount_of(s, language),
-            schedule: mandates::subscription_schedule(language, merchant, s, false)
-                .unwrap_or_default(),
-        })
-        .collect();
+    let lines = lines(view, language);
     MandatePage {
         t: view.texts(language),
         brand_colour: merchant.brand_colour.clone(),
-        footer: Footer::of(merchant),
+        brand: Brand::of(merchant),
         merchant_name: merchant.name.clone(),
         creditor: mandates::creditor_name(merchant),
         creditor_id: merchant.creditor_id.clone().unwrap_or_default(),
@@ -214,11 +214,13 @@ fn refused(state: LinkState, requested: Option<&str>) -> Result<HttpResponse, Ap
                 .unwrap_or_default();
             let t = Texts::new(language);
             let notice = NoticePage {
+                summary: Vec::new(),
+                back: false,
                 title: t.get("link-problem-title"),
                 paragraphs: vec![t.get("link-unknown")],
                 t,
                 brand_colour: "#1f5f8b".into(),
-                footer: Footer::default(),
+                brand: Brand::default(),
                 merchant_name: String::new(),
             };
             return page(StatusCode::NOT_FOUND, &notice);
@@ -242,10 +244,12 @@ fn refused(state: LinkState, requested: Option<&str>) -> Result<HttpResponse, Ap
         "link-contact-email"
     };
     let notice = NoticePage {
+        summary: Vec::new(),
+        back: false,
         title: t.get("link-problem-title"),
         paragraphs: vec![t.get(reason), t.get(contact)],
         brand_colour: view.merchant.brand_colour.clone(),
-        footer: Footer::of(&view.merchant),
+        brand: Brand::of(&view.merchant),
         merchant_name: view.merchant.name.clone(),
         t,
     };
@@ -276,10 +280,12 @@ fn already_confirmed(view: &MandateView, language: Language) -> Result<HttpRespo
     }
     paragraphs.push(t.get("email-confirmed-refund"));
     let notice = NoticePage {
+        summary: Vec::new(),
+        back: true,
         title: t.get("mandate-already-confirmed-title"),
         paragraphs,
         brand_colour: merchant.brand_colour.clone(),
-        footer: Footer::of(merchant),
+        brand: Brand::of(merchant),
         merchant_name: merchant.name.clone(),
         t,
     };
@@ -363,10 +369,12 @@ async fn answer(
         } => {
             let t = view.texts(language.unwrap_or(view.language));
             let notice = NoticePage {
+                summary: lines(&view, t.language()),
+                back: true,
                 title: t.get("mandate-confirmed-title"),
                 paragraphs: vec![t.get("mandate-confirmed-text")],
                 brand_colour: view.merchant.brand_colour.clone(),
-                footer: Footer::of(&view.merchant),
+                brand: Brand::of(&view.merchant),
                 merchant_name: view.merchant.name.clone(),
                 t,
             };
@@ -375,10 +383,12 @@ async fn answer(
         Answered::Declined(view) => {
             let t = view.texts(language.unwrap_or(view.language));
             let notice = NoticePage {
+                summary: Vec::new(),
+                back: false,
                 title: t.get("mandate-declined-title"),
                 paragraphs: vec![t.get("mandate-declined-text")],
                 brand_colour: view.merchant.brand_colour.clone(),
-                footer: Footer::of(&view.merchant),
+                brand: Brand::of(&view.merchant),
                 merchant_name: view.merchant.name.clone(),
                 t,
             };
@@ -406,7 +416,7 @@ fn renew_page(
     RenewPage {
         t: view.texts(language),
         brand_colour: merchant.brand_colour.clone(),
-        footer: Footer::of(merchant),
+        brand: Brand::of(merchant),
         merchant_name: merchant.name.clone(),
         creditor: mandates::creditor_name(merchant),
         creditor_id: merchant.creditor_id.clone().unwrap_or_default(),
@@ -476,10 +486,12 @@ fn renew_refused(state: RenewState, requested: Option<&str>) -> Result<HttpRespo
     };
     let t = view.texts(chosen(requested, &view));
     let notice = NoticePage {
+        summary: Vec::new(),
+        back: false,
         title: t.get("renew-title"),
         paragraphs,
         brand_colour: view.merchant.brand_colour.clone(),
-        footer: Footer::of(&view.merchant),
+        brand: Brand::of(&view.merchant),
         merchant_name: view.merchant.name.clone(),
         t,
     };
@@ -554,10 +566,12 @@ async fn renew_answer(
                 paragraphs.push(t.get("renew-done-again"));
             }
             let notice = NoticePage {
+                summary: Vec::new(),
+                back: false,
                 title: t.get("renew-done-title"),
                 paragraphs,
                 brand_colour: view.merchant.brand_colour.clone(),
-                footer: Footer::of(&view.merchant),
+                brand: Brand::of(&view.merchant),
                 merchant_name: view.merchant.name.clone(),
                 t,
             };

@@ -80,11 +80,21 @@ fn origin(url: &str) -> Option<String> {
     valid.then(|| format!("{scheme}://{host}"))
 }
 
-/// The foot of every customer page: who the merchant is and how to reach them, and the privacy
-/// statement and terms the customer agrees to (what the settings give; empty parts are left out).
+/// One thing ordered, on the mandate page and the confirmations.
+struct Line {
+    product: String,
+    amount: String,
+    /// When what is debited, as the billing run will make it.
+    schedule: String,
+}
+
+/// Who the merchant is on every customer page: the logo at the head; at the foot, how to reach
+/// them and the privacy statement and terms the customer agrees to (what the settings give;
+/// empty parts are left out).
 #[derive(Debug, Clone, Default)]
-struct Footer {
+struct Brand {
     name: String,
+    logo: Option<String>,
     email: String,
     phone: String,
     website: String,
@@ -92,15 +102,16 @@ struct Footer {
     terms: String,
 }
 
-impl Footer {
-    fn of(merchant: &Merchant) -> Footer {
+impl Brand {
+    fn of(merchant: &Merchant) -> Brand {
         let name = if merchant.legal_name.is_empty() {
             &merchant.name
         } else {
             &merchant.legal_name
         };
-        Footer {
+        Brand {
             name: name.clone(),
+            logo: merchant.logo_path(),
             email: merchant.contact_email.clone(),
             phone: merchant.contact_phone.clone(),
             website: merchant.website_url.clone(),

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Footer, Framing, render, respond};
+use super::{Brand, Framing, Line, render, respond};
 use crate::domain::fields::FieldErrors;
 use crate::domain::{Interval, Language};
 use crate::i18n::{Texts, interval_every, money};
@@ -64,7 +64,7 @@ struct SignUpPage {
     t: Texts,
     page: Page,
     merchant_name: String,
-    footer: Footer,
+    brand: Brand,
     brand_colour: String,
     offers: Vec<Offer>,
     form: PageAnswers,
@@ -74,9 +74,12 @@ struct SignUpPage {
     token: String,
     ask_start_date: bool,
     allowed_origins: String,
-    logo_url: Option<String>,
     /// The amount an online-payment page takes at sign-up, when the same for every product.
     pay_now: Option<String>,
+    languages: &'static [Language],
+    /// The page's title and intro in the page's language.
+    title: String,
+    intro: String,
 }
 
 #[derive(Template)]
@@ -86,7 +89,7 @@ struct DonePage {
     title: String,
     text: String,
     merchant_name: String,
-    footer: Footer,
+    brand: Brand,
     brand_colour: String,
     embed: bool,
     allowed_origins: String,
@@ -95,6 +98,10 @@ struct DonePage {
     signed_up: Option<&'static str>,
     /// An embedded online sign-up: the payment page, opened in the whole window.
     pay: Option<String>,
+    /// What was ordered.
+    summary: Vec<Line>,
+    /// The way back to the merchant's website (not inside the website's frame).
+    back: bool,
 }
 
 /// The page's language: asked for, else the page's, else the merchant's.
@@ -129,13 +136,15 @@ async fn active_page(
         title: t.get("page-not-found-title"),
         text: t.get("page-not-found-text"),
         t,
-        footer: Footer::default(),
+        brand: Brand::default(),
         merchant_name: String::new(),
         brand_colour: "#1f5f8b".into(),
         embed: false,
         allowed_origins: String::new(),
         signed_up: None,
         pay: None,
+        summary: Vec::new(),
+        back: false,
     };
     Ok(Err(respond(
         StatusCode::NOT_FOUND,
@@ -177,7 +186,7 @@ async fn offers(
             );
             offers.push(Offer {
                 id: p.id.clone(),
-                name: p.name.clone(),
+                name: p.name_in(language),
                 description: p.description.clone(),
                 price: format!("{} {every}", money(language, gross)),
                 schedule: schedule.unwrap_or_default(),
@@ -206,12 +215,11 @@ async fn form_page(
     // The button names the amount when it is the same whichever product is chosen.
     let first = offers.first().and_then(|o| o.pay_now.clone());
     let pay_now = first.filter(|a| offers.iter().all(|o| o.pay_now.as_ref() == Some(a)));
-    let logo_url = merchants::logo_version(&state.db, &merchant.id)
-        .await?
-        .map(|at| format!("/media/logo/{}?v={}", merchant.id, at.timestamp()));
     Ok(SignUpPage {
+        languages: Language::ALL,
+        title: page.title_in(language),
+        intro: page.intro_in(language),
         pay_now,
-        logo_url,
         token: issue_token(
             &state.config.secrets.link_key,
             &page.id,
@@ -219,7 +227,7 @@ async fn form_page(
         ),
         ask_start_date: page.start_rule == "customer",
         allowed_origins: page.origins().join(" "),
-        footer: Footer::of(merchant),
+        brand: Brand::of(merchant),
         merchant_name: merchant.name.clone(),
         brand_colour: merchant.brand_colour.clone(),
         t,
@@ -342,13 +350,15 @@ async fn submit(
                 title: t.get("signup-pay-title"),
                 text: t.get("signup-pay-text"),
                 t,
-                footer: Footer::of(&merchant),
+                brand: Brand::of(&merchant),
                 merchant_name: merchant.name.clone(),
                 brand_colour: merchant.brand_colour.clone(),
                 embed,
                 allowed_origins: page.origins().join(" "),
                 signed_up: None,
                 pay: Some(checkout_url),
+                summary: Vec::new(),
+                back: false,
             };
             let body = render(&done)?;
             return Ok(respond(StatusCode::OK, Framing::Page(&page), None, body));
@@ -375,6 +385,19 @@ async fn submit(
             return Ok(respond(status, Framing::Page(&page), None, body));
         }
     };
+    let today = merchant.today();
+    let start = sign_ups::start_date(&page, &form.answers, today).unwrap_or(today);
+    let offered = offers(&state, &page, &merchant, language, start).await?;
+    let only = offered.len() == 1;
+    let summary = offered
+        .into_iter()
+        .filter(|o| only || o.id == form.answers.product_id)
+        .map(|o| Line {
+            product: o.name,
+            amount: o.price,
+            schedule: o.schedule,
+        })
+        .collect();
     let t = t.arg("email", email).arg("phone", phone);
     let (title, text, by) = match channel {
         Channel::Sms => ("signup-check-phone-title", "signup-check-phone-text", "sms"),
@@ -388,13 +411,15 @@ async fn submit(
         title: t.get(title),
         text: t.get(text),
         t,
-        footer: Footer::of(&merchant),
+        brand: Brand::of(&merchant),
         merchant_name: merchant.name.clone(),
         brand_colour: merchant.brand_colour.clone(),
         embed,
         allowed_origins: page.origins().join(" "),
         signed_up: Some(by),
         pay: None,
+        summary,
+        back: !embed,
     };
     Ok(respond(
         StatusCode::OK,
