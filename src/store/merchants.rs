@@ -40,6 +40,8 @@ pub struct Merchant {
     pub invoice_by_default: bool,
     /// Whether direct debits get a pre-notification of their own (invoices are sent anyway).
     pub send_notices: bool,
+    /// How Dutch and German texts address customers (`domain::Formality`).
+    pub formality: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -49,6 +51,11 @@ impl Merchant {
     pub fn zone(&self) -> chrono_tz::Tz {
         crate::domain::calendar::parse_time_zone(&self.time_zone)
             .unwrap_or(chrono_tz::Europe::Amsterdam)
+    }
+
+    /// How customer-facing texts address the customer (formal if the stored code is unknown).
+    pub fn formality(&self) -> crate::domain::Formality {
+        crate::domain::Formality::parse(&self.formality).unwrap_or_default()
     }
 
     /// Today where the merchant is.
@@ -72,6 +79,8 @@ pub struct MerchantSettings {
     pub default_language: String,
     pub brand_colour: String,
     pub contact_email: String,
+    /// How texts address customers; `None` keeps the stored choice.
+    pub formality: Option<String>,
 }
 
 /// A stored logo image.
@@ -86,7 +95,7 @@ const COLUMNS: &str = "id, name, legal_name, street, postal_code, city, country,
      creditor_iban, creditor_bic, default_language, brand_colour, contact_email, time_zone, \
      notice_lead_days, billing_max_periods, kvk_number, vat_number, invoice_footer, \
      invoice_number_format, credit_note_number_format, invoice_by_default, send_notices, \
-     created_at, updated_at";
+     formality, created_at, updated_at";
 
 /// True when at least one merchant exists.
 #[tracing::instrument(skip(db))]
@@ -161,7 +170,8 @@ pub async fn update_settings(
         sqlx::query(
             "UPDATE merchants SET name = $2, legal_name = $3, street = $4, postal_code = $5, city = $6, \
              country = $7, creditor_id = $8, creditor_iban = $9, creditor_bic = $10, \
-             default_language = $11, brand_colour = $12, contact_email = $13, updated_at = $14 WHERE id = $1",
+             default_language = $11, brand_colour = $12, contact_email = $13, updated_at = $14, \
+             formality = COALESCE($15, formality) WHERE id = $1",
         )
         .bind(merchant_id)
         .bind(&s.name)
@@ -177,6 +187,7 @@ pub async fn update_settings(
         .bind(&s.brand_colour)
         .bind(&s.contact_email)
         .bind(at)
+        .bind(&s.formality)
         .execute(conn)
         .await
         .map(|_| ())
