@@ -1,5 +1,11 @@
 //! Customer-facing text in English, Dutch, French and German, from `locales/<lang>/main.ftl`
 //! (Fluent). Admin pages are English.
+//!
+//! Texts address the customer formally ("u", "Sie") unless the merchant chose informal address:
+//! then `locales/<lang>-informal/main.ftl` ("je", "du") is read first. It holds only the texts
+//! whose wording differs; fluent_templates negotiates the tag `nl-informal` to the bundles
+//! `nl-informal`, then `nl` (a plain `nl` never reaches `nl-informal`), so every other key falls
+//! back to the formal file, and a language without such a file (English, French) is unchanged.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -7,7 +13,7 @@ use std::collections::HashMap;
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader};
 
-use crate::domain::Language;
+use crate::domain::{Formality, Language};
 
 fluent_templates::static_loader! {
     static LOCALES = {
@@ -53,10 +59,14 @@ pub struct Texts {
 }
 
 impl Texts {
-    /// Texts in `language`.
-    pub fn new(language: Language) -> Texts {
-        let id = language
-            .code()
+    /// Texts in `language`, addressing the reader as `formality` says (a merchant's
+    /// `Merchant::formality()`; formal where no merchant is known).
+    pub fn new(language: Language, formality: Formality) -> Texts {
+        let tag = match formality {
+            Formality::Formal => language.code().to_string(),
+            Formality::Informal => format!("{}-informal", language.code()),
+        };
+        let id = tag
             .parse()
             .unwrap_or_else(|_| fluent_templates::langid!("en"));
         Texts {
@@ -112,7 +122,8 @@ pub fn interval_every(language: Language, interval: &crate::domain::Interval) ->
         IntervalUnit::Month => "month",
         IntervalUnit::Year => "year",
     };
-    Texts::new(language)
+    // No text of an interval addresses anyone.
+    Texts::new(language, Formality::Formal)
         .arg("unit", unit)
         .number("count", i64::from(interval.count()))
         .get("interval-every")
@@ -120,7 +131,7 @@ pub fn interval_every(language: Language, interval: &crate::domain::Interval) ->
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeMap, BTreeSet};
 
     use super::*;
     use crate::domain::Interval;
@@ -156,16 +167,16 @@ mod tests {
 
     #[test]
     fn texts_fill_in_arguments_per_language() {
-        let nl = Texts::new(Language::Nl).arg("creditor", "Fietsabo");
+        let nl = Texts::new(Language::Nl, Formality::Formal).arg("creditor", "Fietsabo");
         assert_eq!(nl.get("mandate-title"), "Machtiging SEPA-incasso");
         assert!(
             nl.get("mandate-consent")
                 .contains("toestemming aan Fietsabo")
         );
-        let de = Texts::new(Language::De).arg("creditor", "Fietsabo");
+        let de = Texts::new(Language::De, Formality::Formal).arg("creditor", "Fietsabo");
         assert!(de.get("mandate-consent").contains("8 Wochen"));
         assert_eq!(
-            Texts::new(Language::Fr).get("mandate-confirm"),
+            Texts::new(Language::Fr, Formality::Formal).get("mandate-confirm"),
             "J'autorise ce mandat"
         );
     }
@@ -173,21 +184,209 @@ mod tests {
     #[test]
     fn a_name_ending_in_a_full_stop_ends_the_sentence_once() {
         for language in Language::ALL {
-            let t = Texts::new(*language)
-                .arg("creditor", "Fietsabo B.V.")
-                .arg("email", "");
-            for key in ["link-contact", "mandate-declined-text", "renew-not-needed"] {
-                let text = t.get(key);
-                assert!(text.contains("Fietsabo B.V."), "{key}: {text}");
-                assert!(!text.contains("B.V.."), "{key}: {text}");
+            for formality in Formality::ALL {
+                let t = Texts::new(*language, *formality)
+                    .arg("creditor", "Fietsabo B.V.")
+                    .arg("email", "");
+                for key in ["link-contact", "mandate-declined-text", "renew-not-needed"] {
+                    let text = t.get(key);
+                    assert!(text.contains("Fietsabo B.V."), "{key}: {text}");
+                    assert!(!text.contains("B.V.."), "{key}: {text}");
+                }
             }
         }
-        let plain = Texts::new(Language::En).arg("creditor", "Fietsabo");
+        let plain = Texts::new(Language::En, Formality::Formal).arg("creditor", "Fietsabo");
         assert!(
             plain
                 .get("link-contact")
                 .ends_with("Fietsabo for a new link.")
         );
+    }
+
+    /// Each message's text by key.
+    type Messages = BTreeMap<String, String>;
+
+    /// The messages of `locales/<dir>/main.ftl`, each with its whole text (indented lines of a
+    /// message with variants included).
+    fn messages(dir: &str) -> Messages {
+        let path = format!("{}/locales/{dir}/main.ftl", env!("CARGO_MANIFEST_DIR"));
+        let mut messages = BTreeMap::new();
+        let mut current: Option<String> = None;
+        for line in std::fs::read_to_string(path).unwrap().lines() {
+            if line.starts_with([' ', '\t']) {
+                if let Some(text) = current.as_ref().and_then(|key| messages.get_mut(key)) {
+                    let text: &mut String = text;
+                    text.push('\n');
+                    text.push_str(line.trim());
+                }
+                continue;
+            }
+            current = None;
+            if let Some((key, text)) = line.split_once(" =")
+                && !key.is_empty()
+                && key.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+            {
+                messages.insert(key.to_string(), text.trim().to_string());
+                current = Some(key.to_string());
+            }
+        }
+        messages
+    }
+
+    /// The names of the variables (`{ $name }`) a text uses.
+    fn variables(text: &str) -> BTreeSet<String> {
+        text.split('$')
+            .skip(1)
+            .map(|rest| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The words of `text` that address the reader formally: Dutch "u" and "uw" (in any case);
+    /// German "Sie", "Ihnen" and the forms of "Ihr", capitalised (lower case they are "she",
+    /// "they" and "her"). At a sentence start a capital cannot tell "Sie" (you) from "Sie"
+    /// (they); no informal text needs the latter there, so every capitalised one counts.
+    fn formal_words(language: Language, text: &str) -> Vec<String> {
+        let words = text.split(|c: char| !c.is_alphabetic());
+        match language {
+            Language::Nl => words
+                .filter(|w| matches!(w.to_lowercase().as_str(), "u" | "uw" | "uzelf"))
+                .map(str::to_string)
+                .collect(),
+            Language::De => words
+                .filter(|w| {
+                    matches!(
+                        *w,
+                        "Sie" | "Ihnen" | "Ihr" | "Ihre" | "Ihrem" | "Ihren" | "Ihrer" | "Ihres"
+                    )
+                })
+                .map(str::to_string)
+                .collect(),
+            Language::En | Language::Fr => Vec::new(),
+        }
+    }
+
+    /// The languages with informal texts, with their formal and informal messages.
+    fn formal_and_informal() -> Vec<(Language, Messages, Messages)> {
+        [Language::Nl, Language::De]
+            .into_iter()
+            .map(|l| {
+                let code = l.code();
+                (l, messages(code), messages(&format!("{code}-informal")))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_informal_text_replaces_a_formal_one_with_the_same_arguments() {
+        for (language, formal, informal) in formal_and_informal() {
+            assert!(informal.len() > 30, "{language}: {}", informal.len());
+            for (key, text) in &informal {
+                let original = formal
+                    .get(key)
+                    .unwrap_or_else(|| panic!("{language}-informal: {key} is not a formal text"));
+                assert_eq!(
+                    variables(text),
+                    variables(original),
+                    "{language}-informal: {key}"
+                );
+                assert_ne!(text, original, "{language}-informal: {key} reads the same");
+            }
+        }
+    }
+
+    #[test]
+    fn informal_texts_never_address_the_reader_formally() {
+        for (language, _, informal) in formal_and_informal() {
+            for (key, text) in &informal {
+                let formal = formal_words(language, text);
+                assert!(
+                    formal.is_empty(),
+                    "{language}-informal: {key} says {formal:?}: {text}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_formal_address_has_an_informal_text() {
+        for (language, formal, informal) in formal_and_informal() {
+            let addressing: Vec<_> = formal
+                .iter()
+                .filter(|(_, text)| !formal_words(language, text).is_empty())
+                .map(|(key, _)| key)
+                .collect();
+            // The check finds what it looks for.
+            assert!(addressing.len() > 30, "{language}: {addressing:?}");
+            let missing: Vec<_> = addressing
+                .into_iter()
+                .filter(|key| !informal.contains_key(*key))
+                .collect();
+            assert!(missing.is_empty(), "{language}-informal misses {missing:?}");
+        }
+    }
+
+    /// Texts with every variable of every message filled in, so no lookup fails over to English.
+    fn filled(language: Language, formality: Formality) -> Texts {
+        let mut t = Texts::new(language, formality);
+        for text in messages("en").values() {
+            for name in variables(text) {
+                t = t.arg(Box::leak(name.into_boxed_str()), "X");
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn texts_address_the_customer_as_the_merchant_chose() {
+        let informal = Texts::new(Language::Nl, Formality::Informal);
+        assert_eq!(
+            informal.get("signup-check-email-title"),
+            "Kijk in je e-mail"
+        );
+        assert_eq!(
+            Texts::new(Language::Nl, Formality::Formal).get("signup-check-email-title"),
+            "Kijk in uw e-mail"
+        );
+        // A text that reads the same either way comes from the formal file.
+        assert_eq!(informal.get("mandate-title"), "Machtiging SEPA-incasso");
+        let de = Texts::new(Language::De, Formality::Informal).arg("creditor", "Fietsabo");
+        assert!(
+            filled(Language::De, Formality::Informal)
+                .get("mandate-confirmed-text")
+                .ends_with("Du erhältst eine Bestätigung.")
+        );
+        assert!(de.get("mandate-consent").contains("ermächtigst du"));
+        assert_eq!(
+            interval_every(Language::De, &Interval::parse("1 month").unwrap()),
+            "monatlich"
+        );
+
+        for language in Language::ALL {
+            let code = language.code();
+            let overridden = match language {
+                Language::Nl | Language::De => messages(&format!("{code}-informal")),
+                Language::En | Language::Fr => BTreeMap::new(),
+            };
+            let (formal, informal) = (
+                filled(*language, Formality::Formal),
+                filled(*language, Formality::Informal),
+            );
+            for key in messages(code).keys() {
+                let (f, i) = (formal.get(key), informal.get(key));
+                assert!(!f.contains("Unknown localization key"), "{code}: {key}");
+                if overridden.contains_key(key) {
+                    // The formal text never reads the informal file, and the other way round.
+                    assert_ne!(f, i, "{code}: {key}");
+                    assert!(formal_words(*language, &i).is_empty(), "{code}: {key}: {i}");
+                } else {
+                    assert_eq!(f, i, "{code}: {key}");
+                }
+            }
+        }
     }
 
     #[test]

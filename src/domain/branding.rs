@@ -1,4 +1,5 @@
-//! A merchant's look and language: brand colour and the languages customers can get.
+//! A merchant's look and language: brand colour, the languages customers can get, and how the
+//! texts address them.
 
 use std::fmt;
 
@@ -97,6 +98,52 @@ impl fmt::Display for Language {
     }
 }
 
+/// How customer-facing texts address the customer where the language distinguishes it: formal
+/// Dutch "u" and German "Sie", or informal "je" and "du". English and French read the same
+/// either way (French stays "vous").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Formality {
+    #[default]
+    Formal,
+    Informal,
+}
+
+/// Why a formality was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Choose formal or informal")]
+pub struct FormalityError;
+
+impl Formality {
+    /// Both, formal first.
+    pub const ALL: &'static [Formality] = &[Formality::Formal, Formality::Informal];
+
+    /// Accepts `formal` and `informal`.
+    pub fn parse(s: &str) -> Result<Formality, FormalityError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "formal" => Ok(Formality::Formal),
+            "informal" => Ok(Formality::Informal),
+            _ => Err(FormalityError),
+        }
+    }
+
+    /// The stored code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Formality::Formal => "formal",
+            Formality::Informal => "informal",
+        }
+    }
+
+    /// What the settings page offers.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Formality::Formal => "Formally: u (Dutch), Sie (German)",
+            Formality::Informal => "Informally: je (Dutch), du (German)",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +205,18 @@ mod tests {
             ]
         );
         assert_eq!(Language::Nl.to_string(), "nl");
+    }
+
+    #[test]
+    fn formality_parses_from_its_codes_only() {
+        assert_eq!(Formality::default(), Formality::Formal);
+        for formality in Formality::ALL {
+            assert_eq!(Formality::parse(formality.code()), Ok(*formality));
+        }
+        assert_eq!(Formality::parse(" Informal "), Ok(Formality::Informal));
+        for bad in ["", "u", "je", "informeel", "casual", "formal informal"] {
+            assert_eq!(Formality::parse(bad), Err(FormalityError), "{bad}");
+        }
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub mod vat_rate;
 pub mod webhook;
 
 pub use bic::Bic;
-pub use branding::{BrandColour, Language};
+pub use branding::{BrandColour, Formality, Language};
 pub use country::CountryCode;
 pub use creditor_id::CreditorId;
 pub use email::EmailAddress;

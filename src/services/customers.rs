@@ -6,7 +6,7 @@ use crate::domain::email::EmailError;
 use crate::domain::fields::FieldErrors;
 use crate::domain::id::{IdPrefix, new_id};
 use crate::domain::phone::PhoneError;
-use crate::domain::{CountryCode, EmailAddress, Language, PhoneNumber};
+use crate::domain::{CountryCode, EmailAddress, Formality, Language, PhoneNumber};
 use crate::i18n::Texts;
 use crate::store::activity::Actor;
 use crate::store::activity::{self, NewActivity};
@@ -38,7 +38,10 @@ impl CustomerInput {
     /// Checks every field, with messages in English (the admin, the API and imports);
     /// `default_country` completes national phone numbers.
     pub fn parse(&self, default_country: &str) -> Result<NewCustomer, FieldErrors> {
-        self.parse_in(default_country, &Texts::new(Language::En))
+        self.parse_in(
+            default_country,
+            &Texts::new(Language::En, Formality::Formal),
+        )
     }
 
     /// Checks every field, with messages from `t` (the customer's language on the sign-up page).
@@ -439,7 +442,7 @@ mod tests {
 
     #[test]
     fn english_messages_are_the_domain_types_own() {
-        let en = Texts::new(Language::En);
+        let en = Texts::new(Language::En, Formality::Formal);
         for e in [EmailError::Empty, EmailError::Invalid, EmailError::TooLong] {
             assert_eq!(en.get(email_message(&e)), e.to_string());
         }
@@ -467,7 +470,9 @@ mod tests {
             english.get("last_name"),
             Some("Enter a last name or a company name")
         );
-        let dutch = input.parse_in("NL", &Texts::new(Language::Nl)).unwrap_err();
+        let dutch = input
+            .parse_in("NL", &Texts::new(Language::Nl, Formality::Formal))
+            .unwrap_err();
         assert_eq!(
             dutch.get("first_name"),
             Some("Gebruik ten hoogste 70 tekens")

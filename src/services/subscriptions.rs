@@ -138,7 +138,7 @@ async fn letter(
         .await?
         .context("the subscription's merchant")?;
     let language = language_of(&customer, &merchant);
-    let mut t = Texts::new(language)
+    let mut t = Texts::new(language, merchant.formality())
         .arg("name", customer.display_name())
         .arg("creditor", creditor_name(&merchant))
         .arg("product", s.description.clone())

@@ -47,6 +47,8 @@ pub struct Merchant {
     pub terms_url: String,
     /// When the logo was uploaded (its version in URLs); `None` without a logo.
     pub logo_updated_at: Option<DateTime<Utc>>,
+    /// How Dutch and German texts address customers (`domain::Formality`).
+    pub formality: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -62,6 +64,11 @@ impl Merchant {
     pub fn logo_path(&self) -> Option<String> {
         self.logo_updated_at
             .map(|at| format!("/media/logo/{}?v={}", self.id, at.timestamp()))
+    }
+
+    /// How customer-facing texts address the customer (formal if the stored code is unknown).
+    pub fn formality(&self) -> crate::domain::Formality {
+        crate::domain::Formality::parse(&self.formality).unwrap_or_default()
     }
 
     /// Today where the merchant is.
@@ -89,6 +96,8 @@ pub struct MerchantSettings {
     pub contact_phone: String,
     pub privacy_url: String,
     pub terms_url: String,
+    /// How texts address customers; `None` keeps the stored choice.
+    pub formality: Option<String>,
 }
 
 /// A stored logo image.
@@ -103,7 +112,7 @@ const COLUMNS: &str = "id, name, legal_name, street, postal_code, city, country,
      creditor_iban, creditor_bic, default_language, brand_colour, contact_email, time_zone, \
      notice_lead_days, billing_max_periods, kvk_number, vat_number, invoice_footer, \
      invoice_number_format, credit_note_number_format, invoice_by_default, send_notices, \
-     website_url, contact_phone, privacy_url, terms_url, created_at, updated_at, \
+     website_url, contact_phone, privacy_url, terms_url, formality, created_at, updated_at, \
      (SELECT l.updated_at FROM merchant_logos l WHERE l.merchant_id = merchants.id) AS logo_updated_at";
 
 /// True when at least one merchant exists.
@@ -181,7 +190,7 @@ pub async fn update_settings(
              country = $7, creditor_id = $8, creditor_iban = $9, creditor_bic = $10, \
              default_language = $11, brand_colour = $12, contact_email = $13, \
              website_url = $15, contact_phone = $16, privacy_url = $17, terms_url = $18, \
-             updated_at = $14 WHERE id = $1",
+             formality = COALESCE($19, formality), updated_at = $14 WHERE id = $1",
         )
         .bind(merchant_id)
         .bind(&s.name)
@@ -201,6 +210,7 @@ pub async fn update_settings(
         .bind(&s.contact_phone)
         .bind(&s.privacy_url)
         .bind(&s.terms_url)
+        .bind(&s.formality)
         .execute(conn)
         .await
         .map(|_| ())

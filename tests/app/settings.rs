@@ -18,11 +18,11 @@ const VALID: [(&str, &str); 12] = [
     ("brand_colour", "#AbC"),
 ];
 
-fn with(field: &str, value: &'static str) -> Vec<(&'static str, &'static str)> {
-    VALID
-        .iter()
-        .map(|&(k, v)| if k == field { (k, value) } else { (k, v) })
-        .collect()
+/// The valid settings with `field` set to `value` (added when it is not one of them).
+fn with(field: &'static str, value: &'static str) -> Vec<(&'static str, &'static str)> {
+    let mut fields: Vec<_> = VALID.iter().filter(|(k, _)| *k != field).copied().collect();
+    fields.push((field, value));
+    fields
 }
 
 #[tokio::test]
@@ -88,6 +88,7 @@ async fn each_invalid_setting_is_reported_next_to_its_field_and_nothing_is_saved
         ("contact_email", "not an email", "contact_email-error"),
         ("default_language", "klingon", "default_language-error"),
         ("brand_colour", "blue", "brand_colour-error"),
+        ("formality", "casual", "formality-error"),
         (
             "city",
             "A city name that is far too long for a SEPA file",
@@ -109,7 +110,7 @@ async fn each_invalid_setting_is_reported_next_to_its_field_and_nothing_is_saved
         assert!(!message.is_empty());
         assert!(html.contains("Please correct the following"));
         // A select shows its options, not the refused value.
-        if !value.is_empty() && field != "default_language" {
+        if !value.is_empty() && !["default_language", "formality"].contains(&field) {
             assert!(
                 html.contains(&format!("value=\"{value}\"")),
                 "the typed value is kept for {field}"
@@ -122,6 +123,60 @@ async fn each_invalid_setting_is_reported_next_to_its_field_and_nothing_is_saved
         .remove(0);
     assert_eq!(merchant.creditor_id, None);
     assert_eq!(merchant.name, "Fietsabonnement BV");
+}
+
+#[tokio::test]
+async fn the_address_setting_is_saved_kept_when_not_sent_and_refused_when_unknown() {
+    let app = spawn_app().await;
+    app.setup().await;
+    let formality = async || {
+        abbo::store::merchants::list(&app.db)
+            .await
+            .unwrap()
+            .remove(0)
+            .formality
+    };
+    assert_eq!(
+        formality().await,
+        "formal",
+        "existing merchants stay formal"
+    );
+    let html = app.page("/admin/settings").await;
+    assert!(html.contains("Address customers as"));
+    assert!(html.contains("<option value=\"formal\" selected>"));
+
+    let mut informal = VALID.to_vec();
+    informal.push(("formality", "informal"));
+    let response = app
+        .submit("/admin/settings", "/admin/settings", &informal)
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(formality().await, "informal");
+    let html = app.page("/admin/settings").await;
+    assert!(html.contains("<option value=\"informal\" selected>"));
+
+    // A form without the field (an older page, a script) leaves the choice alone.
+    let response = app
+        .submit("/admin/settings", "/admin/settings", &VALID)
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(formality().await, "informal");
+
+    for bad in ["", "tutoyeren", "Sie"] {
+        let mut fields = VALID.to_vec();
+        fields.push(("formality", bad));
+        let response = app
+            .submit("/admin/settings", "/admin/settings", &fields)
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let html = response.text().await.unwrap();
+        assert_eq!(
+            text_of(&html, "formality-error").as_deref(),
+            Some("Choose formal or informal"),
+            "{bad}"
+        );
+        assert_eq!(formality().await, "informal", "{bad} saved nothing");
+    }
 }
 
 fn png() -> Vec<u8> {

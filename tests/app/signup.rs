@@ -1026,3 +1026,127 @@ async fn upload_logo(app: &TestApp) {
 fn token_for(app: &TestApp, admin: &str) -> String {
     token(app, &page_id(admin))
 }
+
+/// Sets how Dutch and German texts address customers, through the settings page.
+async fn address_customers(app: &TestApp, formality: &str) {
+    let response = app
+        .submit(
+            "/admin/settings",
+            "/admin/settings",
+            &[
+                ("name", "Fietsabo"),
+                ("default_language", "nl"),
+                ("brand_colour", "#1f5f8b"),
+                ("formality", formality),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{formality}");
+}
+
+/// The subject and plain text of the next email.
+fn next_email(sink: &mut SmtpSink) -> (String, String) {
+    use mailparse::MailHeaderMap;
+    let email = sink.next();
+    let parsed = mailparse::parse_mail(email.data.as_bytes()).unwrap();
+    let subject = parsed.headers.get_first_value("Subject").unwrap();
+    (subject, parsed.subparts[0].get_body().unwrap())
+}
+
+/// Signs `email` up on the page `page_id`; returns the page's title and the email with the link.
+async fn sign_up_by_email(
+    app: &TestApp,
+    sink: &mut SmtpSink,
+    page_id: &str,
+    product: &str,
+    email: &str,
+) -> (String, String, String) {
+    let token = token(app, page_id);
+    let response = sign_up(app, &token, product, &[("email", email)]).await;
+    assert_eq!(response.status(), StatusCode::OK, "{email}");
+    let title = text_of(&response.text().await.unwrap(), "title").unwrap();
+    assert_eq!(app.outbox.deliver_due().await.unwrap().sent, 1);
+    let (subject, text) = next_email(sink);
+    (title, subject, text)
+}
+
+/// Opens and confirms the mandate link in `text`; returns the confirmation page and email.
+async fn confirm_by_link(
+    app: &TestApp,
+    sink: &mut SmtpSink,
+    text: &str,
+) -> (String, String, String) {
+    let link = text.split_whitespace().find(|w| w.contains("/m/")).unwrap();
+    let mandate = browser()
+        .get(link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let confirmed = browser()
+        .post(link)
+        .form(&[("answer", "confirm"), ("lang", "nl")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let page = format!("{mandate}{}", confirmed.text().await.unwrap());
+    assert_eq!(app.outbox.deliver_due().await.unwrap().sent, 1);
+    let (subject, text) = next_email(sink);
+    (page, subject, text)
+}
+
+#[tokio::test]
+async fn informal_address_reaches_the_dutch_page_and_emails_until_switched_back() {
+    let mut sink = SmtpSink::start().await;
+    let url = sink.url.clone();
+    let app = spawn_app_with(|s| s.email.url = url).await;
+    app.setup().await;
+    let product = app.product(&[("method_email", "on")]).await;
+    let id = page_id(&page(&app, &product, "email", &[]).await);
+
+    address_customers(&app, "informal").await;
+    let form = app.page("/s/fiets-plus").await;
+    assert!(form.contains("Kies je abonnement"), "the form says je");
+    assert!(!form.contains("Kies uw abonnement"));
+    let (title, subject, text) =
+        sign_up_by_email(&app, &mut sink, &id, &product, "jan@example.nl").await;
+    assert_eq!(title, "Kijk in je e-mail");
+    assert_eq!(
+        subject,
+        "Fietsabo: bevestig je machtiging voor automatische incasso"
+    );
+    assert!(text.contains("Om je abonnement"), "{text}");
+    assert!(text.contains("Heb je je niet aangemeld?"), "{text}");
+    let (pages, subject, text) = confirm_by_link(&app, &mut sink, &text).await;
+    assert!(
+        pages.contains("geef je toestemming aan Fietsabo"),
+        "the mandate says je"
+    );
+    assert!(pages.contains("Bedankt, je machtiging is bevestigd"));
+    assert_eq!(subject, "Fietsabo: je machtiging is bevestigd");
+    assert!(
+        text.contains("Je kunt een afschrijving binnen 8 weken via je bank laten terugboeken."),
+        "{text}"
+    );
+
+    // Back to formal: the same page and emails say "u" again.
+    address_customers(&app, "formal").await;
+    let form = app.page("/s/fiets-plus").await;
+    assert!(form.contains("Kies uw abonnement"));
+    let (title, subject, text) =
+        sign_up_by_email(&app, &mut sink, &id, &product, "els@example.nl").await;
+    assert_eq!(title, "Kijk in uw e-mail");
+    assert_eq!(
+        subject,
+        "Fietsabo: bevestig uw machtiging voor automatische incasso"
+    );
+    assert!(text.contains("Om uw abonnement"), "{text}");
+    let (pages, subject, text) = confirm_by_link(&app, &mut sink, &text).await;
+    assert!(pages.contains("geeft u toestemming aan Fietsabo"));
+    assert!(pages.contains("Bedankt, uw machtiging is bevestigd"));
+    assert_eq!(subject, "Fietsabo: uw machtiging is bevestigd");
+    assert!(text.contains("U kunt een afschrijving"), "{text}");
+}

@@ -73,7 +73,7 @@ pub struct Unpaid<'a> {
 }
 
 fn texts(u: &Unpaid<'_>, language: Language) -> Texts {
-    Texts::new(language)
+    Texts::new(language, u.merchant.formality())
         .arg(
             "creditor",
             crate::services::mandates::texts::creditor_name(u.merchant),

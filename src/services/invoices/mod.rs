@@ -501,6 +501,7 @@ fn document(
             pdf::DocumentKind::Invoice
         },
         language,
+        formality: merchant.formality(),
         number: invoice.number.clone(),
         issue_date: invoice.issue_date,
         supply_start: invoice.supply_start,

@@ -57,7 +57,7 @@ fn collection_texts(
     iban: &str,
     reference: &str,
 ) -> Texts {
-    Texts::new(language)
+    Texts::new(language, merchant.formality())
         .arg("creditor", creditor(merchant))
         .arg("name", name.to_string())
         .arg("description", description.to_string())
@@ -285,7 +285,7 @@ pub async fn queue_document(
         return Ok(None);
     }
     let language = Language::parse(doc.language).unwrap_or_default();
-    let t = Texts::new(language)
+    let t = Texts::new(language, merchant.formality())
         .arg("creditor", creditor(merchant))
         .arg("name", recipient.display_name().to_string())
         .arg("number", doc.number.to_string())

@@ -19,8 +19,8 @@ use typst_as_lib::{TypstAsLibError, TypstEngine, TypstTemplateMainFile};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, Timestamp};
 
-use crate::domain::Language;
 use crate::domain::invoice::{LineAmount, per_rate, vat_included};
+use crate::domain::{Formality, Language};
 use crate::i18n::{Texts, long_date, money};
 
 /// The template, compiled into the binary.
@@ -57,6 +57,8 @@ pub struct InvoicePdf {
     pub kind: DocumentKind,
     /// The customer's language: every label, date and amount is written in it.
     pub language: Language,
+    /// How the labels address the customer ("Uw referentie" or "Jouw referentie").
+    pub formality: Formality,
     pub number: String,
     pub issue_date: NaiveDate,
     pub supply_start: Option<NaiveDate>,
@@ -199,7 +201,7 @@ fn describe_diagnostics(diagnostics: &[SourceDiagnostic]) -> String {
 /// a dictionary of those, or the logo's bytes.
 fn inputs(doc: &InvoicePdf, logo: Option<Bytes>) -> Dict {
     let language = doc.language;
-    let texts = Texts::new(language);
+    let texts = Texts::new(language, doc.formality);
     let label = |key: &str| texts.get(key).into_value();
     let date = |date: NaiveDate| long_date(language, date);
     let amount = |minor: i64| money(language, minor);
@@ -445,6 +447,7 @@ mod tests {
         InvoicePdf {
             kind: DocumentKind::Invoice,
             language: Language::En,
+            formality: Formality::Formal,
             number: "2027-00042".to_string(),
             issue_date: day(2027, 3, 1),
             supply_start: Some(day(2027, 3, 1)),

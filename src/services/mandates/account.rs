@@ -58,7 +58,7 @@ mod tests {
 
     #[test]
     fn the_iban_and_the_holder_are_checked_with_messages_in_the_customers_language() {
-        let t = Texts::new(Language::Nl);
+        let t = Texts::new(Language::Nl, crate::domain::Formality::default());
         let mut errors = FieldErrors::default();
         let answers = AccountAnswers {
             iban: "NL91 ABNA 0417 1643 00".into(),

@@ -43,7 +43,7 @@ pub fn mandate_texts(
             )
         })
         .unwrap_or_default();
-    Texts::new(language)
+    Texts::new(language, merchant.formality())
         .arg("creditor", creditor_name(merchant))
         .arg("name", customer.display_name())
         .arg("iban", iban)
@@ -76,7 +76,7 @@ pub fn schedule_text(
     let earliest = billing::earliest_collection(merchant);
     let first = billing::first_charge(&interval, start, from, amount_minor, earliest)?;
     Some(
-        Texts::new(language)
+        Texts::new(language, merchant.formality())
             .arg("start", long_date(language, start))
             .arg("first_date", long_date(language, first.collection_date))
             .arg("amount", money(language, amount_minor))

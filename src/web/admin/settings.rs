@@ -1,4 +1,5 @@
-//! The merchant's settings: legal details, SEPA creditor data, language, colour and logo.
+//! The merchant's settings: legal details, SEPA creditor data, language and address, colour
+//! and logo.
 
 use actix_multipart::Multipart;
 use actix_session::Session;
@@ -9,7 +10,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::Layout;
-use crate::domain::branding::{BrandColour, Language};
+use crate::domain::branding::{BrandColour, Formality, Language};
 use crate::domain::fields::FieldErrors;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::{Bic, CountryCode, CreditorId, EmailAddress, Iban};
@@ -48,6 +49,8 @@ struct SettingsForm {
     contact_phone: String,
     privacy_url: String,
     terms_url: String,
+    /// Absent (a client that does not know the field) keeps the stored choice.
+    formality: Option<String>,
 }
 
 impl SettingsForm {
@@ -74,7 +77,13 @@ impl SettingsForm {
             contact_phone: m.contact_phone.clone(),
             privacy_url: m.privacy_url.clone(),
             terms_url: m.terms_url.clone(),
+            formality: Some(m.formality().code().to_string()),
         }
+    }
+
+    /// The formality as sent, for the drop-down to select it.
+    fn formality_code(&self) -> &str {
+        self.formality.as_deref().unwrap_or_default()
     }
 
     /// Turns the text into checked settings, or says what is wrong with each field.
@@ -140,6 +149,11 @@ impl SettingsForm {
             .unwrap_or_default();
         let language = errors.check("default_language", Language::parse(&self.default_language));
         let colour = errors.check("brand_colour", BrandColour::parse(&self.brand_colour));
+        // Not sent: the stored choice stays. Sent but unknown: a field error.
+        let formality = self
+            .formality
+            .as_deref()
+            .and_then(|f| errors.check("formality", Formality::parse(f)));
         match (language, colour) {
             (Some(language), Some(colour)) if errors.is_empty() => Ok(MerchantSettings {
                 name,
@@ -158,6 +172,7 @@ impl SettingsForm {
                 contact_phone,
                 privacy_url,
                 terms_url,
+                formality: formality.map(|f| f.code().to_string()),
             }),
             _ => Err(errors),
         }
@@ -176,6 +191,7 @@ struct SettingsPage {
     form: SettingsForm,
     errors: FieldErrors,
     languages: &'static [Language],
+    formalities: &'static [Formality],
     logo_url: Option<String>,
     logo_error: Option<String>,
 }
@@ -196,6 +212,7 @@ async fn page(
         form,
         errors,
         languages: Language::ALL,
+        formalities: Formality::ALL,
         logo_url,
         logo_error,
     })

@@ -108,7 +108,8 @@ async fn pay_due(
         .as_ref()
         .and_then(|m| crate::domain::Language::parse(&m.default_language).ok())
         .unwrap_or_default();
-    let t = Texts::new(language);
+    let formality = merchant.as_ref().map(|m| m.formality()).unwrap_or_default();
+    let t = Texts::new(language, formality);
     let notice = LinkNotice {
         summary: Vec::new(),
         back: false,
@@ -249,7 +250,8 @@ async fn result(state: &AppState, payment: &Payment) -> Result<HttpResponse, App
         .await?
         .ok_or(AppError::NotFound)?;
     let language = mandates::language_of(&customer, &merchant);
-    let t = Texts::new(language).arg("creditor", mandates::creditor_name(&merchant));
+    let t = Texts::new(language, merchant.formality())
+        .arg("creditor", mandates::creditor_name(&merchant));
     let paid = payment.status == "paid";
     let (title, text) = match payment.status.as_str() {
         "paid" => (t.get("payment-paid-title"), t.get("payment-paid-text")),

@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::domain::fields::FieldErrors;
-use crate::domain::{Iban, Language};
+use crate::domain::{Formality, Iban, Language};
 use crate::i18n::{Texts, interval_every, long_date, money};
 use crate::services::mandates::renew::{
     self, AccountAnswers, LinkParts, RenewState, Renewal, Renewed,
@@ -212,7 +212,8 @@ fn refused(state: LinkState, requested: Option<&str>) -> Result<HttpResponse, Ap
             let language = requested
                 .and_then(|l| Language::parse(l).ok())
                 .unwrap_or_default();
-            let t = Texts::new(language);
+            // An unknown link names no merchant: formal, as when in doubt.
+            let t = Texts::new(language, Formality::Formal);
             let notice = NoticePage {
                 summary: Vec::new(),
                 back: false,

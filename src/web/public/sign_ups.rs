@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{Brand, Framing, Line, render, respond};
 use crate::domain::fields::FieldErrors;
-use crate::domain::{Interval, Language};
+use crate::domain::{Formality, Interval, Language};
 use crate::i18n::{Texts, interval_every, money};
 use crate::notify::Channel;
 use crate::services::mandates;
@@ -131,7 +131,8 @@ async fn active_page(
     {
         return Ok(Ok((page, merchant)));
     }
-    let t = Texts::new(Language::parse(lang).unwrap_or_default());
+    // No page, so no merchant to ask: formal, as when in doubt.
+    let t = Texts::new(Language::parse(lang).unwrap_or_default(), Formality::Formal);
     let done = DonePage {
         title: t.get("page-not-found-title"),
         text: t.get("page-not-found-text"),
@@ -211,7 +212,8 @@ async fn form_page(
     let today = merchant.today();
     let start = sign_ups::start_date(&page, &form, today).unwrap_or(today);
     let offers = offers(state, &page, merchant, language, start).await?;
-    let t = Texts::new(language).arg("creditor", mandates::creditor_name(merchant));
+    let t = Texts::new(language, merchant.formality())
+        .arg("creditor", mandates::creditor_name(merchant));
     // The button names the amount when it is the same whichever product is chosen.
     let first = offers.first().and_then(|o| o.pay_now.clone());
     let pay_now = first.filter(|a| offers.iter().all(|o| o.pay_now.as_ref() == Some(a)));
@@ -328,7 +330,8 @@ async fn submit(
     };
     let language = language(&form.lang, &page, &merchant);
     let embed = form.embed == "1";
-    let t = Texts::new(language).arg("creditor", mandates::creditor_name(&merchant));
+    let t = Texts::new(language, merchant.formality())
+        .arg("creditor", mandates::creditor_name(&merchant));
     let signed_up = match form_nonce(&state, &form, &page) {
         Err(notice) => Err(PageRefusal::Refused(t.get(notice))),
         Ok(form_nonce) => {
