@@ -93,3 +93,9 @@ subscription-cancelled-intro = Wir bestätigen die Kündigung deines Abonnements
 subscription-cancelled-unstarted = Wir bestätigen die Kündigung deines Abonnements „{ $product }“. Es hatte noch nicht begonnen, und es wird nichts dafür eingezogen.
 subscription-uncancelled-subject = { $creditor }: Dein Abonnement „{ $product }“ läuft weiter
 subscription-uncancelled-intro = Die Kündigung deines Abonnements „{ $product }“ wurde zurückgenommen: Es läuft wie bisher weiter.
+
+## Sign-up page, confirmations and the bank details entered on the mandate page
+summary-title = Deine Bestellung
+mandate-enter-account = Gib das Konto ein, von dem { $creditor } einziehen darf, und bestätige dann das Mandat für dieses Konto.
+mandate-enter-account-iban-hint = Deine IBAN, etwa DE89 3704 0044 0532 0130 00
+email-mandate-body-enter-account = Um dein Abonnement „{ $product }“ ({ $amount } { $interval }) zu starten, gib bitte dein Bankkonto ein und bestätige das SEPA-Lastschriftmandat dafür.

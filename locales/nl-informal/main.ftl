@@ -62,3 +62,8 @@ subscription-cancelled-intro = Hierbij bevestigen we de opzegging van je abonnem
 subscription-cancelled-unstarted = Hierbij bevestigen we de opzegging van je abonnement "{ $product }". Het was nog niet begonnen en er wordt niets voor geïncasseerd.
 subscription-uncancelled-subject = { $creditor }: je abonnement "{ $product }" loopt door
 subscription-uncancelled-intro = De opzegging van je abonnement "{ $product }" is ingetrokken: het loopt door zoals voorheen.
+
+## Sign-up page, confirmations and the bank details entered on the mandate page
+summary-title = Je bestelling
+mandate-enter-account-iban-hint = Je IBAN, zoals NL91 ABNA 0417 1643 00
+email-mandate-body-enter-account = Om je abonnement "{ $product }" ({ $amount } { $interval }) te starten, vragen we je je bankrekening in te vullen en de SEPA-machtiging daarvoor te bevestigen.

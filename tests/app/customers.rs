@@ -566,7 +566,10 @@ async fn a_link_sent_without_the_account_lets_the_customer_enter_it_on_the_manda
     let refused = confirm("NL00 ABNA 0417 1643 00", "").await.unwrap();
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = refused.text().await.unwrap();
-    let t = abbo::i18n::Texts::new(abbo::domain::Language::Nl, abbo::domain::Formality::default());
+    let t = abbo::i18n::Texts::new(
+        abbo::domain::Language::Nl,
+        abbo::domain::Formality::default(),
+    );
     assert_eq!(text_of(&html, "iban-error"), Some(t.get("error-iban")));
     assert!(text_of(&html, "account_holder-error").is_some());
     assert!(
