@@ -228,8 +228,8 @@ pub async fn end_pending(
     Ok(changed.len() as u64)
 }
 
-/// Moves the running (planned, active, paused) subscriptions of a mandate to its successor.
-/// Returns how many moved.
+/// Moves the running subscriptions of a mandate (planned, active, paused, and cancelled ones that
+/// end later) to its successor. Returns how many moved.
 pub async fn move_to_mandate(
     tx: &mut Tx,
     merchant_id: &str,
@@ -240,7 +240,7 @@ pub async fn move_to_mandate(
     on_tx!(tx, conn => {
         sqlx::query(
             "UPDATE subscriptions SET mandate_id = $3, updated_at = $4 WHERE merchant_id = $1 \
-             AND mandate_id = $2 AND status IN ('planned', 'active', 'paused')",
+             AND mandate_id = $2 AND status IN ('planned', 'active', 'paused', 'cancelled')",
         )
         .bind(merchant_id)
         .bind(old_mandate_id)

@@ -1524,3 +1524,60 @@ async fn bad_collection_settings_get_field_errors() {
     assert_eq!(settings.retry_count, 2);
     assert_eq!(settings.return_actions, "MS03=fail");
 }
+
+#[tokio::test]
+async fn a_subscription_cancelled_at_the_period_end_moves_to_the_new_mandate_too() {
+    // Cancelled at the end of its period, it still runs until then: its last debits need the
+    // new mandate as much as an active one does.
+    let mut c = Collector::new().await;
+    let ids = c.subscriber("Jan", "Jansen", "J. Jansen", None).await;
+    let page = format!("/admin/subscriptions/{}", ids.subscription);
+    let cancelled = c
+        .app
+        .submit(
+            &format!("{page}/cancel"),
+            &format!("{page}/cancel"),
+            &[("when", "end_of_period")],
+        )
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::SEE_OTHER);
+    let status = format!(
+        "SELECT COUNT(*) FROM subscriptions WHERE id = '{}' AND status = 'cancelled'",
+        ids.subscription
+    );
+    assert_eq!(c.count(&status).await, 1, "cancelled, still running");
+    c.rejected(&ids, "MD01").await;
+    let mails = c.deliver().await;
+    let asked = mails
+        .iter()
+        .find(|m| m.text.contains("/m/new/"))
+        .expect("a new-mandate link");
+    let path = link_in(&asked.text, "/m/new/");
+    assert!(
+        c.app.page(&path).await.contains("id=\"consent-text\""),
+        "the page asks for the new mandate"
+    );
+    let good = c
+        .app
+        .client
+        .post(c.app.url(&path))
+        .form(&[
+            ("iban", "NL44 RABO 0123 4567 89"),
+            ("account_holder", "Jan Jansen"),
+            ("consent", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(good.status(), StatusCode::OK);
+    let moved = format!(
+        "SELECT COUNT(*) FROM subscriptions s JOIN mandates m ON m.id = s.mandate_id \
+         WHERE s.id = '{}' AND m.status = 'valid' AND m.id <> '{}'",
+        ids.subscription, ids.mandate
+    );
+    assert_eq!(
+        c.count(&moved).await,
+        1,
+        "the subscription runs on under the new mandate"
+    );
+}

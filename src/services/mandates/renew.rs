@@ -98,7 +98,13 @@ pub async fn renewal_state(
     let subscriptions = subscriptions::for_mandate(db, &merchant_id, &mandate.id)
         .await?
         .into_iter()
-        .filter(|s| matches!(s.status.as_str(), "planned" | "active" | "paused"))
+        // Running ones, including those cancelled to end later: their last debits need it too.
+        .filter(|s| {
+            matches!(
+                s.status.as_str(),
+                "planned" | "active" | "paused" | "cancelled"
+            )
+        })
         .collect();
     let language = language_of(&customer, &merchant);
     let view = MandateView {
