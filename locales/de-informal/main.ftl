@@ -99,3 +99,8 @@ summary-title = Deine Bestellung
 mandate-enter-account = Gib das Konto ein, von dem { $creditor } einziehen darf, und bestätige dann das Mandat für dieses Konto.
 mandate-enter-account-iban-hint = Deine IBAN, etwa DE89 3704 0044 0532 0130 00
 email-mandate-body-enter-account = Um dein Abonnement „{ $product }“ ({ $amount } { $interval }) zu starten, gib bitte dein Bankkonto ein und bestätige das SEPA-Lastschriftmandat dafür.
+
+## A new mandate the merchant asks for (a new bank account)
+mandate-asked-subject = { $creditor }: Bitte erteile ein neues Lastschriftmandat
+mandate-asked-intro = { $creditor } bittet dich um ein neues Lastschriftmandat anstelle von Mandat { $reference } für Konto { $iban }, zum Beispiel für ein neues Bankkonto. Dein Abonnement läuft weiter; nur das Konto ändert sich.
+renew-intro-asked = { $creditor } bittet dich um ein neues Mandat anstelle von Mandat { $reference } für Konto { $iban }. Gib das Konto an, von dem { $creditor } künftig einziehen darf; das alte Mandat endet dann.

@@ -215,3 +215,8 @@ subscription-uncancelled-intro = Die Kündigung Ihres Abonnements „{ $product 
 mandate-enter-account = Geben Sie das Konto ein, von dem { $creditor } einziehen darf, und bestätigen Sie dann das Mandat für dieses Konto.
 mandate-enter-account-iban-hint = Ihre IBAN, etwa DE89 3704 0044 0532 0130 00
 email-mandate-body-enter-account = Um Ihr Abonnement „{ $product }“ ({ $amount } { $interval }) zu starten, geben Sie bitte Ihr Bankkonto ein und bestätigen Sie das SEPA-Lastschriftmandat dafür.
+
+## A new mandate the merchant asks for (a new bank account)
+mandate-asked-subject = { $creditor }: Bitte erteilen Sie ein neues Lastschriftmandat
+mandate-asked-intro = { $creditor } bittet Sie um ein neues Lastschriftmandat anstelle von Mandat { $reference } für Konto { $iban }, zum Beispiel für ein neues Bankkonto. Ihr Abonnement läuft weiter; nur das Konto ändert sich.
+renew-intro-asked = { $creditor } bittet Sie um ein neues Mandat anstelle von Mandat { $reference } für Konto { $iban }. Geben Sie das Konto an, von dem { $creditor } künftig einziehen darf; das alte Mandat endet dann.

@@ -215,3 +215,8 @@ subscription-uncancelled-intro = The cancellation of your subscription "{ $produ
 mandate-enter-account = Enter the account { $creditor } may collect from, then confirm the mandate for it.
 mandate-enter-account-iban-hint = Your IBAN, like NL91 ABNA 0417 1643 00
 email-mandate-body-enter-account = To start your subscription "{ $product }" ({ $amount } { $interval }), please enter your bank account and confirm the SEPA direct debit mandate for it.
+
+## A new mandate the merchant asks for (a new bank account)
+mandate-asked-subject = { $creditor }: please give a new direct debit mandate
+mandate-asked-intro = { $creditor } asks you for a new direct debit mandate in place of mandate { $reference } for account { $iban }, for example for a new bank account. Your subscription continues as it is; only the account changes.
+renew-intro-asked = { $creditor } asks you for a new mandate in place of mandate { $reference } for account { $iban }. Enter the account { $creditor } may collect from from now on; the old mandate then ends.

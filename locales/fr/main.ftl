@@ -215,3 +215,8 @@ subscription-uncancelled-intro = La résiliation de votre abonnement « { $produ
 mandate-enter-account = Saisissez le compte sur lequel { $creditor } peut prélever, puis confirmez le mandat pour ce compte.
 mandate-enter-account-iban-hint = Votre IBAN, par exemple FR76 3000 6000 0112 3456 7890 189
 email-mandate-body-enter-account = Pour démarrer votre abonnement « { $product } » ({ $amount } { $interval }), veuillez saisir votre compte bancaire et confirmer le mandat de prélèvement SEPA pour ce compte.
+
+## A new mandate the merchant asks for (a new bank account)
+mandate-asked-subject = { $creditor } : merci de donner un nouveau mandat de prélèvement
+mandate-asked-intro = { $creditor } vous demande un nouveau mandat de prélèvement à la place du mandat { $reference } pour le compte { $iban }, par exemple pour un nouveau compte bancaire. Votre abonnement continue ; seul le compte change.
+renew-intro-asked = { $creditor } vous demande un nouveau mandat à la place du mandat { $reference } pour le compte { $iban }. Saisissez le compte sur lequel { $creditor } pourra désormais prélever ; l'ancien mandat prend alors fin.

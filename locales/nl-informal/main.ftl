@@ -67,3 +67,7 @@ subscription-uncancelled-intro = De opzegging van je abonnement "{ $product }" i
 summary-title = Je bestelling
 mandate-enter-account-iban-hint = Je IBAN, zoals NL91 ABNA 0417 1643 00
 email-mandate-body-enter-account = Om je abonnement "{ $product }" ({ $amount } { $interval }) te starten, vragen we je je bankrekening in te vullen en de SEPA-machtiging daarvoor te bevestigen.
+
+## A new mandate the merchant asks for (a new bank account)
+mandate-asked-intro = { $creditor } vraagt je om een nieuwe machtiging in plaats van machtiging { $reference } voor rekening { $iban }, bijvoorbeeld voor een nieuwe bankrekening. Je abonnement loopt gewoon door; alleen de rekening verandert.
+renew-intro-asked = { $creditor } vraagt je om een nieuwe machtiging in plaats van machtiging { $reference } voor rekening { $iban }. Vul de rekening in waarvan { $creditor } voortaan mag incasseren; de oude machtiging vervalt dan.

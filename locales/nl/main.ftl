@@ -215,3 +215,8 @@ subscription-uncancelled-intro = De opzegging van uw abonnement "{ $product }" i
 mandate-enter-account = Vul de rekening in waarvan { $creditor } mag incasseren, en bevestig daarna de machtiging voor die rekening.
 mandate-enter-account-iban-hint = Uw IBAN, zoals NL91 ABNA 0417 1643 00
 email-mandate-body-enter-account = Om uw abonnement "{ $product }" ({ $amount } { $interval }) te starten, vragen wij u uw bankrekening in te vullen en de SEPA-machtiging daarvoor te bevestigen.
+
+## A new mandate the merchant asks for (a new bank account)
+mandate-asked-subject = { $creditor }: geef een nieuwe machtiging
+mandate-asked-intro = { $creditor } vraagt u om een nieuwe machtiging in plaats van machtiging { $reference } voor rekening { $iban }, bijvoorbeeld voor een nieuwe bankrekening. Uw abonnement loopt gewoon door; alleen de rekening verandert.
+renew-intro-asked = { $creditor } vraagt u om een nieuwe machtiging in plaats van machtiging { $reference } voor rekening { $iban }. Vul de rekening in waarvan { $creditor } voortaan mag incasseren; de oude machtiging vervalt dan.

@@ -572,3 +572,101 @@ async fn the_customer_is_emailed_once_in_their_language_on_pause_resume_and_canc
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(customer_emails(&app, &customer).await.len(), before + 3);
 }
+
+#[tokio::test]
+async fn without_another_mandate_staff_email_a_link_and_the_new_mandate_takes_over() {
+    let app = spawn_app().await;
+    app.setup().await;
+    let today = crate::helpers::today();
+    let (customer, page) = subscribed(&app, today, "MDT-OLD").await;
+    let step = app.page(&format!("{page}/mandate")).await;
+    assert!(
+        step.contains("id=\"no-other-mandate\"") && !step.contains("<select id=\"mandate_id\"")
+    );
+    assert!(step.contains("id=\"send-mandate-link\""), "the offer");
+    let sent = app
+        .submit(
+            &format!("{page}/mandate"),
+            &format!("{page}/mandate"),
+            &[("mandate_id", "new")],
+        )
+        .await;
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    assert!(
+        app.page(&page)
+            .await
+            .contains("A link for a new mandate is on its way to jan@example.nl")
+    );
+    let emails = customer_emails(&app, &customer).await;
+    let (subject, text) = emails
+        .iter()
+        .find(|(subject, _)| subject.contains("new direct debit mandate"))
+        .expect("the email asking for a new mandate");
+    assert!(text.contains("MDT-OLD"), "{subject}: {text}");
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/m/new/"))
+        .expect("the link");
+    let path = &link[link.find("/m/new/").unwrap()..];
+    let form = app.get(path).await.text().await.unwrap();
+    assert!(
+        form.contains("asks you for a new mandate in place of mandate MDT-OLD"),
+        "{form}"
+    );
+
+    // The customer's new account: the subscription moves, the old mandate ends, once.
+    let give = || {
+        let url = app.url(path);
+        let client = app.client.clone();
+        async move {
+            client
+                .post(url)
+                .form(&[
+                    ("iban", "NL44 RABO 0123 4567 89"),
+                    ("account_holder", "Jan de Vries"),
+                    ("consent", "on"),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let given = give().await;
+    let status = given.status();
+    let body = given.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{path} {body}");
+    let count = |sql: &'static str| {
+        let db = app.db.clone();
+        async move {
+            crate::on_db!(&db, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap())
+        }
+    };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM mandates WHERE reference = 'MDT-OLD' AND status = 'revoked'")
+            .await,
+        1
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM subscriptions s JOIN mandates m ON m.id = s.mandate_id WHERE m.status = 'valid' AND m.iban = 'NL44RABO0123456789'").await,
+        1,
+        "the subscription runs under the new mandate"
+    );
+    assert!(
+        give()
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("You gave a new mandate"),
+        "a second post changes nothing"
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM mandates").await, 2);
+
+    // A tampered link does not open.
+    let (head, last) = path.split_at(path.len() - 1);
+    let other = if last == "0" { "1" } else { "0" };
+    assert_eq!(
+        app.get(&format!("{head}{other}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}

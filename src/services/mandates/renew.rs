@@ -38,6 +38,9 @@ pub struct Renewal {
     /// Failed transactions the new mandate collects again (the merchant's table says the
     /// mandate was unusable, and the retry cap leaves room).
     pub again: Vec<OpenDebit>,
+    /// The merchant asked for it (a new bank account, say): the old mandate still works and is
+    /// revoked when the new one is given.
+    pub asked: bool,
 }
 
 /// What a new-mandate link leads to.
@@ -72,15 +75,28 @@ pub fn link(links: &Links, mandate_id: &str, until: NaiveDate) -> String {
     )
 }
 
+/// The link the merchant sends to ask for a new mandate in place of a valid one (a customer's new
+/// bank account), open until `until`: the same page, signed for that purpose.
+pub fn asked_link(links: &Links, mandate_id: &str, until: NaiveDate) -> String {
+    let until = until.format("%Y-%m-%d").to_string();
+    format!(
+        "{}/m/new/{mandate_id}?until={until}&s={}",
+        links.base_url,
+        links.sign(&format!("new-mandate-asked:{mandate_id}:{until}"))
+    )
+}
+
 /// Looks a link up.
 pub async fn renewal_state(
     db: &Db,
     links: &Links,
     parts: LinkParts<'_>,
 ) -> anyhow::Result<RenewState> {
-    let signed = format!("new-mandate:{}:{}", parts.mandate_id, parts.until);
+    let fields = |purpose: &str| format!("{purpose}:{}:{}", parts.mandate_id, parts.until);
+    let after_failure = links.verify_signed(&fields("new-mandate"), parts.signature);
+    let asked = links.verify_signed(&fields("new-mandate-asked"), parts.signature);
     let until = NaiveDate::parse_from_str(parts.until, "%Y-%m-%d");
-    let (true, Ok(until)) = (links.verify_signed(&signed, parts.signature), until) else {
+    let (true, Ok(until)) = (after_failure || asked, until) else {
         return Ok(RenewState::Unknown);
     };
     let Some(merchant_id) = mandates::merchant_of(db, parts.mandate_id).await? else {
@@ -127,10 +143,11 @@ pub async fn renewal_state(
             again.push(d);
         }
     }
-    if view.mandate.status != "revoked" || (view.subscriptions.is_empty() && again.is_empty()) {
+    let usable = if asked { "valid" } else { "revoked" };
+    if view.mandate.status != usable || (view.subscriptions.is_empty() && again.is_empty()) {
         return Ok(RenewState::NotNeeded(Box::new(view)));
     }
-    Ok(RenewState::Open(Box::new(Renewal { view, again })))
+    Ok(RenewState::Open(Box::new(Renewal { view, again, asked })))
 }
 
 async fn policy_of(db: &Db, merchant_id: &str) -> anyhow::Result<ReturnPolicy> {
@@ -142,18 +159,20 @@ async fn policy_of(db: &Db, merchant_id: &str) -> anyhow::Result<ReturnPolicy> {
 
 pub use super::account::{AccountAnswers, NewAccount};
 
-/// Checks the answers against the old mandate: a valid IBAN other than the unusable one, a
-/// holder's name, the consent.
+/// Checks the answers against the old mandate: a valid IBAN (after a failure, another than the
+/// unusable one), a holder's name, the consent.
 pub fn check(
     answers: &AccountAnswers,
-    old: &Mandate,
+    renewal: &Renewal,
     t: &Texts,
 ) -> Result<NewAccount, FieldErrors> {
     let mut errors = FieldErrors::default();
     let account = super::account::parse(answers, t, &mut errors);
-    if account
-        .as_ref()
-        .is_some_and(|a| a.iban.to_string() == old.iban)
+    let old = &renewal.view.mandate;
+    if !renewal.asked
+        && account
+            .as_ref()
+            .is_some_and(|a| a.iban.to_string() == old.iban)
     {
         errors.add("iban", t.get("renew-same-iban"));
     }
@@ -194,6 +213,7 @@ pub async fn renew(
     let Renewal {
         view,
         again: failed,
+        asked,
     } = &*renewal;
     let (merchant, old) = (&view.merchant, &view.mandate);
     let m = merchant.id.as_str();
@@ -222,6 +242,11 @@ pub async fn renew(
     mandates::insert(&mut tx, &mandate, now)
         .await
         .context("inserting the new mandate")?;
+    if *asked {
+        // The old account is no longer to be debited: the new mandate takes its place (and a
+        // second answer finds it revoked and replaced).
+        mandates::revoke(&mut tx, m, &old.id, now).await?;
+    }
     if !mandates::claim_replacement(&mut tx, m, &old.id, &mandate.id, now).await? {
         // A second tab or a double click got there first.
         drop(tx);
@@ -259,8 +284,9 @@ pub async fn renew(
     }
     let customer_actor = System::new(m, "customer");
     let details = format!(
-        "new account from the customer's link, in place of {}; {moved} subscription(s) moved, \
+        "new account from the customer's link{}, in place of {}; {moved} subscription(s) moved, \
          {} failed collection(s) again; confirmed from {} in {}",
+        if *asked { " the merchant sent" } else { "" },
         old.reference,
         again.len(),
         context.ip_address,
@@ -297,25 +323,7 @@ pub async fn renew(
             link: None,
         };
         let c = compose::notice(&t, &brand, parts)?;
-        let message_id = new_id(IdPrefix::Message);
-        messages::enqueue(
-            &mut tx,
-            &NewMessage {
-                id: &message_id,
-                merchant_id: m,
-                customer_id: Some(&view.customer.id),
-                channel: "email",
-                recipient: &view.customer.email,
-                subject: &c.subject,
-                body_text: &c.text,
-                body_html: &c.html,
-                sender_name: &merchant.name,
-                reply_to: &merchant.contact_email,
-                attachment_invoice_id: None,
-            },
-            now,
-        )
-        .await?;
+        queue_email(&mut tx, view, &c, now).await?;
     }
     tx.commit().await?;
     Ok(Renewed::Done {
@@ -323,4 +331,114 @@ pub async fn renew(
         mandate: Box::new(mandate),
         again,
     })
+}
+
+/// Why the merchant's request for a new mandate was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AskError {
+    #[error("That subscription does not exist")]
+    NotFound,
+    #[error(
+        "The subscription's mandate is not valid, so there is none to replace: after a failed \
+         debit Abbo asks the customer for a new one by itself"
+    )]
+    NotValid,
+    #[error("The customer has no email address to send the link to: add one first")]
+    NoEmail,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// The merchant asks the customer of `subscription_id` for a new mandate in place of its valid
+/// one (a new bank account): the email with the link (open for `LINK_DAYS`) and the activity
+/// entry, in one transaction. Giving it moves the customer's running subscriptions on that
+/// mandate and revokes the old one (`renew`). Returns the address the link went to.
+pub async fn ask(
+    db: &Db,
+    links: &Links,
+    actor: &dyn crate::store::activity::Actor,
+    subscription_id: &str,
+) -> Result<String, AskError> {
+    let m = actor.merchant_id();
+    let subscription = subscriptions::get(db, m, subscription_id)
+        .await?
+        .ok_or(AskError::NotFound)?;
+    let mandate_id = subscription.mandate_id.clone().ok_or(AskError::NotValid)?;
+    let mandate = mandates::get(db, m, &mandate_id)
+        .await?
+        .filter(|md| md.status == "valid")
+        .ok_or(AskError::NotValid)?;
+    let merchant = merchants::get(db, m).await?.context("the merchant")?;
+    let customer = customers::get(db, m, &subscription.customer_id)
+        .await?
+        .ok_or(AskError::NotFound)?;
+    if customer.email.trim().is_empty() {
+        return Err(AskError::NoEmail);
+    }
+    let until = merchant.today() + chrono::Duration::days(LINK_DAYS);
+    let link = asked_link(links, &mandate.id, until);
+    let language = language_of(&customer, &merchant);
+    let view = MandateView {
+        merchant,
+        mandate,
+        customer,
+        subscriptions: vec![subscription],
+        language,
+    };
+    let t = view.texts(language);
+    let merchant = &view.merchant;
+    let parts = NoticeParts {
+        subject: "mandate-asked-subject",
+        intro: "mandate-asked-intro",
+        collects: false,
+        has_period: false,
+        has_contact: !merchant.contact_email.is_empty(),
+        link: Some(("mandate-needed-action", &link)),
+    };
+    let c = compose::notice(&t, &branding(merchant, &links.base_url), parts)?;
+    let now = store::now();
+    let mut tx = db.begin().await?;
+    queue_email(&mut tx, &view, &c, now).await?;
+    let details = format!(
+        "link for a new mandate in place of {} sent to {}",
+        view.mandate.reference, view.customer.email
+    );
+    activity::record(
+        &mut tx,
+        &entry(actor, &view.mandate.id, "mandate.new_requested", details),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view.customer.email.clone())
+}
+
+/// Queues an email to the customer of `view`, from its merchant, in the caller's transaction.
+async fn queue_email(
+    tx: &mut store::Tx,
+    view: &MandateView,
+    c: &compose::Composed,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let merchant = &view.merchant;
+    let message_id = new_id(IdPrefix::Message);
+    messages::enqueue(
+        tx,
+        &NewMessage {
+            id: &message_id,
+            merchant_id: &merchant.id,
+            customer_id: Some(&view.customer.id),
+            channel: "email",
+            recipient: &view.customer.email,
+            subject: &c.subject,
+            body_text: &c.text,
+            body_html: &c.html,
+            sender_name: &merchant.name,
+            reply_to: &merchant.contact_email,
+            attachment_invoice_id: None,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
 }

@@ -14,6 +14,7 @@ use crate::domain::date::parse_date;
 use crate::domain::fields::FieldErrors;
 use crate::domain::subscription::{Event, Status};
 use crate::services::billing;
+use crate::services::mandates::renew::{self, AskError};
 use crate::services::subscriptions::{self as service, CancelWhen, ChangeError};
 use crate::services::transactions::{self as transaction_service, ChargeInput, TransactionError};
 use crate::store::customers::{self, Customer};
@@ -468,6 +469,25 @@ async fn act(
                         .map(|c| format!("Subscription cancelled: it {}.", c.summary())),
                 ),
                 None => None,
+            }
+        }
+        // No other mandate: the customer is emailed a link to give a new one.
+        Action::ChangeMandate if form.mandate_id == "new" => {
+            let links = state.dunning_links();
+            match renew::ask(&state.db, &links, &user.user, &id).await {
+                Ok(email) => {
+                    let message = format!(
+                        "A link for a new mandate is on its way to {email}; the subscription moves                          to the new mandate once it is given."
+                    );
+                    flash(&session, FlashKind::Success, &message);
+                    return Ok(see_other(&format!("/admin/subscriptions/{id}")));
+                }
+                Err(AskError::NotFound) => return Err(AppError::NotFound),
+                Err(AskError::Unexpected(e)) => return Err(e.into()),
+                Err(e) => {
+                    errors.add("mandate_id", e);
+                    None
+                }
             }
         }
         Action::ChangeMandate => Some(

@@ -120,6 +120,8 @@ struct RenewPage {
     /// The page's own address with the link's signed fields.
     action: String,
     languages: &'static [Language],
+    /// The merchant asked for it (not a failed debit): the page says so.
+    asked: bool,
 }
 
 /// The language asked for by `?lang=` or the form, else the customer's.
@@ -437,6 +439,7 @@ fn renew_page(
         iban_hint: "renew-iban-hint",
         action,
         languages: Language::ALL,
+        asked: renewal.asked,
     }
 }
 
@@ -545,7 +548,7 @@ async fn renew_answer(
     };
     let language = chosen(requested, &renewal.view);
     let t = renewal.view.texts(language);
-    let account = match renew::check(&form.answers, &renewal.view.mandate, &t) {
+    let account = match renew::check(&form.answers, &renewal, &t) {
         Ok(account) => account,
         Err(errors) => {
             let action = renew_action(&mandate_id, &query);
