@@ -687,9 +687,17 @@ pub async fn from_page(
         },
         (_, None) => return Err(anyhow::anyhow!("a debit sign-up without IBAN").into()),
     };
+    // Named as the form showed the product, in the customer's language.
+    let description = crate::store::products::get_row(db, &merchant.id, &answers.product_id)
+        .await?
+        .map(|p| p.name_in(t.language()));
     let signup = SignUp {
         success_redirect_url: Some(page.success_url.clone()).filter(|u| !u.is_empty()),
         form_nonce: Some(visitor.form_nonce.clone()),
+        options: Options {
+            description,
+            ..Options::default()
+        },
         ..SignUp::new(
             String::new(),
             answers.product_id.clone(),

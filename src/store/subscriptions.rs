@@ -49,6 +49,9 @@ pub struct Options {
     /// Checked with `webhooks::check_url`.
     pub subscription_webhook_url: Option<String>,
     pub transaction_webhook_url: Option<String>,
+    /// Its name when not the product's own: the product's name in the language the customer
+    /// signed up in.
+    pub description: Option<String>,
 }
 
 impl Subscription {
@@ -61,6 +64,9 @@ impl Subscription {
         self.invoice_text = options.invoice_text.clone();
         self.subscription_webhook_url = options.subscription_webhook_url.clone();
         self.transaction_webhook_url = options.transaction_webhook_url.clone();
+        if let Some(description) = &options.description {
+            self.description = description.clone();
+        }
         self
     }
 

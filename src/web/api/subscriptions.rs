@@ -255,6 +255,7 @@ fn options(
         invoice_text,
         subscription_webhook_url: None,
         transaction_webhook_url: None,
+        description: None,
     })
 }
 
