@@ -209,14 +209,15 @@ impl Collector {
             .submit("/admin/collections", "/admin/collections", &fields)
             .await;
         let status = response.status();
-        let place = location(&response);
-        assert_eq!(
-            status,
-            StatusCode::SEE_OTHER,
-            "file created: {}",
-            text_of(&response.text().await.unwrap(), "create-error").unwrap_or_default()
-        );
-        place.rsplit('/').next().unwrap().to_string()
+        if status != StatusCode::SEE_OTHER {
+            // Say why (reading the Location header first hid it).
+            let html = response.text().await.unwrap();
+            panic!(
+                "file for {date} not created ({status}): {}",
+                text_of(&html, "create-error").unwrap_or(html)
+            );
+        }
+        location(&response).rsplit('/').next().unwrap().to_string()
     }
 
     async fn file(&self, batch: &str) -> String {
