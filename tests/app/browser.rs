@@ -357,27 +357,36 @@ async fn number(client: &Client, js: &str) -> f64 {
         .unwrap_or_else(|| panic!("{js} is not a number"))
 }
 
-/// Waits (up to 30 s, as `wait_for`) until a JavaScript condition holds in the current frame.
-async fn until(client: &Client, js: &str, what: &str) {
+/// Asks `probe` every 50 ms, for up to 30 s (as `wait_for`), until it answers `Ok`; the last
+/// `Err` says what never happened.
+async fn poll<T>(mut probe: impl AsyncFnMut() -> Result<T, String>) -> T {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
     loop {
         tick.tick().await;
-        let held = client.execute(&format!("return !!({js})"), vec![]).await;
-        if held.ok().and_then(|v| v.as_bool()) == Some(true) {
-            return;
+        match probe().await {
+            Ok(done) => return done,
+            Err(what) => assert!(std::time::Instant::now() < deadline, "never {what}"),
         }
-        assert!(std::time::Instant::now() < deadline, "never: {what}");
     }
+}
+
+/// Waits until a JavaScript condition holds in the current frame.
+async fn until(client: &Client, js: &str, what: &str) {
+    poll(async || {
+        let held = client.execute(&format!("return !!({js})"), vec![]).await;
+        match held.ok().and_then(|v| v.as_bool()) {
+            Some(true) => Ok(()),
+            _ => Err(what.to_string()),
+        }
+    })
+    .await
 }
 
 /// Waits until the frame (entered from the embedding page) is as tall as the page inside it;
 /// returns that height.
 async fn until_fitted(client: &Client, what: &str) -> f64 {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
-    loop {
-        tick.tick().await;
+    poll(async || {
         client.enter_frame(0).await.unwrap();
         let inside = number(
             client,
@@ -391,13 +400,12 @@ async fn until_fitted(client: &Client, what: &str) -> f64 {
         )
         .await;
         if (frame - inside).abs() < 2.0 {
-            return inside;
+            Ok(inside)
+        } else {
+            Err(format!("{what}: frame {frame}, page {inside}"))
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never {what}: frame {frame}, page {inside}"
-        );
-    }
+    })
+    .await
 }
 
 /// Waits until the frame's element `#{id}` is on the embedding page's screen (entered from the
@@ -405,10 +413,7 @@ async fn until_fitted(client: &Client, what: &str) -> f64 {
 async fn until_in_view(client: &Client, id: &str) {
     let offset =
         format!("document.getElementById('{id}').getBoundingClientRect().top + window.scrollY");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
-    loop {
-        tick.tick().await;
+    poll(async || {
         client.enter_frame(0).await.unwrap();
         let inside = number(client, &offset).await;
         client.enter_parent_frame().await.unwrap();
@@ -420,13 +425,12 @@ async fn until_in_view(client: &Client, id: &str) {
             .await;
         let screen = number(client, "window.innerHeight").await;
         if (0.0..screen - 40.0).contains(&top) {
-            return;
+            Ok(())
+        } else {
+            Err(format!("#{id} in view: at {top} of {screen}"))
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "#{id} never in view: at {top} of {screen}"
-        );
-    }
+    })
+    .await
 }
 
 async fn iframe_on_allowed_sites(client: Client) {

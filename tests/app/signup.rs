@@ -844,11 +844,8 @@ async fn every_customer_page_ends_with_the_merchants_contact_privacy_and_terms()
     let done = sign_up(&app, &token(&app, &page_id(&admin)), &product, &[]).await;
     expect(&done.text().await.unwrap());
     app.outbox.deliver_due().await.unwrap();
-    let email = sink.next();
-    let parsed = mailparse::parse_mail(email.data.as_bytes()).unwrap();
-    let text = parsed.subparts[0].get_body().unwrap();
-    let link = text.split_whitespace().find(|w| w.contains("/m/")).unwrap();
-    expect(&customer_page(link).await);
+    let link = sink.next().link("/m/");
+    expect(&customer_page(&link).await);
     // In English on the English page.
     let english = customer_page(&format!("{link}?lang=en")).await;
     assert!(
@@ -994,11 +991,8 @@ async fn the_page_speaks_the_customers_language_and_the_confirmations_say_what_w
         second
     };
     assert_eq!(email.to, vec!["<jan@example.nl>"]);
-    let parsed = mailparse::parse_mail(email.data.as_bytes()).unwrap();
-    let body = parsed.subparts[0].get_body().unwrap();
-    let link = body.split_whitespace().find(|w| w.contains("/m/")).unwrap();
     let confirmed = browser()
-        .post(link)
+        .post(email.link("/m/"))
         .form(&[("answer", "confirm"), ("lang", "de")])
         .send()
         .await

@@ -18,6 +18,18 @@ pub struct ReceivedEmail {
     pub data: String,
 }
 
+impl ReceivedEmail {
+    /// The first address in the plain-text part that contains `marker` (such as `/m/`).
+    pub fn link(&self, marker: &str) -> String {
+        let parsed = mailparse::parse_mail(self.data.as_bytes()).unwrap();
+        let text = parsed.subparts[0].get_body().unwrap();
+        text.split_whitespace()
+            .find(|w| w.contains(marker))
+            .unwrap_or_else(|| panic!("a link with {marker} in: {text}"))
+            .to_string()
+    }
+}
+
 /// A minimal SMTP server (RFC 5321 without extensions) that keeps every message.
 pub struct SmtpSink {
     pub url: String,
